@@ -1,0 +1,46 @@
+# PrivDesk: `make run` and `make test` set up everything on a fresh Debian machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
+
+.PHONY: run test lint bench system-deps venv screenshot clean
+
+# System packages (Qt's libraries, fonts, database servers, poppler) through apt-get as root;
+# otherwise print the exact command to run.
+system-deps:
+	@bash .ci/system-deps.sh
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when pyproject.toml changed.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: system-deps venv
+	$(BIN)/privdesk demo
+	$(BIN)/privdesk gui
+
+test: system-deps venv lint
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check privdesk tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: venv
+	@set -e; for b in benchmarks/*_bench.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python "$$b"; done
+
+screenshot: venv
+	$(BIN)/privdesk --data-dir "$$(mktemp -d)" demo >/dev/null
+	QT_QPA_PLATFORM=offscreen $(BIN)/privdesk gui --screenshot docs/screenshot.png
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

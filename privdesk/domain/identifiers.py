@@ -1,0 +1,103 @@
+"""Normalising and validating the identifiers that point at a person.
+
+Matching across systems only works when both sides are normalised the same way: e-mails are
+trimmed and case-folded, phones reduced to E.164 (or bare digits when no region is known).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+
+# Deliberately pragmatic: one @, a dot in the domain, no spaces. RFC 5322 allows far more, but an
+# officer typing a requester's address wants typos caught, not quoted local parts accepted.
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_DIGITS = re.compile(r"\D+")
+
+
+def normalise_email(value: str) -> str:
+    """Trim and case-fold an e-mail address (the form stored and matched)."""
+    return value.strip().casefold()
+
+
+def is_valid_email(value: str) -> bool:
+    v = value.strip()
+    return len(v) <= 320 and bool(_EMAIL_RE.match(v)) and ".." not in v
+
+
+def email_problem(value: str) -> str | None:
+    """A sentence saying what is wrong with an e-mail address, or None when it looks right."""
+    v = value.strip()
+    if not v:
+        return "The e-mail address is empty."
+    if "@" not in v:
+        return f"{v!r} is not an e-mail address: it has no @."
+    if not is_valid_email(v):
+        return f"{v!r} is not a valid e-mail address."
+    return None
+
+
+def phone_digits(value: str) -> str:
+    """Just the digits of a phone number, as typed."""
+    return _DIGITS.sub("", value)
+
+
+def normalise_phone(value: str, default_region: str | None = None) -> str:
+    """E.164 (``+442079460958``) when the number parses, else its bare digits.
+
+    ``default_region`` (ISO country code) lets national formats such as ``(020) 7946-0958`` be
+    read; without it only international formats can become E.164.
+    """
+    raw = value.strip()
+    if not raw:
+        return ""
+    region = default_region.upper() if default_region else None
+    candidates = [raw]
+    if not raw.startswith("+") and not raw.startswith("00") and region is None:
+        candidates.append("+" + phone_digits(raw))
+    for cand in candidates:
+        try:
+            num = phonenumbers.parse(cand, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(num):
+            return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    return phone_digits(raw)
+
+
+def phone_problem(value: str, default_region: str | None = None) -> str | None:
+    """A sentence saying what is wrong with a phone number, or None when it looks right."""
+    digits = phone_digits(value)
+    if not value.strip():
+        return "The phone number is empty."
+    if re.search(r"[A-Za-z]", value):
+        return f"{value!r} is not a phone number: it contains letters."
+    if not 6 <= len(digits) <= 15:
+        return f"{value!r} is not a phone number: it has {len(digits)} digits (6 to 15 expected)."
+    return None
+
+
+def phone_match_keys(value: str, default_region: str | None = None) -> set[str]:
+    """Every digit string this number may be stored as, for matching stored phones.
+
+    ``+44 20 7946 0958`` may sit in a database as ``442079460958`` or, nationally,
+    ``02079460958``; both keys are returned so a digits-only comparison finds either.
+    """
+    keys = {phone_digits(value)}
+    e164 = normalise_phone(value, default_region)
+    if e164.startswith("+"):
+        keys.add(e164[1:])
+        try:
+            num = phonenumbers.parse(e164, None)
+            national = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL)
+            keys.add(phone_digits(national))
+        except phonenumbers.NumberParseException:
+            pass
+    return {k for k in keys if k}
+
+
+def normalise_name(value: str) -> str:
+    """Case-folded, accent-preserving, single-spaced name for comparison."""
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())

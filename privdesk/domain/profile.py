@@ -1,0 +1,142 @@
+"""The organisation profile: who writes the letters and to which authority.
+
+Settings are stored as text under dotted keys; this module is the single list of those keys, their
+labels and their validation, shared by the Settings pane, the CLI and the letters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+
+import holidays
+
+from privdesk.domain.identifiers import email_problem, phone_problem
+from privdesk.errors import ValidationError
+
+OFFICER_ROLES = ("officer", "manager")
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    label: str
+    multiline: bool = False
+    check: Callable[[str], str | None] | None = None
+    help: str = ""
+
+
+def _optional(check: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    return lambda v: None if not v.strip() else check(v)
+
+
+def _country(v: str) -> str | None:
+    if v.upper() not in holidays.list_supported_countries():
+        return f"{v!r} is not a country code the holiday calendar knows (use ISO codes such as GB, DE, US)."
+    return None
+
+
+def known_laws() -> list[str]:
+    """Law ids for which a rule file ships (``resources/laws/*.toml``)."""
+    from privdesk.paths import resource_path
+
+    return sorted(p.stem for p in resource_path("laws").glob("*.toml"))
+
+
+def _law(v: str) -> str | None:
+    laws = known_laws()
+    if laws and v not in laws:
+        return f"{v!r} is not a known law. Known laws: {', '.join(laws)}."
+    return None
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("org.name", "Organisation name"),
+    SettingSpec("org.address", "Postal address", multiline=True),
+    SettingSpec("org.email", "Contact e-mail", check=_optional(email_problem)),
+    SettingSpec("org.phone", "Contact phone", check=_optional(phone_problem)),
+    SettingSpec("dpo.name", "Data protection officer"),
+    SettingSpec("dpo.email", "DPO e-mail", check=_optional(email_problem)),
+    SettingSpec("dpo.phone", "DPO phone", check=_optional(phone_problem)),
+    SettingSpec("authority.name", "Lead supervisory authority"),
+    SettingSpec("authority.address", "Authority postal address", multiline=True),
+    SettingSpec("authority.email", "Authority e-mail", check=_optional(email_problem)),
+    SettingSpec("default_law", "Default law", check=_optional(_law), help="Law applied to new requests."),
+    SettingSpec("holidays.country", "Holiday country", check=_optional(_country),
+                help="ISO country code for public holidays, e.g. GB."),
+    SettingSpec("holidays.subdivision", "Holiday subdivision",
+                help="State, region or nation, e.g. ENG, BY, CA."),
+)
+SETTING_KEYS: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Officer:
+    id: int | None
+    name: str
+    email: str
+    role: str = "officer"
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class OrgProfile:
+    """Everything a letter needs to know about the sender. Plain values, safe across threads."""
+
+    org_name: str = ""
+    org_address: str = ""
+    org_email: str = ""
+    org_phone: str = ""
+    dpo_name: str = ""
+    dpo_email: str = ""
+    dpo_phone: str = ""
+    authority_name: str = ""
+    authority_address: str = ""
+    authority_email: str = ""
+    default_law: str = "gdpr"
+    holidays_country: str = ""
+    holidays_subdivision: str = ""
+    officers: tuple[Officer, ...] = field(default_factory=tuple)
+    logo_png: bytes | None = None
+
+    @classmethod
+    def from_settings(
+        cls, values: dict[str, str], officers: Iterable[Officer] = (), logo_png: bytes | None = None
+    ) -> OrgProfile:
+        kwargs: dict[str, str] = {}
+        for f in fields(cls):
+            key = f.name.replace("_", ".", 1)
+            if key in values and values[key] != "":
+                kwargs[f.name] = values[key]
+        return cls(**kwargs, officers=tuple(officers), logo_png=logo_png)  # type: ignore[arg-type]
+
+    def as_settings(self) -> dict[str, str]:
+        """The profile as dotted-key settings (``org.name`` ...)."""
+        return {s.key: str(getattr(self, s.key.replace(".", "_"))) for s in SETTINGS}
+
+
+def validate_setting(key: str, value: str) -> str:
+    """Return the cleaned value for ``key`` or raise :class:`ValidationError` with a reason."""
+    spec = SETTING_KEYS.get(key)
+    if spec is None:
+        raise ValidationError(
+            f"{key!r} is not a setting. Settings: {', '.join(SETTING_KEYS)}."
+        )
+    cleaned = value.strip() if not spec.multiline else value.strip("\n").rstrip()
+    if key == "holidays.country":
+        cleaned = cleaned.upper()
+    if spec.check is not None:
+        problem = spec.check(cleaned)
+        if problem:
+            raise ValidationError(f"{spec.label}: {problem}")
+    return cleaned
+
+
+def validate_officer(name: str, email: str, role: str) -> None:
+    if not name.strip():
+        raise ValidationError("An officer needs a name.")
+    problem = email_problem(email)
+    if problem:
+        raise ValidationError(f"Officer e-mail: {problem}")
+    if role not in OFFICER_ROLES:
+        raise ValidationError(f"{role!r} is not a role; choose one of: {', '.join(OFFICER_ROLES)}.")

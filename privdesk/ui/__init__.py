@@ -1,0 +1,1 @@
+"""The PySide6 adapter: widgets, item models and background workers."""

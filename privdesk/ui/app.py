@@ -1,0 +1,66 @@
+"""Starting the Qt application: context, main window, and the offscreen screenshot mode."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+log = logging.getLogger("privdesk.ui")
+
+
+def _ensure_platform(screenshot: bool) -> None:
+    """Without a display Qt aborts the process; fall back to the offscreen platform."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if screenshot or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    _ensure_platform(bool(args.screenshot))
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from privdesk import APP_ID, APP_NAME, __version__
+    from privdesk.errors import PrivDeskError
+    from privdesk.services.context import AppContext
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_ID)
+    app.setApplicationVersion(__version__)
+    try:
+        ctx = AppContext.open(args.data_dir, args.db_url)
+    except PrivDeskError as exc:
+        if args.screenshot:
+            raise
+        QMessageBox.critical(None, APP_NAME, exc.message)
+        return 2
+
+    from privdesk.ui.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    if getattr(args, "area", None):
+        if args.area not in window.area_keys():
+            raise PrivDeskError(f"There is no area {args.area!r}; areas: {', '.join(window.area_keys())}.")
+        window.show_area(args.area)
+    if args.screenshot:
+        window.resize(1280, 800)
+        window.show()
+        for _ in range(5):
+            app.processEvents()
+        out = Path(args.screenshot)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out), "PNG"):
+            raise PrivDeskError(f"Could not write the screenshot to {out}.")
+        window.close()
+        ctx.close()
+        return 0
+    window.show()
+    QTimer.singleShot(0, lambda: log.info("window shown"))
+    code = app.exec()
+    ctx.close()
+    return int(code)

@@ -1,0 +1,34 @@
+"""The areas of the sidebar. Only capabilities that exist are listed: no dummy pages.
+
+Each later capability appends its area here (Requests, Search, Breaches, Dashboard).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QStyle, QWidget
+
+from privdesk.services.context import AppContext
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    title: str
+    icon: QStyle.StandardPixmap
+    factory: Callable[[AppContext], QWidget]
+
+
+def _settings(ctx: AppContext) -> QWidget:
+    from privdesk.ui.settings_pane import SettingsPane
+
+    return SettingsPane(ctx)
+
+
+def available_areas() -> list[Area]:
+    """The areas in sidebar order."""
+    return [
+        Area("settings", "Settings", QStyle.StandardPixmap.SP_FileDialogDetailedView, _settings),
+    ]

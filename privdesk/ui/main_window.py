@@ -1,0 +1,139 @@
+"""The main window: a sidebar of areas, menus with standard shortcuts and a status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from privdesk import APP_NAME
+from privdesk.services.context import AppContext
+from privdesk.ui.areas import Area, available_areas
+from privdesk.ui.dialogs import AboutDialog
+
+
+class MainWindow(QMainWindow):
+    """Hosts one page per area; remembers its geometry and the last area in QSettings."""
+
+    def __init__(self, ctx: AppContext, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.settings = settings or QSettings(str(ctx.paths.settings_file), QSettings.Format.IniFormat)
+        self.setWindowTitle(APP_NAME)
+        self.setMinimumSize(QSize(900, 600))
+
+        self.areas: list[Area] = available_areas()
+        self.pages: dict[str, QWidget] = {}
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(180)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setStyleSheet(
+            "QListWidget#sidebar { background: #1f2a37; color: #e5e7eb; border: none; font-size: 11pt; }"
+            "QListWidget#sidebar::item { padding: 10px 12px; }"
+            "QListWidget#sidebar::item:selected { background: #2563eb; color: white; }"
+        )
+        self.stack = QStackedWidget()
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        for area in self.areas:
+            item = QListWidgetItem(self.style().standardIcon(area.icon), self.tr(area.title))
+            item.setData(Qt.ItemDataRole.UserRole, area.key)
+            self.sidebar.addItem(item)
+            page = area.factory(ctx)
+            page.setObjectName(f"area:{area.key}")
+            self.pages[area.key] = page
+            self.stack.addWidget(page)
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        self._build_menus()
+        self.db_label = QLabel(self.tr("Case database: {0}").format(ctx.db.describe()))
+        self.statusBar().addPermanentWidget(self.db_label)
+        if ctx.last_backup is not None:
+            self.statusBar().showMessage(
+                self.tr("Database upgraded; backup saved as {0}").format(ctx.last_backup.name), 15000)
+        else:
+            self.statusBar().showMessage(self.tr("Ready"), 5000)
+        self._restore_state()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self.area_actions: dict[str, QAction] = {}
+        for i, area in enumerate(self.areas):
+            action = QAction(self.tr(area.title), self)
+            if i < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, k=area.key: self.show_area(k))
+            view_menu.addAction(action)
+            self.area_actions[area.key] = action
+        view_menu.addSeparator()
+        full = QAction(self.tr("&Full Screen"), self)
+        full.setShortcut(QKeySequence.StandardKey.FullScreen)
+        full.triggered.connect(lambda: self.showNormal() if self.isFullScreen() else self.showFullScreen())
+        view_menu.addAction(full)
+
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        about = QAction(self.tr("&About PrivDesk"), self)
+        about.setShortcut(QKeySequence.StandardKey.HelpContents)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+        about_qt = QAction(self.tr("About &Qt"), self)
+        about_qt.triggered.connect(QApplication.aboutQt)
+        help_menu.addAction(about_qt)
+
+    def area_keys(self) -> list[str]:
+        return [a.key for a in self.areas]
+
+    def show_area(self, key: str) -> QWidget:
+        index = self.area_keys().index(key)
+        self.sidebar.setCurrentRow(index)
+        return self.pages[key]
+
+    def current_area(self) -> str:
+        return self.areas[self.stack.currentIndex()].key
+
+    def show_about(self) -> AboutDialog:
+        dlg = AboutDialog(self.ctx, self)
+        dlg.open()
+        return dlg
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("main/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        last = self.settings.value("main/area", "")
+        keys = self.area_keys()
+        self.sidebar.setCurrentRow(keys.index(str(last)) if last in keys else 0)
+
+    def save_state(self) -> None:
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        self.settings.setValue("main/area", self.current_area())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.save_state()
+        super().closeEvent(event)
