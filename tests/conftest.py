@@ -1,0 +1,59 @@
+"""Shared fixtures: headless Qt, an isolated data directory and case database per test, an
+in-memory keyring, and the real database servers the suite starts itself (tests/servers.py)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from privdesk.services.context import AppContext  # noqa: E402
+from tests.keyring_backend import MemoryKeyring  # noqa: E402
+
+pytest_plugins = ["tests.servers"]
+
+
+@pytest.fixture(autouse=True)
+def _isolate_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test may touch the user's real data directory, log folder or keyring."""
+    import keyring
+
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("PRIVDESK_DATA_DIR", raising=False)
+    monkeypatch.delenv("PRIVDESK_DB_URL", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "data"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def ctx(data_dir: Path) -> Iterator[AppContext]:
+    """A migrated SQLite case database in a temporary data directory."""
+    context = AppContext.open(data_dir)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def demo_ctx(ctx: AppContext) -> AppContext:
+    from privdesk.services.demo import seed_demo
+
+    seed_demo(ctx)
+    return ctx
