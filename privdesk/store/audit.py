@@ -1,0 +1,81 @@
+"""The audit log's storage rules: canonical form, hash chain and appending in a session.
+
+Each entry's hash is SHA-256 over the canonical JSON of (previous hash, seq, at, actor, entity,
+entity id, action, changes). Altering any stored field breaks that entry's hash; deleting an entry
+leaves a gap in ``seq`` and breaks the next entry's ``prev_hash``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from privdesk.store.request_models import AuditEntry
+
+GENESIS_HASH = "0" * 64
+# Any constant works; it names the one lock PostgreSQL writers of the audit log queue on.
+_PG_AUDIT_LOCK = 0x5052_4456
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def encode_changes(changes: Mapping[str, tuple[Any, Any]] | None) -> str:
+    """``{"field": [old, new]}`` as canonical JSON text (sorted keys, no spaces)."""
+    data = {k: [_jsonable(old), _jsonable(new)] for k, (old, new) in (changes or {}).items()}
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_hash(prev_hash: str, seq: int, at: str, actor: str, entity: str, entity_id: str,
+               action: str, changes: str) -> str:
+    """The hash of one entry; ``changes`` is the stored JSON text, parsed so that only its
+    meaning (not its spacing) is hashed."""
+    try:
+        parsed: Any = json.loads(changes)
+    except ValueError:
+        parsed = changes
+    payload = json.dumps([prev_hash, seq, at, actor, entity, entity_id, action, parsed],
+                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def hash_of(entry: AuditEntry) -> str:
+    return entry_hash(entry.prev_hash, entry.seq, entry.at, entry.actor, entry.entity,
+                      entry.entity_id, entry.action, entry.changes)
+
+
+def append(session: Session, actor: str, entity: str, entity_id: str, action: str,
+           changes: Mapping[str, tuple[Any, Any]] | None = None,
+           at: datetime | None = None) -> AuditEntry:
+    """Add one entry to the chain inside the caller's transaction (the caller commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two officers on a shared database must not both extend the chain from the same tail.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    session.flush()
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (1, GENESIS_HASH) if last is None else (last.seq + 1, last.hash)
+    stamp = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    entry = AuditEntry(seq=seq, at=stamp, actor=actor, entity=entity, entity_id=entity_id,
+                       action=action, changes=encode_changes(changes), prev_hash=prev)
+    entry.hash = hash_of(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The fields whose values differ, as ``{field: (old, new)}``."""
+    return {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
