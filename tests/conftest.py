@@ -7,13 +7,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from privdesk.services.context import AppContext  # noqa: E402
-from tests.keyring_backend import MemoryKeyring  # noqa: E402
+from privdesk.services.context import AppContext
+from tests.keyring_backend import MemoryKeyring
 
 pytest_plugins = ["tests.servers"]
 

@@ -136,7 +136,7 @@ def mariadb_server() -> Iterator[Server]:
     run = _as_service_user("mysql")
     subprocess.run([*run, install, f"--datadir={data}", "--auth-root-authentication-method=normal",
                     "--skip-test-db", "--skip-name-resolve"], check=True, capture_output=True)
-    log = open(base / "log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
+    log = open(base / "log", "wb")
     proc = subprocess.Popen([*run, str(mariadbd), "--no-defaults", f"--datadir={data}", f"--port={port}",
                              "--bind-address=127.0.0.1", f"--socket={sock}", f"--pid-file={base / 'pid'}",
                              "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=0",

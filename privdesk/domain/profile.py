@@ -108,7 +108,7 @@ class OrgProfile:
             key = f.name.replace("_", ".", 1)
             if key in values and values[key] != "":
                 kwargs[f.name] = values[key]
-        return cls(**kwargs, officers=tuple(officers), logo_png=logo_png)  # type: ignore[arg-type]
+        return cls(**kwargs, officers=tuple(officers), logo_png=logo_png)
 
     def as_settings(self) -> dict[str, str]:
         """The profile as dotted-key settings (``org.name`` ...)."""

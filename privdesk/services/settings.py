@@ -9,7 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from privdesk.domain.identifiers import normalise_email
-from privdesk.domain.profile import SETTING_KEYS, Officer, OrgProfile, validate_officer, validate_setting
+from privdesk.domain.profile import (
+    SETTING_KEYS,
+    Officer,
+    OrgProfile,
+    validate_officer,
+    validate_setting,
+)
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services.context import AppContext
 from privdesk.store import models

@@ -21,6 +21,13 @@ from privdesk.ui.areas import Area, available_areas
 from privdesk.ui.dialogs import AboutDialog
 
 
+def _keys(standard: QKeySequence.StandardKey, fallback: str) -> list[QKeySequence]:
+    """The platform's standard shortcut, or a conventional one where the platform has none
+    (the offscreen and some Linux themes define no Quit key)."""
+    keys = QKeySequence.keyBindings(standard)
+    return keys or [QKeySequence(fallback)]
+
+
 class MainWindow(QMainWindow):
     """Hosts one page per area; remembers its geometry and the last area in QSettings."""
 
@@ -29,7 +36,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = settings or QSettings(str(ctx.paths.settings_file), QSettings.Format.IniFormat)
         self.setWindowTitle(APP_NAME)
-        self.setMinimumSize(QSize(900, 600))
+        self.setMinimumSize(QSize(760, 520))
 
         self.areas: list[Area] = available_areas()
         self.pages: dict[str, QWidget] = {}
@@ -74,7 +81,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         quit_action = QAction(self.tr("&Quit"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcuts(_keys(QKeySequence.StandardKey.Quit, "Ctrl+Q"))
         quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -90,13 +97,13 @@ class MainWindow(QMainWindow):
             self.area_actions[area.key] = action
         view_menu.addSeparator()
         full = QAction(self.tr("&Full Screen"), self)
-        full.setShortcut(QKeySequence.StandardKey.FullScreen)
+        full.setShortcuts(_keys(QKeySequence.StandardKey.FullScreen, "F11"))
         full.triggered.connect(lambda: self.showNormal() if self.isFullScreen() else self.showFullScreen())
         view_menu.addAction(full)
 
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         about = QAction(self.tr("&About PrivDesk"), self)
-        about.setShortcut(QKeySequence.StandardKey.HelpContents)
+        about.setShortcuts(_keys(QKeySequence.StandardKey.HelpContents, "F1"))
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
         about_qt = QAction(self.tr("About &Qt"), self)
@@ -134,6 +141,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("main/area", self.current_area())
         self.settings.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         super().closeEvent(event)

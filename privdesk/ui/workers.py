@@ -79,7 +79,7 @@ class Task(QRunnable):
             value = self.fn(self.control)
         except Cancelled:
             self.signals.cancelled.emit()
-        except Exception as exc:  # noqa: BLE001 - handed to the GUI as a signal
+        except Exception as exc:
             if not _is_user_error(exc):
                 log.exception("background task failed")
             self.signals.error.emit(exc)

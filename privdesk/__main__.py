@@ -1,0 +1,7 @@
+"""``python -m privdesk``."""
+
+import sys
+
+from privdesk.cli import main
+
+sys.exit(main())

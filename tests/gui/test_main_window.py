@@ -1,0 +1,115 @@
+"""The main window, its areas, menus, About dialog, remembered geometry and the Settings pane."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit
+from pytestqt.qtbot import QtBot
+
+from privdesk import __version__
+from privdesk.services import settings as svc
+from privdesk.services.context import AppContext
+from privdesk.ui.dialogs import AboutDialog
+from privdesk.ui.main_window import MainWindow
+from privdesk.ui.settings_pane import SettingsPane
+
+
+def make_window(qtbot: QtBot, ctx: AppContext) -> MainWindow:
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_every_sidebar_area_is_reachable(qtbot: QtBot, demo_ctx: AppContext) -> None:
+    win = make_window(qtbot, demo_ctx)
+    keys = win.area_keys()
+    assert "settings" in keys
+    assert keys[-1] == "settings"
+    for row, key in enumerate(keys):
+        win.sidebar.setCurrentRow(row)
+        assert win.current_area() == key
+        assert win.stack.currentWidget() is win.pages[key]
+        assert win.stack.currentWidget().objectName() == f"area:{key}"
+    # keyboard: Ctrl+1 goes to the first area
+    win.sidebar.setCurrentRow(len(keys) - 1)
+    win.area_actions[keys[0]].trigger()
+    assert win.current_area() == keys[0]
+
+
+def test_standard_menus_and_shortcuts(qtbot: QtBot, ctx: AppContext) -> None:
+    win = make_window(qtbot, ctx)
+    titles = [a.text().replace("&", "") for a in win.menuBar().actions()]
+    assert titles == ["File", "View", "Help"]
+    file_actions = win.menuBar().actions()[0].menu().actions()
+    assert any(a.text() == "&Quit" and not a.shortcut().isEmpty() for a in file_actions)
+    assert "sqlite" in win.db_label.text()
+
+
+def test_about_dialog_shows_version_and_paths(qtbot: QtBot, ctx: AppContext) -> None:
+    win = make_window(qtbot, ctx)
+    dlg = win.show_about()
+    qtbot.addWidget(dlg)
+    assert isinstance(dlg, AboutDialog)
+    assert dlg.version_label.text() == __version__
+    texts = " ".join(lbl.text() for lbl in dlg.findChildren(QLabel))
+    assert str(ctx.paths.data_dir) in texts
+    assert str(ctx.paths.log_dir) in texts
+    dlg.close()
+
+
+def test_geometry_and_area_are_remembered(qtbot: QtBot, ctx: AppContext) -> None:
+    win = make_window(qtbot, ctx)
+    # the offscreen screen is 800x600 and restoreGeometry clamps to the screen
+    win.resize(780, 560)
+    win.show_area(win.area_keys()[-1])
+    win.close()
+    stored = QSettings(str(ctx.paths.settings_file), QSettings.Format.IniFormat)
+    assert stored.value("main/area") == win.area_keys()[-1]
+    again = make_window(qtbot, ctx)
+    assert (again.width(), again.height()) == (780, 560)
+    assert again.current_area() == win.area_keys()[-1]
+
+
+def test_settings_pane_saves_and_keeps_input_on_error(qtbot: QtBot, ctx: AppContext, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "open", lambda self: shown.append(self.text()))
+    pane = SettingsPane(ctx)
+    qtbot.addWidget(pane)
+    name = pane.findChild(QLineEdit, "setting:org.name")
+    email = pane.findChild(QLineEdit, "setting:org.email")
+    address = pane.findChild(QPlainTextEdit, "setting:org.address")
+    law = pane.findChild(QComboBox, "setting:default_law")
+    assert name is not None and email is not None and address is not None and law is not None
+    qtbot.keyClicks(name, "Ødegård Consulting AS")
+    address.setPlainText("Storgata 1\n0155 Oslo")
+    qtbot.keyClicks(email, "not-an-email")
+    qtbot.mouseClick(pane.save_button, Qt.MouseButton.LeftButton)
+    assert shown and "not an e-mail address" in shown[-1]
+    assert "not an e-mail address" in pane.message.text()
+    assert name.text() == "Ødegård Consulting AS", "what the officer typed is kept"
+    assert svc.get_settings(ctx)["org.name"] == ""
+
+    email.clear()
+    qtbot.keyClicks(email, "privacy@odegard.example")
+    with qtbot.waitSignal(pane.saved, timeout=2000):
+        qtbot.mouseClick(pane.save_button, Qt.MouseButton.LeftButton)
+    stored = svc.get_settings(ctx)
+    assert stored["org.name"] == "Ødegård Consulting AS"
+    assert stored["org.address"] == "Storgata 1\n0155 Oslo"
+    assert stored["org.email"] == "privacy@odegard.example"
+
+
+def test_settings_pane_officers(qtbot: QtBot, ctx: AppContext) -> None:
+    pane = SettingsPane(ctx)
+    qtbot.addWidget(pane)
+    pane.new_name.setText("Ζωή Παπαδοπούλου")  # QTest.keyClicks aborts on non-Latin keys offscreen
+    qtbot.keyClicks(pane.new_email, "zoi@example.gr")
+    qtbot.mouseClick(pane.findChild(type(pane.save_button), "addOfficer"), Qt.MouseButton.LeftButton)
+    assert pane.officers.rowCount() == 1
+    assert pane.officers.item(0, 0).text() == "Ζωή Παπαδοπούλου"
+    assert [o.email for o in svc.list_officers(ctx)] == ["zoi@example.gr"]
+    pane.officers.selectRow(0)
+    pane.remove_selected_officer()
+    assert pane.officers.rowCount() == 0

@@ -1,0 +1,121 @@
+"""The case database: migrations on SQLite and PostgreSQL, upgrades with backups, refusals."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from privdesk.errors import DatabaseVersionError
+from privdesk.services import settings as svc
+from privdesk.services.context import AppContext
+from privdesk.store.database import Database
+
+
+def test_migrates_empty_sqlite_to_head(data_dir: Path) -> None:
+    ctx = AppContext.open(data_dir)
+    state = ctx.db.migration_state()
+    assert state.up_to_date and state.current
+    tables = set(inspect(ctx.db.engine).get_table_names())
+    assert {"settings", "officers", "assets", "alembic_version"} <= tables
+    assert ctx.last_backup is None, "a brand-new database needs no backup"
+    assert (data_dir / "privdesk.sqlite3").exists()
+    ctx.close()
+
+
+def test_sqlite_has_wal_and_foreign_keys(ctx: AppContext) -> None:
+    with ctx.db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_old_schema_upgrades_with_data_intact_and_backup(data_dir: Path) -> None:
+    db_file = data_dir / "privdesk.sqlite3"
+    old = Database(f"sqlite:///{db_file}", backups_dir=data_dir / "backups")
+    old.upgrade_to("0001_settings")
+    with old.engine.begin() as conn:
+        conn.execute(text("INSERT INTO settings (key, value) VALUES ('org.name', 'Old Data Ltd')"))
+    assert "officers" not in inspect(old.engine).get_table_names()
+    old.dispose()
+
+    ctx = AppContext.open(data_dir)
+    assert ctx.db.migration_state().up_to_date
+    assert svc.get_settings(ctx)["org.name"] == "Old Data Ltd"
+    assert "officers" in inspect(ctx.db.engine).get_table_names()
+    backup = ctx.last_backup
+    assert backup is not None and backup.exists() and backup.parent == data_dir / "backups"
+    assert backup.stat().st_mode & 0o077 == 0, "the backup holds personal data: owner-only"
+    with sqlite3.connect(backup) as b:
+        assert b.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001_settings"
+        assert b.execute("SELECT value FROM settings WHERE key='org.name'").fetchone()[0] == "Old Data Ltd"
+    ctx.close()
+
+
+def test_reopening_an_up_to_date_database_makes_no_backup(data_dir: Path) -> None:
+    AppContext.open(data_dir).close()
+    ctx = AppContext.open(data_dir)
+    assert ctx.last_backup is None
+    assert not (data_dir / "backups").exists() or not any((data_dir / "backups").iterdir())
+    ctx.close()
+
+
+def test_newer_database_is_refused_and_left_alone(data_dir: Path) -> None:
+    ctx = AppContext.open(data_dir)
+    with ctx.db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future' "
+                          "WHERE version_num = (SELECT max(version_num) FROM alembic_version)"))
+    ctx.close()
+    with pytest.raises(DatabaseVersionError, match="newer version of PrivDesk"):
+        AppContext.open(data_dir)
+    with sqlite3.connect(data_dir / "privdesk.sqlite3") as conn:
+        versions = {r[0] for r in conn.execute("SELECT version_num FROM alembic_version")}
+        assert "9999_from_the_future" in versions
+
+
+def test_data_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "elsewhere"
+    monkeypatch.setenv("PRIVDESK_DATA_DIR", str(target))
+    ctx = AppContext.open()
+    assert ctx.paths.data_dir == target.resolve()
+    assert (target / "privdesk.sqlite3").exists()
+    assert ctx.paths.log_dir == target.resolve() / "logs"
+    ctx.close()
+
+
+def test_default_paths_use_platform_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from privdesk.paths import resolve_paths
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    paths = resolve_paths()
+    assert paths.data_dir == tmp_path / "xdg" / "privdesk"
+    assert paths.db_url.endswith("privdesk.sqlite3") and paths.db_url.startswith("sqlite:///")
+
+
+@pytest.mark.postgres
+def test_migrates_empty_postgres_to_head_and_round_trips(postgres_db: str, data_dir: Path) -> None:
+    ctx = AppContext.open(data_dir, db_url=postgres_db.replace("postgresql+psycopg", "postgresql"))
+    assert ctx.db.dialect == "postgresql"
+    assert ctx.db.migration_state().up_to_date
+    assert {"settings", "officers", "assets"} <= set(inspect(ctx.db.engine).get_table_names())
+    svc.set_setting(ctx, "org.name", "Team Queue GmbH")
+    svc.add_officer(ctx, "Jörg Weiß", "joerg@example.de", "manager")
+    assert svc.get_settings(ctx)["org.name"] == "Team Queue GmbH"
+    assert [o.name for o in svc.list_officers(ctx)] == ["Jörg Weiß"]
+    assert "privdesk-test" not in ctx.db.describe(), "the password never shows"
+    ctx.close()
+
+
+@pytest.mark.postgres
+def test_old_postgres_schema_upgrades(postgres_db: str, data_dir: Path) -> None:
+    old = Database(postgres_db)
+    old.upgrade_to("0001_settings")
+    with old.engine.begin() as conn:
+        conn.execute(text("INSERT INTO settings (key, value) VALUES ('dpo.name', 'Ana Lima')"))
+    old.dispose()
+    ctx = AppContext.open(data_dir, db_url=postgres_db)
+    assert svc.get_settings(ctx)["dpo.name"] == "Ana Lima"
+    assert ctx.db.migration_state().up_to_date
+    assert ctx.last_backup is None  # backups are for SQLite files; PostgreSQL has its own tools
+    ctx.close()
