@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,8 +16,13 @@ def _ensure_platform(screenshot: bool) -> None:
     """Without a display Qt aborts the process; fall back to the offscreen platform."""
     if os.environ.get("QT_QPA_PLATFORM"):
         return
-    if screenshot or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
+    if screenshot:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        sys.stderr.write("privdesk: no display found (DISPLAY is not set), so the window runs offscreen "
+                         "and nothing will be visible. Run PrivDesk from a desktop session, or under "
+                         "`xvfb-run`; press Ctrl+C to stop.\n")
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -60,6 +66,8 @@ def run_gui(args: argparse.Namespace) -> int:
         ctx.close()
         return 0
     window.show()
+    # Qt's event loop never returns to Python's signal handlers: let Ctrl+C in the terminal quit.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     QTimer.singleShot(0, lambda: log.info("window shown"))
     code = app.exec()
     ctx.close()
