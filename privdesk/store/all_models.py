@@ -1,7 +1,12 @@
-"""Imports every model module so that ``Base.metadata`` is complete (Alembic, tests)."""
+"""Imports every model module so that ``Base.metadata`` is complete (Alembic, tests).
 
-from privdesk.store import models  # noqa: F401
-from privdesk.store import request_models  # noqa: F401
+One module per capability; add yours to the import below.
+"""
+
+from privdesk.store import (  # noqa: F401
+    models,
+    request_models,
+)
 from privdesk.store.base import Base
 
 metadata = Base.metadata
