@@ -1,0 +1,330 @@
+"""Laws as data: one TOML file per law in ``resources/laws``, validated once on load.
+
+A new jurisdiction is a file, not a code change. Validation is strict (unknown keys are errors) so a
+typo in a rule file is caught with the file and key named, instead of silently using a default.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, cast
+
+from privdesk.domain.requests import RequestType
+from privdesk.errors import ConfigurationError, ValidationError
+
+log = logging.getLogger("privdesk.domain")
+
+Unit = Literal["days", "months", "business_days"]
+UNITS: tuple[Unit, ...] = ("days", "months", "business_days")
+_UNIT_WORDS = {"days": ("day", "days"), "months": ("month", "months"), "business_days": ("business day", "business days")}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A length of time as the law states it (calendar days, calendar months or business days)."""
+
+    amount: int
+    unit: Unit
+
+    def describe(self) -> str:
+        one, many = _UNIT_WORDS[self.unit]
+        return f"{self.amount} {one if self.amount == 1 else many}"
+
+
+@dataclass(frozen=True)
+class Extension:
+    """How far the response period may be extended and under which conditions."""
+
+    period: Period
+    repeatable: bool
+    notice_within_first_period: bool
+    citation: str
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """One right under one law: its citation and any period that differs from the law's default."""
+
+    right: str
+    citation: str
+    period: Period | None = None
+    extendable: bool = True
+    acknowledge: bool = True
+    available: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LawRule:
+    """Everything PrivDesk needs to know about one law to compute deadlines and cite it."""
+
+    id: str
+    name: str
+    short_name: str
+    jurisdiction: str
+    response: Period
+    extension: Extension | None
+    acknowledge: Period | None
+    opt_out: Period | None
+    roll_to_working_day: bool
+    clock_starts_on_verification: bool
+    types: Mapping[RequestType, TypeRule]
+    citations: Mapping[str, str]
+    notes: str
+    authority_default: str
+    clock_pauses: bool = False
+    sources: tuple[str, ...] = ()
+
+    def period_for(self, rtype: RequestType) -> Period:
+        """The response period for this type: a per-type override, the opt-out period, or the default."""
+        rule = self.types[rtype]
+        if rule.period is not None:
+            return rule.period
+        if rtype is RequestType.OPT_OUT and self.opt_out is not None:
+            return self.opt_out
+        return self.response
+
+    def citation(self, key: str) -> str:
+        return self.citations.get(key, "")
+
+
+class _Reader:
+    """Walks one parsed TOML table, naming the file and dotted key in every error."""
+
+    def __init__(self, path: Path, data: Mapping[str, Any], prefix: str = "") -> None:
+        self.path = path
+        self.data = data
+        self.prefix = prefix
+        self.seen: set[str] = set()
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def fail(self, key: str, problem: str) -> ConfigurationError:
+        return ConfigurationError(f"Law file {self.path}: key '{self._name(key)}' {problem}")
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def _get(self, key: str, required: bool) -> Any:
+        self.seen.add(key)
+        if key not in self.data:
+            if required:
+                raise self.fail(key, "is missing.")
+            return None
+        return self.data[key]
+
+    def text(self, key: str, required: bool = True, default: str = "") -> str:
+        value = self._get(key, required)
+        if value is None:
+            return default
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(key, "must be a non-empty text.")
+        return value.strip()
+
+    def flag(self, key: str, default: bool | None = None) -> bool:
+        value = self._get(key, default is None)
+        if value is None:
+            assert default is not None
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, not {value!r}.")
+        return value
+
+    def whole(self, key: str, minimum: int) -> int:
+        value = self._get(key, True)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.fail(key, f"must be a whole number of at least {minimum}, not {value!r}.")
+        return value
+
+    def str_list(self, key: str) -> tuple[str, ...]:
+        value = self._get(key, True)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(key, "must be a non-empty list of texts.")
+        return tuple(cast(list[str], value))
+
+    def table(self, key: str, required: bool = True) -> _Reader | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table.")
+        return _Reader(self.path, value, f"{self._name(key)}.")
+
+    def period(self, minimum: int = 1) -> Period:
+        amount = self.whole("amount", minimum)
+        unit = self._get("unit", True)
+        if unit not in UNITS:
+            raise self.fail("unit", f"must be one of {', '.join(UNITS)}, not {unit!r}.")
+        return Period(amount, cast(Unit, unit))
+
+    def done(self) -> None:
+        """Refuse keys nobody read: they are typos or rules the engine would silently ignore."""
+        for key in self.data:
+            if key not in self.seen:
+                raise self.fail(key, "is not a known setting (check the spelling).")
+
+
+def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
+    top = _Reader(path, data)
+    law_id = top.text("id")
+    if law_id != path.stem:
+        raise top.fail("id", f"is {law_id!r} but must match the file name {path.stem!r}.")
+
+    resp = top.table("response")
+    assert resp is not None
+    response = resp.period()
+    response_citation = resp.text("citation")
+    resp.done()
+
+    extension: Extension | None = None
+    ext = top.table("extension", required=False)
+    if ext is not None:
+        extension = Extension(
+            period=ext.period(),
+            repeatable=ext.flag("repeatable"),
+            notice_within_first_period=ext.flag("notice_within_first_period"),
+            citation=ext.text("citation"),
+        )
+        ext.done()
+
+    acknowledge: Period | None = None
+    ack = top.table("acknowledge", required=False)
+    ack_citation = ""
+    if ack is not None:
+        acknowledge = ack.period(minimum=0)
+        ack_citation = ack.text("citation")
+        ack.done()
+
+    opt_out: Period | None = None
+    opt = top.table("opt_out", required=False)
+    opt_citation = ""
+    if opt is not None:
+        opt_out = opt.period()
+        opt_citation = opt.text("citation")
+        opt.done()
+
+    clock = top.table("clock")
+    assert clock is not None
+    roll = clock.flag("roll_to_working_day")
+    starts_on_verification = clock.flag("starts_on_verification")
+    pauses = clock.flag("pauses", default=False)
+    clock_citation = clock.text("citation")
+    roll_citation = clock.text("roll_citation")
+    clock.done()
+
+    types_reader = top.table("types")
+    assert types_reader is not None
+    types: dict[RequestType, TypeRule] = {}
+    for rtype in RequestType:
+        t = types_reader.table(rtype.value)
+        assert t is not None
+        period = t.period() if t.has("amount") or t.has("unit") else None
+        types[rtype] = TypeRule(
+            right=t.text("right"),
+            citation=t.text("citation"),
+            period=period,
+            extendable=t.flag("extendable", default=True),
+            acknowledge=t.flag("acknowledge", default=True),
+            available=t.flag("available", default=True),
+            note=t.text("note", required=False),
+        )
+        t.done()
+    types_reader.done()
+
+    citations: dict[str, str] = {"response": response_citation, "clock": clock_citation, "roll": roll_citation}
+    if extension is not None:
+        citations["extension"] = extension.citation
+    if ack_citation:
+        citations["acknowledge"] = ack_citation
+    if opt_citation:
+        citations["opt_out"] = opt_citation
+    extra = top.table("citations", required=False)
+    if extra is not None:
+        for key in extra.data:
+            citations[key] = extra.text(key)
+        extra.done()
+
+    meta = top.table("meta")
+    assert meta is not None
+    sources = meta.str_list("sources")
+    meta.text("reviewed", required=False)
+    meta.done()
+
+    rule = LawRule(
+        id=law_id,
+        name=top.text("name"),
+        short_name=top.text("short_name"),
+        jurisdiction=top.text("jurisdiction"),
+        response=response,
+        extension=extension,
+        acknowledge=acknowledge,
+        opt_out=opt_out,
+        roll_to_working_day=roll,
+        clock_starts_on_verification=starts_on_verification,
+        types=MappingProxyType(types),
+        citations=MappingProxyType(citations),
+        notes=top.text("notes"),
+        authority_default=top.text("authority_default"),
+        clock_pauses=pauses,
+        sources=sources,
+    )
+    top.done()
+    return rule
+
+
+def load_law_file(path: Path) -> LawRule:
+    """Read and validate one rule file."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot read the law file {path}: {exc.strerror}.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"Law file {path} is not valid TOML: {exc}.") from exc
+    return _parse_law(path, data)
+
+
+def _default_directory() -> Path:
+    from privdesk.paths import resource_path
+
+    return resource_path("laws")
+
+
+@functools.lru_cache(maxsize=8)
+def _load(directory: Path) -> Mapping[str, LawRule]:
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise ConfigurationError(f"No law files (*.toml) found in {directory}.")
+    laws = {p.stem: load_law_file(p) for p in files}
+    log.debug("loaded %d law files from %s", len(laws), directory)
+    return MappingProxyType(laws)
+
+
+def load_laws(directory: Path | None = None) -> dict[str, LawRule]:
+    """Every law rule in ``directory`` (default: the shipped files), keyed by id; cached per folder."""
+    return dict(_load((directory or _default_directory()).resolve()))
+
+
+def law_ids() -> list[str]:
+    return sorted(load_laws())
+
+
+def normalise_law_id(law_id: str) -> str:
+    """``UK_GDPR`` and ``uk gdpr`` name the file ``uk-gdpr``."""
+    return "-".join(law_id.strip().casefold().replace("_", " ").replace("-", " ").split())
+
+
+def get_law(law_id: str) -> LawRule:
+    """The rule for one law; a person-readable error for an unknown id."""
+    laws = load_laws()
+    rule = laws.get(normalise_law_id(law_id))
+    if rule is None:
+        raise ValidationError(f"{law_id.strip()!r} is not a known law. Known laws: {', '.join(sorted(laws))}.")
+    return rule
