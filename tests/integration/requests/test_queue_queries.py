@@ -1,0 +1,103 @@
+"""The queue's SQL: filters, sorting, paging, counts, bulk actions and the CSV log."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from privdesk.errors import ValidationError
+from privdesk.services import audit
+from privdesk.services import requests as svc
+from privdesk.services.context import AppContext
+from tests.integration.requests.conftest import ACTOR, TODAY
+
+New = Callable[..., svc.OpenResult]
+Q = svc.RequestQuery
+
+
+@pytest.fixture
+def queue(ctx: AppContext, new: New, officers: dict[str, int]) -> dict[str, str]:
+    refs = {
+        "zoe": new(name="Zoë Ødegård", emails=("zoe.odegard@example.com",), received=date(2026, 10, 1)).reference,
+        "lukasz": new(name="Łukasz Wróbel", emails=("lukasz.wrobel@example.pl",), type="erasure",
+                      received=date(2026, 11, 24)).reference,
+        "james": new(name="James Carter", emails=("james.carter@example.com",), law="ccpa",
+                     type="opt-out", received=date(2026, 11, 20), assignee_id=officers["priya"]).reference,
+        "aisha": new(name="Aisha Khan", emails=("aisha.khan@example.co.uk",), law="uk-gdpr",
+                     received=date(2026, 11, 1)).reference,
+    }
+    svc.change_status(ctx, refs["aisha"], "withdrawn", ACTOR)
+    return refs
+
+
+def refs(ctx: AppContext, q: Q) -> list[str]:
+    return [r.reference for r in svc.list_requests(ctx, q, today=TODAY)]
+
+
+def test_filters(ctx: AppContext, queue: dict[str, str], officers: dict[str, int]) -> None:
+    assert svc.count_requests(ctx, Q(), today=TODAY) == 4
+    assert refs(ctx, Q(text="ØDEGÅRD")) == [queue["zoe"]]
+    assert refs(ctx, Q(text="wrobel@example")) == [queue["lukasz"]]
+    assert refs(ctx, Q(text=queue["james"].lower())) == [queue["james"]]
+    assert refs(ctx, Q(text="100%_")) == []
+    assert refs(ctx, Q(statuses=("withdrawn",))) == [queue["aisha"]]
+    assert refs(ctx, Q(types=("erasure",))) == [queue["lukasz"]]
+    assert refs(ctx, Q(laws=("ccpa",))) == [queue["james"]]
+    assert refs(ctx, Q(assignee_id=officers["priya"])) == [queue["james"]]
+    assert set(refs(ctx, Q(unassigned=True))) == {queue["zoe"], queue["lukasz"], queue["aisha"]}
+    # zoe: received 1 Oct, due 2 Nov (1 Nov is a Sunday) -> overdue on 25 Nov
+    assert refs(ctx, Q(overdue=True)) == [queue["zoe"]]
+    assert svc.count_requests(ctx, Q(overdue=True), today=TODAY) == 1
+    assert refs(ctx, Q(due_within=10)) == [queue["zoe"]]
+    assert set(refs(ctx, Q(due_within=30))) == {queue["zoe"], queue["lukasz"], queue["james"]}
+    assert len(refs(ctx, Q(open_only=True))) == 3
+    summary = svc.due_summary(ctx, 3, today=TODAY)
+    assert (summary.overdue, summary.due_soon) == (1, 0)
+    assert summary.message() == "1 overdue, 0 due within 3 days"
+
+
+@pytest.mark.parametrize("column", sorted(svc.SORT_COLUMNS))
+def test_sort_by_every_column(ctx: AppContext, queue: dict[str, str], column: str) -> None:
+    asc = svc.list_requests(ctx, Q(sort=column), today=TODAY)
+    desc = svc.list_requests(ctx, Q(sort=column, descending=True), today=TODAY)
+    assert len(asc) == 4 and [r.reference for r in asc] == [r.reference for r in reversed(desc)]
+    if column in ("due", "deadline", "days_left"):
+        assert [r.deadline for r in asc] == sorted(r.deadline for r in asc)
+    if column == "subject":
+        assert asc[0].subject_name == "Aisha Khan"
+
+
+def test_paging(ctx: AppContext, queue: dict[str, str]) -> None:
+    page1 = svc.list_requests(ctx, Q(sort="reference"), offset=0, limit=3, today=TODAY)
+    page2 = svc.list_requests(ctx, Q(sort="reference"), offset=3, limit=3, today=TODAY)
+    assert [r.reference for r in page1 + page2] == sorted(queue.values())
+    with pytest.raises(ValidationError, match="Cannot sort by"):
+        svc.list_requests(ctx, Q(sort="shoe size"))
+
+
+def test_bulk_assign_and_status(ctx: AppContext, queue: dict[str, str], officers: dict[str, int]) -> None:
+    all_refs = svc.query_references(ctx, Q(), today=TODAY)
+    res = svc.bulk_assign(ctx, all_refs, officers["jonas"], ACTOR)
+    assert set(res.changed) == set(queue.values())
+    assert svc.count_requests(ctx, Q(assignee_id=officers["jonas"])) == 4
+    res = svc.bulk_status(ctx, all_refs, "in_progress", ACTOR, today=TODAY)
+    assert set(res.changed) == {queue["zoe"], queue["lukasz"], queue["james"]}
+    assert [r for r, _why in res.skipped] == [queue["aisha"]]
+    assert "closed requests do not change status" in res.skipped[0][1]
+    assert svc.get_request(ctx, queue["aisha"]).status == "withdrawn"
+    assert svc.count_requests(ctx, Q(statuses=("in_progress",))) == 3
+    assert audit.verify(ctx).ok
+
+
+def test_export_log(ctx: AppContext, queue: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "log.csv"
+    assert svc.export_log(ctx, out) == 4
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["reference"] for r in rows][0] == queue["zoe"]
+    assert {r["subject"] for r in rows} >= {"Zoë Ødegård", "Łukasz Wróbel"}
+    assert rows[0]["due"] == "2026-11-02" and rows[0]["law"] == "gdpr"
+    assert (out.stat().st_mode & 0o777) == 0o600
