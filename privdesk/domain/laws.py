@@ -58,6 +58,7 @@ class TypeRule:
     acknowledge: bool = True
     available: bool = True
     note: str = ""
+    period_citation: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,15 @@ class LawRule:
         if rtype is RequestType.OPT_OUT and self.opt_out is not None:
             return self.opt_out
         return self.response
+
+    def period_citation(self, rtype: RequestType) -> str:
+        """Where the period that applies to this type comes from (for the summary and letters)."""
+        rule = self.types[rtype]
+        if rule.period is not None and rule.period_citation:
+            return rule.period_citation
+        if rule.period is None and rtype is RequestType.OPT_OUT and self.opt_out is not None:
+            return self.citations.get("opt_out", "")
+        return self.citations["response"]
 
     def citation(self, key: str) -> str:
         return self.citations.get(key, "")
@@ -234,6 +244,7 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
             acknowledge=t.flag("acknowledge", default=True),
             available=t.flag("available", default=True),
             note=t.text("note", required=False),
+            period_citation=t.text("period_citation", required=False),
         )
         t.done()
     types_reader.done()
