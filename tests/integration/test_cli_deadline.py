@@ -112,3 +112,9 @@ def test_does_not_open_the_case_database(
     assert main(["--data-dir", str(data), "deadline", "--law", "gdpr", "--received", "2026-03-02", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["due"] == "2026-04-02"
     assert not list(data.rglob("*.sqlite3"))
+
+
+def test_human_summary_warns_when_the_law_has_no_such_right(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["deadline", "--law", "cpa", "--received", "2026-03-01", "--type", "objection"]) == 0
+    out = capsys.readouterr().out
+    assert "Caution         the CPA has no such right; record it as an opt-out" in out

@@ -171,3 +171,11 @@ def test_a_new_law_is_a_file(law_dir: Path) -> None:
     (law_dir / "xx-test.toml").write_text(text, encoding="utf-8")
     laws = load_laws(law_dir)
     assert laws["xx-test"].response == Period(45, "days")
+
+
+def test_every_missing_right_says_what_to_do_instead() -> None:
+    """The intake service refuses an unavailable right with this note, so it must read as advice."""
+    missing = [(law.id, t) for law in load_laws().values() for t, rule in law.types.items() if not rule.available]
+    assert ("ccpa", T.OBJECTION) in missing and ("vcdpa", T.RESTRICTION) in missing
+    for law_id, t in missing:
+        assert get_law(law_id).types[t].note.startswith("record it as"), (law_id, t)

@@ -83,8 +83,15 @@ def _deadline(args: argparse.Namespace) -> int:
     if result.acknowledge_by is not None:
         lines.append(f"Acknowledge by  {_fmt(result.acknowledge_by)} ({law.citation('acknowledge')})")
     lines.append(f"Holidays        {calendar.describe()}")
+    if not rule.available:
+        lines.append(f"Caution         the {law.short_name} has no such right; {rule.note or 'dates are indicative'}")
+        return _print(lines)
     if rule.note:
         lines.append(f"Note            {rule.note}")
+    return _print(lines)
+
+
+def _print(lines: list[str]) -> int:
     for line in lines:
         print(line)  # noqa: T201
     return 0
