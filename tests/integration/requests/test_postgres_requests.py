@@ -1,0 +1,41 @@
+"""The request lifecycle on the shared PostgreSQL case database a team would use."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from privdesk.errors import ConflictError
+from privdesk.services import audit
+from privdesk.services import requests as svc
+from privdesk.services.context import AppContext
+from tests.integration.requests.conftest import ACTOR, TODAY
+
+
+@pytest.mark.postgres
+def test_lifecycle_on_postgres(postgres_db: str, tmp_path: Path) -> None:
+    ctx = AppContext.open(tmp_path / "data", db_url=postgres_db)
+    try:
+        assert ctx.db.dialect == "postgresql"
+        new = svc.NewRequest(type="access", law="uk-gdpr", received=date(2026, 11, 2),
+                             name="Aisha Khan", emails=("aisha.khan@example.co.uk",))
+        d = svc.open_request(ctx, new, ACTOR, today=TODAY).request
+        assert d.reference == "DSR-2026-0001"
+        dup = svc.open_request(ctx, new, ACTOR, today=TODAY)
+        assert [r.reference for r in dup.duplicates] == ["DSR-2026-0001"]
+        d = svc.verify_identity(ctx, d.reference, ACTOR, on=date(2026, 11, 9), today=TODAY)
+        assert d.due == date(2026, 12, 9) and d.status == "in_progress"
+        with pytest.raises(ConflictError):
+            svc.add_note(ctx, d.reference, "stale", ACTOR, expected_version=1)
+        d = svc.extend(ctx, d.reference, "Large archive", ACTOR, today=TODAY)
+        d = svc.complete(ctx, d.reference, "Sent", ACTOR, today=TODAY)
+        assert d.status == "completed"
+        assert [r.reference for r in svc.list_requests(ctx, svc.RequestQuery(text="KHAN", sort="subject"))] == [
+            "DSR-2026-0001", "DSR-2026-0002"]
+        assert svc.count_requests(ctx, svc.RequestQuery(overdue=True), today=date(2027, 6, 1)) == 1
+        result = audit.verify(ctx)
+        assert result.ok and result.entries == 5
+    finally:
+        ctx.close()
