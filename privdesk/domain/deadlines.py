@@ -119,7 +119,7 @@ def holiday_calendar(
 ) -> HolidayCalendar:
     """A calendar for a country (ISO code) and optional subdivision, checked against ``holidays``."""
     cc = country.strip().upper() if country and country.strip() else None
-    sd = subdivision.strip().upper() if subdivision and subdivision.strip() else None
+    sd = subdivision.strip() if subdivision and subdivision.strip() else None
     if cc is None and sd is not None:
         raise ValidationError(f"The subdivision {subdivision!r} needs a country (for example --country US).")
     if cc is not None:
@@ -129,14 +129,22 @@ def holiday_calendar(
                 f"{country!r} is not a country the holiday calendar knows (use ISO codes such as GB, DE, US)."
             )
         if sd is not None:
-            try:
-                holidays.country_holidays(cc, subdiv=sd)
-            except NotImplementedError:
-                known = ", ".join(supported[cc]) or "none"
-                raise ValidationError(
-                    f"{subdivision!r} is not a subdivision of {cc} the holiday calendar knows. Known: {known}."
-                ) from None
+            sd = _canonical_subdivision(cc, sd, supported[cc])
     return HolidayCalendar(cc, sd, frozenset(extra), frozenset(removed))
+
+
+def _canonical_subdivision(country: str, text: str, known: Sequence[str]) -> str:
+    """The package's code for a subdivision typed as ``eng``, ``ENG`` or ``England``."""
+    for code in known:
+        if code.casefold() == text.casefold():
+            return code
+    aliases: dict[str, str] = getattr(holidays.country_holidays(country), "subdivisions_aliases", None) or {}
+    for alias, code in aliases.items():
+        if alias.casefold() == text.casefold():
+            return code
+    raise ValidationError(
+        f"{text!r} is not a subdivision of {country} the holiday calendar knows. Known: {', '.join(known) or 'none'}."
+    )
 
 
 NO_HOLIDAYS = HolidayCalendar(None, None)

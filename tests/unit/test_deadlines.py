@@ -194,6 +194,11 @@ def test_calendar_names_and_overrides() -> None:
     assert cal.next_working_day(D(2026, 12, 29)) == D(2026, 12, 29)
 
 
+@pytest.mark.parametrize(("text", "code"), [("eng", "ENG"), ("SCT", "SCT"), ("Scotland", "SCT"), ("northern ireland", "NIR")])
+def test_subdivision_spellings(text: str, code: str) -> None:
+    assert holiday_calendar("GB", text).subdivision == code
+
+
 def test_calendar_without_country_has_only_weekends() -> None:
     cal = holiday_calendar()
     assert cal.is_working_day(D(2026, 12, 25))
