@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from privdesk.domain.deadlines import holiday_calendar
 from privdesk.domain.identifiers import normalise_email
 from privdesk.domain.profile import (
     SETTING_KEYS,
@@ -35,7 +36,7 @@ def get_settings(ctx: AppContext) -> dict[str, str]:
 
 
 def set_setting(ctx: AppContext, key: str, value: str) -> str:
-    cleaned = validate_setting(key, value)
+    cleaned = _check_calendar(ctx, {key: validate_setting(key, value)})[key]
     with ctx.db.unit_of_work() as s:
         row = s.get(models.Setting, key)
         if row is None:
@@ -46,9 +47,27 @@ def set_setting(ctx: AppContext, key: str, value: str) -> str:
     return cleaned
 
 
+def _check_calendar(ctx: AppContext, changed: dict[str, str]) -> dict[str, str]:
+    """Country and subdivision are only meaningful together: check the pair, store the
+    calendar's canonical subdivision code (``Scotland`` -> ``SCT``)."""
+    if not {"holidays.country", "holidays.subdivision"} & changed.keys():
+        return changed
+    current = get_settings(ctx)
+    country = changed.get("holidays.country", current["holidays.country"])
+    subdivision = changed.get("holidays.subdivision", current["holidays.subdivision"])
+    if subdivision and not country:
+        if "holidays.subdivision" in changed:
+            raise ValidationError("Holiday subdivision: set the holiday country first.")
+        return changed
+    cal = holiday_calendar(country or None, subdivision or None)
+    if subdivision:
+        changed = {**changed, "holidays.subdivision": cal.subdivision or ""}
+    return changed
+
+
 def update_settings(ctx: AppContext, values: dict[str, str]) -> dict[str, str]:
     """Validate every value first, then save them all in one transaction (all or nothing)."""
-    cleaned = {k: validate_setting(k, v) for k, v in values.items()}
+    cleaned = _check_calendar(ctx, {k: validate_setting(k, v) for k, v in values.items()})
     with ctx.db.unit_of_work() as s:
         for key, value in cleaned.items():
             row = s.get(models.Setting, key)

@@ -92,3 +92,11 @@ def test_demo_is_idempotent(ctx: AppContext) -> None:
     assert (svc.get_settings(ctx), svc.list_officers(ctx)) == first
     assert first[0]["org.name"] == "Northwind Analytics Ltd"
     assert len(first[1]) == 4
+
+
+def test_holiday_subdivision_checked_against_the_country(ctx: AppContext) -> None:
+    svc.set_setting(ctx, "holidays.country", "GB")
+    assert svc.set_setting(ctx, "holidays.subdivision", "Scotland") == "SCT"
+    with pytest.raises(ValidationError, match="subdivision"):
+        svc.set_setting(ctx, "holidays.subdivision", "Atlantis")
+    assert svc.get_settings(ctx)["holidays.subdivision"] == "SCT"
