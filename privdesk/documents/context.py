@@ -1,0 +1,199 @@
+"""The whitelisted values a template may quote, built from the request, profile and snapshot.
+
+Every text that reaches the PDF passes a :class:`TextGuard`, which finds characters the letter fonts
+cannot draw and either refuses the letter (``"error"``, the default) or prints them as visible
+``[U+XXXX]`` codes and records a warning (``"mark"``), so no character is ever lost silently.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from privdesk.documents import fonts
+from privdesk.documents.model import Art15Info, ExportSnapshot, LetterRequest, PortabilityFile
+from privdesk.documents.templates import CITATION_KEYS, LISTS, PLACEHOLDERS, TemplateSet
+from privdesk.domain.profile import OrgProfile
+from privdesk.errors import PrivDeskError
+
+Unprintable = Literal["error", "mark"]
+
+
+class UnprintableTextError(PrivDeskError):
+    """Text holds characters the letter fonts cannot draw."""
+
+
+def format_date(d: date) -> str:
+    """``25 November 2026``: unambiguous in every country the letters go to."""
+    return f"{d.day} {d:%B %Y}"
+
+
+def format_datetime(dt: datetime) -> str:
+    text = f"{dt.day} {dt:%B %Y at %H:%M}"
+    zone = dt.tzname()
+    return f"{text} {zone}" if zone else text
+
+
+@dataclass
+class TextGuard:
+    """Checks each text for characters the fonts lack; see the module docstring."""
+
+    mode: Unprintable = "error"
+    warnings: list[str] = field(default_factory=list)
+
+    def clean(self, text: str, where: str) -> str:
+        if "\t" in text or "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+        bad = fonts.unprintable(text)
+        if not bad:
+            return text
+        if self.mode == "error":
+            raise UnprintableTextError(
+                f"The letter font cannot print {fonts.describe(bad)} in {where}. Correct the text, or "
+                "write the letter with unprintable characters shown as codes."
+            )
+        self.warnings.append(f"{where}: shown as codes: {fonts.describe(bad)}")
+        return "".join(f"[U+{ord(c):04X}]" if c in bad else c for c in text)
+
+
+def cell_text(value: Any, null: str) -> str:
+    """One database value as the appendix prints it."""
+    if value is None:
+        return null
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        raw = bytes(value)
+        if len(raw) <= 32:
+            return raw.hex()
+        return f"binary data, {len(raw)} bytes"
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class LetterContext:
+    values: Mapping[str, str]
+    lists: Mapping[str, tuple[str, ...]]
+    flags: frozenset[str]
+
+
+def build_context(
+    request: LetterRequest,
+    profile: OrgProfile,
+    templates: TemplateSet,
+    guard: TextGuard,
+    today: date,
+    snapshot: ExportSnapshot | None = None,
+    portability_file: PortabilityFile | None = None,
+    art15: Art15Info | None = None,
+) -> LetterContext:
+    """Fill every placeholder (empty string when not applicable) and every list."""
+    law = templates.laws[request.law]
+    defaults = {**law.citations, "right": law.rights[request.request_type]}
+    cites = {key: request.citations.get(key) or defaults[key] for key in CITATION_KEYS}
+    info = art15 or Art15Info.defaults()
+    dpo_contact = (
+        f"{profile.dpo_name} ({profile.dpo_email})" if profile.dpo_name and profile.dpo_email
+        else profile.dpo_name or profile.dpo_email or profile.org_email
+    )
+    authority_contact = "\n".join(
+        p for p in (profile.authority_name, profile.authority_address, profile.authority_email) if p
+    )
+    sources = snapshot.sources if snapshot else ()
+    raw: dict[str, str] = {
+        "reference": request.reference,
+        "request_type": request.request_type,
+        "request_type_label": law.labels[request.request_type],
+        "law": request.law,
+        "law_name": request.law_name,
+        "law_short": law.short,
+        "response_period": law.response_period,
+        "received_date": format_date(request.received),
+        "due_date": format_date(request.due),
+        "extended_due_date": format_date(request.extended_due) if request.extended_due else "",
+        "effective_due_date": format_date(request.effective_due),
+        "today": format_date(today),
+        "subject_name": request.subject_name,
+        "subject_email": request.subject_email,
+        "subject_address": request.subject_address,
+        "requester_name": request.requester_name or "",
+        "addressee_name": request.requester_name or request.subject_name,
+        "verification_state": request.verification,
+        "status": request.status,
+        "extension_reason": request.extension_reason,
+        "completion_summary": request.completion_summary,
+        "assignee_name": request.assignee_name,
+        "org_name": profile.org_name,
+        "org_address": profile.org_address,
+        "org_email": profile.org_email,
+        "org_phone": profile.org_phone,
+        "dpo_name": profile.dpo_name,
+        "dpo_email": profile.dpo_email,
+        "dpo_phone": profile.dpo_phone,
+        "dpo_contact": dpo_contact,
+        "authority_name": profile.authority_name,
+        "authority_address": profile.authority_address,
+        "authority_email": profile.authority_email,
+        "authority_contact": authority_contact,
+        **{f"cite_{key}": value for key, value in cites.items()},
+        "portability_file_name": portability_file.name if portability_file else "",
+        "portability_file_sha256": portability_file.sha256 if portability_file else "",
+        "snapshot_taken_at": format_datetime(snapshot.taken_at) if snapshot and snapshot.taken_at else "",
+        "source_count": str(sum(1 for s in sources if s.rows)),
+        "row_count": str(snapshot.row_count if snapshot else 0),
+        "art15_retention": info.retention,
+        "art15_source": info.source,
+        "art15_automated": info.automated_decision_making,
+        "art15_transfers": info.transfer_safeguards,
+    }
+    missing = set(PLACEHOLDERS) - set(raw)
+    assert not missing, missing  # a placeholder was added to the whitelist but not here
+    values = {k: guard.clean(v, PLACEHOLDERS[k]) for k, v in raw.items()}
+
+    rows_label = templates.common["source_rows"]
+    raw_lists: dict[str, tuple[str, ...]] = {
+        "denial_reasons": tuple(r for r in request.denial_reasons if r.strip()),
+        "art15_purposes": info.purposes,
+        "art15_categories": info.categories,
+        "art15_recipients": info.recipients,
+        "sources_summary": tuple(
+            f"{s.title} ({rows_label.format(rows=len(s.rows))})" for s in sources if s.rows
+        ),
+        "identifiers": snapshot.identifiers if snapshot else (),
+    }
+    assert set(raw_lists) == set(LISTS)
+    lists = {k: tuple(guard.clean(i, LISTS[k]) for i in items) for k, items in raw_lists.items()}
+
+    flags = {
+        "type_" + request.request_type.replace("-", "_"),
+        "law_" + request.law.replace("-", "_"),
+    }
+    conditions = {
+        "verification_pending": request.verification == "pending",
+        "verified": request.verification == "verified",
+        "extended": request.extended_due is not None,
+        "has_requester": bool(request.requester_name),
+        "has_portability_file": portability_file is not None,
+        "has_snapshot": snapshot is not None,
+        "has_rows": bool(snapshot and snapshot.row_count),
+        "has_subject_address": bool(request.subject_address.strip()),
+        "has_completion_summary": bool(request.completion_summary.strip()),
+        "has_dpo": bool(profile.dpo_name or profile.dpo_email),
+        "has_authority": bool(profile.authority_name),
+    }
+    flags.update(name for name, on in conditions.items() if on)
+    return LetterContext(values=values, lists=lists, flags=frozenset(flags))

@@ -1,0 +1,268 @@
+"""Public entry points: check that a letter fits a request, render it, write it to disk.
+
+Unprintable text: by default a letter whose text holds characters the embedded fonts cannot draw is
+refused with :class:`~privdesk.documents.context.UnprintableTextError` naming the characters and
+where they are; with ``unprintable="mark"`` they are printed as ``[U+XXXX]`` codes and listed in
+:attr:`RenderedLetter.warnings` instead.
+
+Encryption: reportlab 5.1's own 256-bit output is unreadable (pypdf: "Invalid key size (384)";
+poppler: "Invalid encryption key length", and pdftotext then prints an empty page without a
+password error), so password-protected letters are encrypted with AES-256 (PDF 2.0, revision 6) by
+pypdf after rendering; checked to open with pypdf and poppler. Without pypdf, reportlab's 128-bit RC4
+is the strongest it writes that readers open. :data:`ENCRYPTION` names the one in use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from privdesk.documents.context import TextGuard, Unprintable, build_context
+from privdesk.documents.layout import appendix_story, build_pdf, fill, letter_story
+from privdesk.documents.model import (
+    LAWS,
+    LETTER_KINDS,
+    REQUEST_TYPES,
+    Art15Info,
+    ExportSnapshot,
+    LetterRequest,
+    PortabilityFile,
+)
+from privdesk.documents.templates import TemplateSet, load_templates
+from privdesk.domain.profile import OrgProfile
+from privdesk.errors import PrivDeskError, ValidationError
+
+log = logging.getLogger("privdesk.documents")
+
+
+class LetterNotApplicableError(ValidationError):
+    """The letter kind does not fit the request in its current state."""
+
+
+def _aes_available() -> bool:
+    try:
+        import cryptography  # noqa: F401
+        import pypdf  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+AES_256 = "aes-256"
+RC4_128 = "rc4-128"
+ENCRYPTION_LABELS = {
+    AES_256: "AES 256-bit (PDF 2.0)",
+    RC4_128: "RC4 128-bit (PDF 1.4)",
+}
+#: The encryption method password-protected letters get: ``"aes-256"`` or ``"rc4-128"``.
+ENCRYPTION_METHOD = AES_256 if _aes_available() else RC4_128
+#: What the UI shows next to the password field, e.g. "AES 256-bit (PDF 2.0)".
+ENCRYPTION = ENCRYPTION_LABELS[ENCRYPTION_METHOD]
+
+TYPES_ANSWERED_BY_EXPORT = ("access", "portability")
+TYPES_WITH_COMPLETION = ("rectification", "erasure", "restriction", "objection", "opt-out")
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    pdf: bytes
+    pages: int
+    title: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WrittenLetter:
+    """What a service records about a generated document."""
+
+    kind: str
+    path: Path
+    sha256: str
+    size: int
+    pages: int
+    encryption: str | None
+    warnings: tuple[str, ...]
+
+
+def check_letter_fits(kind: str, request: LetterRequest, today: date | None = None) -> None:
+    """Raise :class:`LetterNotApplicableError` when ``kind`` makes no sense for ``request`` now."""
+    ref = request.reference
+    if kind not in LETTER_KINDS:
+        raise LetterNotApplicableError(f"{kind!r} is not a letter kind. Kinds: {', '.join(LETTER_KINDS)}.")
+    if request.request_type not in REQUEST_TYPES:
+        raise LetterNotApplicableError(
+            f"{ref} has the request type {request.request_type!r}, which PrivDesk has no letters for."
+        )
+    if request.law not in LAWS:
+        raise LetterNotApplicableError(f"{ref} is under the law {request.law!r}, which PrivDesk has no letters for.")
+    today = today or date.today()
+    rtype = request.request_type
+    if kind == "verification" and request.verification == "verified":
+        raise LetterNotApplicableError(f"The identity of the subject of {ref} is already verified.")
+    if kind == "extension":
+        law = load_templates().laws[request.law]
+        if not (request.citations.get("extension") or law.citations["extension"]):
+            raise LetterNotApplicableError(f"The {law.short} allows no extension of the response period ({ref}).")
+        if request.extended_due is None:
+            raise LetterNotApplicableError(f"{ref} has not been extended; extend it (new date and reason) first.")
+        if request.extended_due <= request.due:
+            raise LetterNotApplicableError(f"The new due date of {ref} is not later than the original {request.due}.")
+        if not request.extension_reason.strip():
+            raise LetterNotApplicableError(f"The extension notice for {ref} needs the reason for the extension.")
+        if today > request.due:
+            raise LetterNotApplicableError(
+                f"The extension notice must be sent before the original deadline; {ref} was due on "
+                f"{request.due.isoformat()} and today is {today.isoformat()}."
+            )
+    if kind == "export" and rtype not in TYPES_ANSWERED_BY_EXPORT:
+        raise LetterNotApplicableError(
+            f"An export letter answers access and portability requests; {ref} is a request of type {rtype}."
+        )
+    if kind == "completion" and rtype not in TYPES_WITH_COMPLETION:
+        raise LetterNotApplicableError(
+            f"A completion letter confirms {', '.join(TYPES_WITH_COMPLETION)} requests; {ref} is a request of "
+            f"type {rtype} (answer it with the export letter)."
+        )
+    if kind == "denial" and not any(r.strip() for r in request.denial_reasons):
+        raise LetterNotApplicableError(f"A denial letter must give the reasons; {ref} has none recorded.")
+
+
+def build_letter(
+    kind: str,
+    request: LetterRequest,
+    profile: OrgProfile,
+    snapshot: ExportSnapshot | None = None,
+    portability_file: PortabilityFile | Path | None = None,
+    today: date | None = None,
+    *,
+    art15: Art15Info | None = None,
+    templates: TemplateSet | None = None,
+    unprintable: Unprintable = "error",
+    password: str | None = None,
+) -> RenderedLetter:
+    """Render a letter and return its bytes with page count and warnings."""
+    today = today or date.today()
+    check_letter_fits(kind, request, today)
+    if isinstance(portability_file, Path):
+        portability_file = PortabilityFile.from_path(portability_file)
+    if kind == "export":
+        if snapshot is None:
+            raise LetterNotApplicableError(
+                f"Attach the subject search to {request.reference} before writing the export letter."
+            )
+        if request.request_type == "portability" and portability_file is None:
+            raise LetterNotApplicableError(
+                f"{request.reference} is a portability request: create the machine-readable file first."
+            )
+    if password is not None and not password:
+        raise ValidationError("The letter password must not be empty.")
+    tset = templates or load_templates()
+    template = tset.pick(kind, request.law)
+    guard = TextGuard(unprintable)
+    ctx = build_context(request, profile, tset, guard, today, snapshot, portability_file, art15)
+    labels = tset.common
+    story = letter_story(template, ctx, guard, labels)
+    if kind == "export" and snapshot is not None:
+        story.extend(appendix_story(template, ctx, guard, labels, snapshot))
+    title = fill(template.title, ctx, guard, template.file)
+    subject = fill(template.subject, ctx, guard, template.file)
+    footer = fill(labels["footer"], ctx, guard, "common.toml")
+    encrypt: Any = None
+    if password and ENCRYPTION_METHOD == RC4_128:
+        from reportlab.lib.pdfencrypt import StandardEncryption
+
+        encrypt = StandardEncryption(password, ownerPassword=secrets.token_urlsafe(24), strength=128)
+    pdf, pages = build_pdf(
+        story, profile, guard, title=f"{title} – {request.reference}", subject=subject, footer=footer,
+        running_header=footer, page_label=labels["page"], encrypt=encrypt,
+    )
+    if password and ENCRYPTION_METHOD == AES_256:
+        pdf = encrypt_aes256(pdf, password)
+    log.info("rendered %s letter for %s: %d pages", kind, request.reference, pages)
+    return RenderedLetter(pdf=pdf, pages=pages, title=title, warnings=tuple(guard.warnings))
+
+
+def encrypt_aes256(pdf: bytes, password: str) -> bytes:
+    """Re-write ``pdf`` encrypted with AES-256 (user password opens it; a random owner password)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=password, owner_password=secrets.token_urlsafe(24), algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def render_letter(
+    kind: str,
+    request: LetterRequest,
+    profile: OrgProfile,
+    snapshot: ExportSnapshot | None = None,
+    portability_file: PortabilityFile | Path | None = None,
+    today: date | None = None,
+    *,
+    art15: Art15Info | None = None,
+    password: str | None = None,
+) -> bytes:
+    """The PDF bytes of a letter (for preview or saving); raises PrivDeskError on a user error."""
+    return build_letter(kind, request, profile, snapshot, portability_file, today, art15=art15,
+                        password=password).pdf
+
+
+def write_letter(
+    kind: str,
+    request: LetterRequest,
+    profile: OrgProfile,
+    path: Path | str,
+    snapshot: ExportSnapshot | None = None,
+    portability_file: PortabilityFile | Path | None = None,
+    today: date | None = None,
+    *,
+    password: str | None = None,
+    art15: Art15Info | None = None,
+    unprintable: Unprintable = "error",
+) -> WrittenLetter:
+    """Render and save a letter atomically with owner-only permissions (it holds personal data)."""
+    letter = build_letter(kind, request, profile, snapshot, portability_file, today, art15=art15,
+                          password=password, unprintable=unprintable)
+    target = Path(path)
+    write_private_file(target, letter.pdf)
+    return WrittenLetter(
+        kind=kind, path=target, sha256=hashlib.sha256(letter.pdf).hexdigest(), size=len(letter.pdf),
+        pages=letter.pages, encryption=ENCRYPTION if password else None, warnings=letter.warnings,
+    )
+
+
+def write_private_file(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` via a 0600 temporary file in the same folder and an atomic rename."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise PrivDeskError(f"The folder {folder} does not exist.")
+    if target.is_dir():
+        raise PrivDeskError(f"{target} is a folder; give a file name for the letter.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise PrivDeskError(f"Cannot write in {folder}: {exc.strerror}.") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if hasattr(os, "fchmod"):  # mkstemp already makes it 0600 on POSIX; be explicit
+                os.fchmod(fh.fileno(), 0o600)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise PrivDeskError(f"Cannot write {target}: {exc.strerror}.") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
