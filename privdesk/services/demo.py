@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from privdesk.services import requests_demo
 from privdesk.services import settings as settings_service
 from privdesk.services.context import AppContext
 
@@ -59,6 +60,7 @@ def seed_profile(ctx: AppContext) -> str:
 
 
 DEMO_STEPS: list[Callable[[AppContext], str]] = [seed_profile]
+DEMO_STEPS.append(requests_demo.seed_demo_requests)
 
 
 def seed_demo(ctx: AppContext) -> list[str]:

@@ -302,9 +302,15 @@ def _calendar(country: str, subdivision: str) -> HolidayCalendar | None:
 
 
 def _org_calendar_codes(s: Session) -> tuple[str, str]:
+    """The organisation's holiday country and subdivision (read once per unit of work)."""
+    cached = s.info.get("org_calendar_codes")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     rows = dict(s.execute(select(models.Setting.key, models.Setting.value).where(
         models.Setting.key.in_(["holidays.country", "holidays.subdivision"]))).all())
-    return rows.get("holidays.country", "").upper(), rows.get("holidays.subdivision", "")
+    codes = rows.get("holidays.country", "").upper(), rows.get("holidays.subdivision", "")
+    s.info["org_calendar_codes"] = codes
+    return codes
 
 
 def _calendar_for(s: Session, r: Request) -> HolidayCalendar | None:
@@ -439,8 +445,9 @@ def prepare(s: Session, new: NewRequest, today: date | None = None) -> _Prepared
         if o is None or not o.active:
             raise ValidationError(f"There is no active officer number {new.assignee_id}.")
     verification = Verification.parse(new.verification) if new.verification else Verification.PENDING
-    calendar = _calendar(country, sub) if country else _calendar(*_org_calendar_codes(s))
-    region = country or _org_calendar_codes(s)[0] or None
+    org_country, org_sub = _org_calendar_codes(s)
+    calendar = _calendar(country, sub) if country else _calendar(org_country, org_sub)
+    region = country or org_country or None
     dl = compute_deadline(law, rtype, received, calendar=calendar)
     idents: list[tuple[str, str, str]] = []
     for e in emails:

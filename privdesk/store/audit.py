@@ -63,17 +63,39 @@ def append(session: Session, actor: str, entity: str, entity_id: str, action: st
         # Two officers on a shared database must not both extend the chain from the same tail.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
     session.flush()
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (1, GENESIS_HASH) if last is None else (last.seq + 1, last.hash)
+    tail = _cached_tail(session)
+    if tail is None:
+        last = session.execute(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+        tail = (0, GENESIS_HASH) if last is None else (last.seq, last.hash)
+    seq, prev = tail[0] + 1, tail[1]
     stamp = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
     entry = AuditEntry(seq=seq, at=stamp, actor=actor, entity=entity, entity_id=entity_id,
                        action=action, changes=encode_changes(changes), prev_hash=prev)
     entry.hash = hash_of(entry)
     session.add(entry)
     session.flush()
+    session.info[_TAIL_KEY] = (id(session.get_transaction()), entry)
     return entry
+
+
+_TAIL_KEY = "privdesk.audit_tail"
+
+
+def _cached_tail(session: Session) -> tuple[int, str] | None:
+    """The entry this transaction appended last, so a bulk job need not re-read the tail.
+
+    Valid only in the same transaction and while the entry is still pending in the session (a
+    rolled-back savepoint expunges it); otherwise the caller reads the tail from the database.
+    """
+    cached = session.info.get(_TAIL_KEY)
+    if cached is None:
+        return None
+    tx_id, entry = cached
+    if tx_id != id(session.get_transaction()) or entry not in session:
+        return None
+    return int(entry.seq), str(entry.hash)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
