@@ -101,3 +101,26 @@ def phone_match_keys(value: str, default_region: str | None = None) -> set[str]:
 def normalise_name(value: str) -> str:
     """Case-folded, accent-preserving, single-spaced name for comparison."""
     return " ".join(unicodedata.normalize("NFC", value).casefold().split())
+
+
+def phone_search_keys(value: str, default_region: str | None = None) -> set[str]:
+    """:func:`phone_match_keys` plus the other digit strings people store a number as.
+
+    Besides ``442079460958`` and ``02079460958`` this covers the international call prefix
+    (``00442079460958``) and the UK habit of keeping the trunk zero (``+44 (0)20 7946 0958`` ->
+    ``4402079460958``).
+    """
+    keys = phone_match_keys(value, default_region)
+    e164 = normalise_phone(value, default_region)
+    if e164.startswith("+"):
+        keys.add("00" + e164[1:])
+        try:
+            num = phonenumbers.parse(e164, None)
+        except phonenumbers.NumberParseException:
+            return keys
+        cc = str(num.country_code)
+        national = phonenumbers.national_significant_number(num)
+        trunk = phone_digits(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL))
+        if trunk.endswith(national) and len(trunk) > len(national):
+            keys.add(cc + trunk)
+    return {k for k in keys if k}

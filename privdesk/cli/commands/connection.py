@@ -1,0 +1,162 @@
+"""``privdesk connection``: register, test and review the company databases to search."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+from privdesk.cli.common import open_ctx, read_secret_stdin
+from privdesk.discovery.errors import ConnectionFailed, PasswordNeeded
+from privdesk.errors import ValidationError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("connection", help="company databases to search for a subject")
+    csub = p.add_subparsers(dest="connection_command", metavar="ACTION", required=True)
+
+    add = csub.add_parser("add", help="register a database (NAME URL); the password goes to the keyring")
+    add.add_argument("name")
+    add.add_argument("url", help="e.g. postgresql://user@host/db, mysql://user@host/db, sqlite:////path/file.db")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--options", metavar="JSON", help='options as JSON, e.g. {"statement_timeout_s": 20}')
+    add.set_defaults(func=_add)
+
+    ls = csub.add_parser("list", help="list registered connections")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=_list)
+
+    test = csub.add_parser("test", help="connect read-only and report within 5 s")
+    test.add_argument("name")
+    test.add_argument("--json", action="store_true")
+    test.set_defaults(func=_test)
+
+    rm = csub.add_parser("remove", help="forget a connection, its map and its saved password")
+    rm.add_argument("name")
+    rm.set_defaults(func=_remove)
+
+    mp = csub.add_parser("map", help="show the identifier map (which columns hold which identifiers)")
+    mp.add_argument("name")
+    mp.add_argument("--json", action="store_true")
+    mp.add_argument("--refresh", action="store_true", help="introspect the database again")
+    mp.set_defaults(func=_map)
+
+    ov = csub.add_parser("override", help="set the identifier kind of a column (KIND 'none': not an "
+                                          "identifier; 'auto': automatic again)")
+    ov.add_argument("name")
+    ov.add_argument("table")
+    ov.add_argument("column")
+    ov.add_argument("kind")
+    ov.set_defaults(func=_override)
+
+    ex = csub.add_parser("exclude", help="leave a table out of searches (--include to undo)")
+    ex.add_argument("name")
+    ex.add_argument("table")
+    ex.add_argument("--include", action="store_true")
+    ex.set_defaults(func=_exclude)
+
+
+def _add(args: argparse.Namespace) -> int:
+    from privdesk.services import discovery as svc
+
+    password = read_secret_stdin() if args.password_stdin else None
+    options: dict[str, Any] = {}
+    if args.options:
+        try:
+            options = json.loads(args.options)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"--options is not valid JSON: {exc.msg}.") from exc
+        if not isinstance(options, dict):
+            raise ValidationError("--options must be a JSON object.")
+    info = svc.add_connection(open_ctx(args), args.name, args.url, password, options)
+    if info.warning:
+        sys.stderr.write(f"privdesk: {info.warning}\n")
+    print(f"Connection {info.name!r} added: {info.url}")  # noqa: T201
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from privdesk.cli import emit_json
+    from privdesk.services import discovery as svc
+
+    conns = svc.list_connections(open_ctx(args))
+    if args.json:
+        emit_json([c.to_json() for c in conns])
+    else:
+        for c in conns:
+            print(f"{c.name:<24}{c.url}")  # noqa: T201
+    return 0
+
+
+def ensure_password(ctx: Any, name: str) -> None:
+    """Without a keyring, ask for the password on the terminal (kept for this process only)."""
+    from privdesk.services import discovery as svc
+
+    try:
+        svc.require_password(ctx, name)
+    except PasswordNeeded as exc:
+        if not sys.stdin.isatty():
+            raise
+        sys.stderr.write(f"privdesk: {exc.message}\n")
+        svc.set_password(exc.connection, getpass.getpass(f"Password for {exc.connection}: "), session_only=True)
+
+
+def _test(args: argparse.Namespace) -> int:
+    from privdesk.cli import emit_json
+    from privdesk.services import discovery as svc
+
+    ctx = open_ctx(args)
+    ensure_password(ctx, args.name)
+    result = svc.test_connection(ctx, args.name)
+    if args.json:
+        emit_json({"ok": result.ok, "message": result.message, "elapsed_s": round(result.elapsed_s, 3)})
+        return 0 if result.ok else 2
+    if not result.ok:
+        raise ConnectionFailed(result.message)
+    print(result.message)  # noqa: T201
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from privdesk.services import discovery as svc
+
+    svc.remove_connection(open_ctx(args), args.name)
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    from privdesk.cli import emit_json
+    from privdesk.discovery.classify import KIND_LABELS
+    from privdesk.services import discovery as svc
+
+    ctx = open_ctx(args)
+    ensure_password(ctx, args.name)
+    cmap = svc.get_map(ctx, args.name, refresh=args.refresh)
+    if args.json:
+        emit_json(cmap.to_json())
+        return 0
+    for t in cmap.tables:
+        flag = "  (excluded)" if t.excluded else ""
+        print(f"{t.table}{flag}")  # noqa: T201
+        for c in t.columns:
+            if c.kind:
+                idx = "indexed" if c.indexed else "no index"
+                print(f"    {c.column:<28}{KIND_LABELS.get(c.kind, c.kind):<16}{c.source or '':<10}{idx}")  # noqa: T201
+    return 0
+
+
+def _override(args: argparse.Namespace) -> int:
+    from privdesk.services import discovery as svc
+
+    ctx = open_ctx(args)
+    svc.set_column_kind(ctx, args.name, args.table, args.column, None if args.kind == "auto" else args.kind)
+    return 0
+
+
+def _exclude(args: argparse.Namespace) -> int:
+    from privdesk.services import discovery as svc
+
+    svc.set_table_excluded(open_ctx(args), args.name, args.table, not args.include)
+    return 0

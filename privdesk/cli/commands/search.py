@@ -1,0 +1,54 @@
+"""``privdesk search``: find every row about a person across the registered databases."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from privdesk.cli.common import open_ctx
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("search", help="search the connected databases for a subject's rows")
+    p.add_argument("--email", action="append", default=[], metavar="E")
+    p.add_argument("--phone", action="append", default=[], metavar="P")
+    p.add_argument("--name", action="append", default=[], metavar="N")
+    p.add_argument("--customer-id", action="append", default=[], metavar="X", dest="customer_id")
+    p.add_argument("--connection", action="append", default=[], metavar="NAME",
+                   help="search only this connection (repeatable; default: all)")
+    p.add_argument("--depth", type=int, default=2, metavar="N",
+                   help="follow foreign keys to dependent rows this deep (default 2, 0 = off)")
+    p.add_argument("--row-cap", type=int, default=200, metavar="N", help="rows per table at most (default 200)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_search)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from privdesk.cli import emit_json
+    from privdesk.cli.commands.connection import ensure_password
+    from privdesk.discovery.search import SearchOptions
+    from privdesk.errors import ValidationError
+    from privdesk.services import discovery as svc
+
+    if args.row_cap < 1:
+        raise ValidationError("--row-cap must be at least 1.")
+    ctx = open_ctx(args)
+    query = svc.make_query(ctx, args.email, args.phone, args.name, args.customer_id)
+    for name in args.connection or [c.name for c in svc.list_connections(ctx)]:
+        ensure_password(ctx, name)
+    result = svc.search(ctx, query, args.connection, SearchOptions(depth=args.depth, row_cap=args.row_cap))
+    if args.json:
+        emit_json(result.to_json())
+        return 0
+    for m in result.matches:
+        via = f"  via {m.via.table} {m.via.key}" if m.via else ""
+        on = f"  matched on {', '.join(m.matched_on)}" if m.matched_on else ""
+        print(f"{m.connection}/{m.table} {m.key}{on}{via}")  # noqa: T201
+    for t in result.tables:
+        if t.more:
+            print(f"{t.connection}/{t.table}: more rows than the cap of {args.row_cap}")  # noqa: T201
+    for e in result.errors:
+        sys.stderr.write(f"privdesk: {e.connection}: {e.message}\n")
+    print(f"{len(result.matches)} rows in {result.elapsed_s:.2f} s")  # noqa: T201
+    return 0

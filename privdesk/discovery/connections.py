@@ -1,0 +1,291 @@
+"""Connection specs, URL hygiene, engines that cannot write, and the 5-second connection test.
+
+A connection is a name, a SQLAlchemy URL *without* its password, and options. The password is
+merged in only when an engine is built (``URL.set(password=...)``) and is never rendered into a
+string, logged or stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import URL, Connection, Engine, create_engine, make_url, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
+
+from privdesk.discovery.errors import ConnectionFailed
+from privdesk.errors import ValidationError
+
+log = logging.getLogger("privdesk.discovery")
+
+CONNECT_TIMEOUT_S = 5.0
+DEFAULT_STATEMENT_TIMEOUT_S = 30.0
+
+_DRIVER_HINTS = {"postgresql": "psycopg[binary]", "mysql": "PyMySQL", "mariadb": "PyMySQL",
+                 "mssql": "pyodbc", "oracle": "oracledb"}
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    """What the registry stores about a connection; ``url`` never holds a password."""
+
+    name: str
+    url: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dialect(self) -> str:
+        return make_url(self.url).get_backend_name()
+
+    @property
+    def statement_timeout_s(self) -> float:
+        return float(self.options.get("statement_timeout_s", DEFAULT_STATEMENT_TIMEOUT_S))
+
+    @property
+    def needs_password(self) -> bool:
+        return self.dialect != "sqlite" and bool(make_url(self.url).username)
+
+
+def validate_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise ValidationError("A connection needs a name.")
+    if len(cleaned) > 100:
+        raise ValidationError("A connection name can be at most 100 characters long.")
+    if any(not ch.isprintable() for ch in cleaned):
+        raise ValidationError("A connection name cannot contain control characters or line breaks.")
+    return cleaned
+
+
+def parse_url(raw: str) -> tuple[str, str | None]:
+    """Split a URL the officer typed into (URL without password, password or None).
+
+    PostgreSQL gets psycopg 3 and MySQL/MariaDB PyMySQL; SQLite paths become absolute so the
+    connection works from any working directory.
+    """
+    try:
+        url = make_url(raw.strip())
+    except (ArgumentError, ValueError) as exc:
+        raise ValidationError(
+            "That is not a database URL. Examples: sqlite:////path/to/file.db, "
+            "postgresql://user@host/db, mysql://user@host/db."
+        ) from exc
+    backend = url.get_backend_name()
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    elif url.drivername in ("mysql", "mariadb"):
+        url = url.set(drivername="mysql+pymysql")
+    password = url.password
+    if password is not None:
+        password = str(password)
+    query = dict(url.query)
+    if "password" in query:  # some drivers accept ?password=...; never keep it in the URL
+        qpw = query.pop("password")
+        password = password or (qpw if isinstance(qpw, str) else qpw[0])
+        url = url.set(query=query)
+    # URL.set() ignores None, so the password-less URL is built afresh.
+    url = URL.create(url.drivername, username=url.username, host=url.host, port=url.port,
+                     database=url.database, query=url.query)
+    if backend == "sqlite":
+        db = url.database or ""
+        if not db or db == ":memory:" or db.startswith("file:"):
+            raise ValidationError("A SQLite connection needs the path of a database file, e.g. sqlite:////data/crm.db.")
+        url = url.set(database=str(Path(db).expanduser().resolve()), query={})
+    return url.render_as_string(hide_password=False), (password or None)
+
+
+def display_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# -- engines ------------------------------------------------------------------------------------
+
+def build_engine(spec: ConnectionSpec, password: str | None) -> Engine:
+    """An engine for searching: SQLite opened ``mode=ro``, network databases with a 5 s connect
+    timeout. Raises ConnectionFailed with a plain sentence when it cannot be built."""
+    url = make_url(spec.url)
+    backend = url.get_backend_name()
+    try:
+        if backend == "sqlite":
+            return _sqlite_engine(Path(url.database or ""))
+        if password is not None:
+            url = url.set(password=password)
+        connect_args: dict[str, Any] = {}
+        if backend == "postgresql":
+            connect_args = {"connect_timeout": int(CONNECT_TIMEOUT_S), "application_name": "privdesk"}
+        elif backend in ("mysql", "mariadb"):
+            connect_args = {"connect_timeout": int(CONNECT_TIMEOUT_S),
+                            "read_timeout": int(spec.statement_timeout_s) + 10}
+        return create_engine(url, connect_args=connect_args, pool_size=4, max_overflow=4,
+                             pool_recycle=600)
+    except NoSuchModuleError as exc:
+        raise ConnectionFailed(_driver_missing(spec)) from exc
+    except ImportError as exc:
+        raise ConnectionFailed(_driver_missing(spec)) from exc
+    except ArgumentError as exc:
+        raise ConnectionFailed(f"The address of connection {spec.name!r} is not usable: {exc}") from exc
+
+
+def _sqlite_engine(path: Path) -> Engine:
+    if not path.is_file():
+        raise ConnectionFailed(f"The database file {path} does not exist.")
+
+    def creator() -> sqlite3.Connection:
+        # mode=ro: SQLite itself refuses every write; the URI form needs a quoted path.
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, check_same_thread=False,
+                               timeout=CONNECT_TIMEOUT_S)
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    return create_engine("sqlite+pysqlite://", creator=creator, poolclass=QueuePool, pool_size=4,
+                         max_overflow=4)
+
+
+def _driver_missing(spec: ConnectionSpec) -> str:
+    dialect = make_url(spec.url).get_backend_name()
+    hint = _DRIVER_HINTS.get(dialect)
+    tail = f" (install the Python package {hint})" if hint else ""
+    return f"The database driver for {dialect} is not installed{tail}."
+
+
+def is_mariadb(conn: Connection) -> bool:
+    return bool(getattr(conn.dialect, "is_mariadb", False))
+
+
+@contextmanager
+def read_only(engine: Engine, timeout_s: float, cancel: threading.Event | None = None) -> Iterator[Connection]:
+    """A connection inside a read-only transaction with a statement timeout; always rolled back.
+
+    SQLite is already ``mode=ro`` + ``query_only``; its timeout and cancellation use a progress
+    handler. PostgreSQL uses ``SET TRANSACTION READ ONLY`` + ``statement_timeout``; MySQL and
+    MariaDB ``START TRANSACTION READ ONLY`` + ``max_execution_time`` / ``max_statement_time``.
+    """
+    with engine.connect() as conn:
+        name = conn.dialect.name
+        raw = conn.connection.driver_connection
+        if name == "sqlite" and isinstance(raw, sqlite3.Connection):
+            deadline = time.monotonic() + timeout_s
+
+            def stop() -> int:
+                return 1 if (time.monotonic() > deadline or (cancel is not None and cancel.is_set())) else 0
+
+            raw.set_progress_handler(stop, 20_000)
+        elif name == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
+                         {"ms": str(int(timeout_s * 1000))})
+        elif name in ("mysql", "mariadb"):
+            if is_mariadb(conn):
+                conn.execute(text("SET SESSION max_statement_time = :s"), {"s": float(timeout_s)})
+            else:
+                conn.execute(text("SET SESSION max_execution_time = :ms"), {"ms": int(timeout_s * 1000)})
+            conn.exec_driver_sql("START TRANSACTION READ ONLY")
+        try:
+            yield conn
+        finally:
+            if name == "sqlite" and isinstance(raw, sqlite3.Connection):
+                raw.set_progress_handler(None, 0)
+            conn.rollback()
+
+
+# -- errors in plain words --------------------------------------------------------------------
+
+def explain(exc: BaseException, spec: ConnectionSpec, timeout_s: float | None = None) -> str:
+    """Turn a driver exception into one sentence the officer can act on (no secrets inside)."""
+    if isinstance(exc, ConnectionFailed):
+        return exc.message
+    if isinstance(exc, (NoSuchModuleError, ImportError)):
+        return _driver_missing(spec)
+    orig = getattr(exc, "orig", None) or exc
+    msg = str(orig).lower()
+    code = orig.args[0] if getattr(orig, "args", None) and isinstance(orig.args[0], int) else None
+    url = make_url(spec.url)
+    where = f"{url.host or 'localhost'}:{url.port}" if url.port else (url.host or "localhost")
+    if code == 1045 or "password authentication failed" in msg or "access denied" in msg \
+            or "no password supplied" in msg or "authentication failed" in msg:
+        return f"Wrong user name or password for connection {spec.name!r}."
+    if code == 1049 or "unknown database" in msg or ("database" in msg and "does not exist" in msg):
+        return f"The database {url.database!r} does not exist on {where}."
+    if "statement timeout" in msg or "max_statement_time" in msg or "max_execution_time" in msg \
+            or code in (1969, 3024) or "interrupted" in msg:
+        limit = f" {timeout_s:g} s" if timeout_s else ""
+        return f"A query on connection {spec.name!r} took longer than the time limit{limit} and was stopped."
+    if "read-only" in msg or "read only" in msg or "readonly" in msg or code == 1792:
+        return f"Connection {spec.name!r} is read-only for PrivDesk: the write was refused."
+    if code in (2003, 2005, 2006, 2013) or any(s in msg for s in (
+            "connection refused", "could not translate host", "name or service not known",
+            "timeout expired", "timed out", "no route to host", "network is unreachable",
+            "can't connect", "could not connect", "connection timed out", "temporary failure in name",
+            "server closed the connection unexpectedly", "lost connection")):
+        return f"The database server {where} of connection {spec.name!r} cannot be reached."
+    if "unable to open database file" in msg:
+        return f"The database file of connection {spec.name!r} cannot be opened."
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return f"Connection {spec.name!r} failed: {first[:300]}"
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    ok: bool
+    message: str
+    elapsed_s: float
+
+
+def _with_deadline(fn: Callable[[], str], timeout_s: float) -> tuple[str | None, BaseException | None, bool]:
+    """Run ``fn`` in a daemon thread; (value, error, timed_out)."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="privdesk-conn-test", daemon=True)
+    t.start()
+    t.join(timeout_s)
+    if t.is_alive():
+        return None, None, True
+    return box.get("value"), box.get("error"), False
+
+
+def probe_connection(spec: ConnectionSpec, password: str | None, timeout_s: float = CONNECT_TIMEOUT_S) -> ProbeResult:
+    """Connect, open a read-only transaction and ask for the server version, within ``timeout_s``."""
+    start = time.monotonic()
+
+    def probe() -> str:
+        engine = build_engine(spec, password)
+        try:
+            with read_only(engine, timeout_s) as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+                else:
+                    conn.exec_driver_sql("SELECT 1").scalar()
+                info = getattr(conn.dialect, "server_version_info", None)
+            version = ".".join(str(p) for p in info) if info else ""
+            return f"{conn.dialect.name} {version}".strip()
+        finally:
+            engine.dispose()
+
+    value, error, timed_out = _with_deadline(probe, timeout_s)
+    elapsed = time.monotonic() - start
+    if timed_out:
+        url = make_url(spec.url)
+        return ProbeResult(False, f"The database server {url.host or 'localhost'} of connection "
+                                 f"{spec.name!r} cannot be reached (no answer within {timeout_s:g} s).", elapsed)
+    if error is not None:
+        if not isinstance(error, (SQLAlchemyError, DBAPIError, ConnectionFailed, ImportError, OSError)):
+            log.error("connection test of %s failed unexpectedly: %s", spec.name, type(error).__name__)
+        return ProbeResult(False, explain(error, spec, timeout_s), elapsed)
+    return ProbeResult(True, f"Connected to {value} in {elapsed:.2f} s (read-only).", elapsed)
+
+

@@ -1,0 +1,281 @@
+"""Schema introspection and the identifier map of one connected database.
+
+The schema (tables, columns, types, primary keys, foreign keys, indexes) and the content-sample
+classification are cached as plain JSON in the case database; the officer's overrides are applied
+on top every time the map is built, so a refresh never loses them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections.abc import Mapping
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, column, exc, inspect, select, table, types
+
+from privdesk.discovery import classify
+
+log = logging.getLogger("privdesk.discovery")
+
+SAMPLE_ROWS = 50
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str
+    affinity: str  # text | integer | number | date | binary | other
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class ForeignKeyInfo:
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    name: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    expressions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    columns: tuple[ColumnInfo, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKeyInfo, ...] = ()
+    indexes: tuple[IndexInfo, ...] = ()
+
+    def column(self, name: str) -> ColumnInfo | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def indexed(self, col: str) -> bool:
+        """True when an index (plain or an expression over the column) starts with it."""
+        for ix in self.indexes:
+            if ix.columns and ix.columns[0] == col:
+                return True
+            if ix.expressions and col.lower() in ix.expressions[0].lower():
+                return True
+        return bool(self.primary_key) and self.primary_key[0] == col
+
+
+@dataclass(frozen=True)
+class SchemaInfo:
+    dialect: str
+    tables: tuple[TableInfo, ...]
+    content_kinds: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def table(self, name: str) -> TableInfo | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["content_kinds"] = {t: dict(c) for t, c in self.content_kinds.items()}
+        d["version"] = SCHEMA_VERSION
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SchemaInfo:
+        tables = tuple(
+            TableInfo(
+                name=t["name"],
+                columns=tuple(ColumnInfo(**c) for c in t["columns"]),
+                primary_key=tuple(t["primary_key"]),
+                foreign_keys=tuple(ForeignKeyInfo(tuple(f["columns"]), f["ref_table"], tuple(f["ref_columns"]))
+                                   for f in t["foreign_keys"]),
+                indexes=tuple(IndexInfo(i["name"], tuple(i["columns"]), bool(i["unique"]),
+                                        tuple(i.get("expressions", ()))) for i in t["indexes"]),
+            )
+            for t in d["tables"]
+        )
+        return cls(dialect=d["dialect"], tables=tables,
+                   content_kinds={k: dict(v) for k, v in d.get("content_kinds", {}).items()})
+
+
+def affinity_of(sa_type: types.TypeEngine[Any]) -> str:
+    if isinstance(sa_type, (types.Boolean,)):
+        return "other"
+    if isinstance(sa_type, types.Integer):
+        return "integer"
+    if isinstance(sa_type, types.Numeric):
+        return "number"
+    if isinstance(sa_type, (types.Date, types.DateTime, types.Time)):
+        return "date"
+    if isinstance(sa_type, (types.String, types.Text, types.Enum)):
+        return "text"
+    if isinstance(sa_type, (types.LargeBinary, types._Binary)):
+        return "binary"
+    if isinstance(sa_type, types.NullType):
+        return "text"  # SQLite columns without a declared type hold text as often as anything
+    return "other"
+
+
+def introspect(conn: Connection, sample: bool = True, cancel: threading.Event | None = None) -> SchemaInfo:
+    """Read the schema of the connection's default schema (and sample text columns)."""
+    insp = inspect(conn)
+    out: list[TableInfo] = []
+    for name in sorted(insp.get_table_names()):
+        if cancel is not None and cancel.is_set():
+            break
+        cols = tuple(ColumnInfo(c["name"], str(c["type"]) if not isinstance(c["type"], types.NullType) else "",
+                                affinity_of(c["type"]), bool(c.get("nullable", True)))
+                     for c in insp.get_columns(name))
+        pk = tuple(insp.get_pk_constraint(name).get("constrained_columns") or ())
+        fks = tuple(ForeignKeyInfo(tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                    for f in insp.get_foreign_keys(name) if f.get("referred_table"))
+        ixs: list[IndexInfo] = []
+        with warnings.catch_warnings():
+            # SQLite reflection skips expression indexes with a warning; they are read below.
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection", exc.SAWarning)
+            reflected = insp.get_indexes(name)
+            try:
+                uniques = insp.get_unique_constraints(name)
+            except NotImplementedError:
+                uniques = []
+        for ix in reflected:
+            colnames = tuple(c for c in (ix.get("column_names") or []) if c)
+            exprs = tuple(str(e) for e in (ix.get("expressions") or []) if e is not None)
+            if colnames and exprs and len(exprs) == len(colnames):
+                exprs = ()
+            ixs.append(IndexInfo(str(ix.get("name") or ""), colnames, bool(ix.get("unique")), exprs))
+        have = {i.columns for i in ixs}
+        for uc in uniques:
+            ucols = tuple(c for c in uc.get("column_names") or [] if c)
+            if ucols and ucols not in have:
+                ixs.append(IndexInfo(str(uc.get("name") or ""), ucols, True))
+        if conn.dialect.name == "sqlite":
+            ixs.extend(_sqlite_expression_indexes(conn, name, {i.name for i in ixs}))
+        out.append(TableInfo(name, cols, pk, fks, tuple(ixs)))
+    content: dict[str, dict[str, str]] = {}
+    if sample:
+        for t in out:
+            if cancel is not None and cancel.is_set():
+                break
+            found = sample_table(conn, t)
+            if found:
+                content[t.name] = found
+    return SchemaInfo(dialect=conn.dialect.name, tables=tuple(out), content_kinds=content)
+
+
+def _sqlite_expression_indexes(conn: Connection, tname: str, known: set[str]) -> list[IndexInfo]:
+    rows: list[Any] = list(conn.execute(select(column("name"), column("sql")).select_from(table("sqlite_master"))
+                        .where(column("type") == "index", column("tbl_name") == tname)))
+    found: list[IndexInfo] = []
+    for ixname, sql in rows:
+        if not sql or ixname in known:
+            continue
+        upper = sql.upper()
+        try:
+            body = sql[sql.index("(", upper.index(" ON ")) + 1:sql.rindex(")")]
+        except ValueError:
+            continue
+        found.append(IndexInfo(str(ixname), (), "UNIQUE" in upper.split(" ON ")[0], (body.strip(),)))
+    return found
+
+
+def sample_table(conn: Connection, t: TableInfo, rows: int = SAMPLE_ROWS) -> dict[str, str]:
+    """Classify text columns by a bounded sample (``LIMIT rows``) of their values."""
+    text_cols = [c.name for c in t.columns if c.affinity in ("text", "other")]
+    if not text_cols:
+        return {}
+    tbl = table(t.name, *[column(c) for c in text_cols])
+    try:
+        with conn.begin_nested() if conn.dialect.name == "postgresql" else nullcontext():
+            result = conn.execute(select(*tbl.c).limit(rows)).all()
+    except Exception as exc:
+        log.info("could not sample table %s: %s", t.name, type(exc).__name__)
+        return {}
+    found: dict[str, str] = {}
+    for i, name in enumerate(text_cols):
+        kind = classify.classify_values(r[i] for r in result)
+        if kind is not None:
+            found[name] = kind
+    return found
+
+
+# -- the identifier map ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ColumnKind:
+    column: str
+    type: str
+    kind: str | None
+    source: str | None  # "name" | "content" | "override" | None
+    indexed: bool
+    primary_key: bool
+
+
+@dataclass(frozen=True)
+class TableMap:
+    table: str
+    excluded: bool
+    columns: tuple[ColumnKind, ...]
+
+    def kinds(self) -> dict[str, str]:
+        return {c.column: c.kind for c in self.columns if c.kind}
+
+    @property
+    def identifier_columns(self) -> list[ColumnKind]:
+        return [c for c in self.columns if c.kind in classify.SEARCHABLE]
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """The identifier map of one connection: schema + automatic kinds + the officer's overrides."""
+
+    connection: str
+    schema: SchemaInfo
+    tables: tuple[TableMap, ...]
+    fetched_at: str | None = None
+
+    def table(self, name: str) -> TableMap | None:
+        return next((t for t in self.tables if t.table == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        out: list[dict[str, Any]] = []
+        for tm in self.tables:
+            info = self.schema.table(tm.table)
+            out.append({
+                "name": tm.table,
+                "excluded": tm.excluded,
+                "primary_key": list(info.primary_key) if info else [],
+                "columns": [{"name": c.column, "type": c.type, "kind": c.kind, "source": c.source,
+                             "indexed": c.indexed, "primary_key": c.primary_key} for c in tm.columns],
+                "foreign_keys": [{"columns": list(f.columns), "ref_table": f.ref_table,
+                                  "ref_columns": list(f.ref_columns)} for f in (info.foreign_keys if info else ())],
+                "indexes": [{"name": i.name, "columns": list(i.columns), "unique": i.unique,
+                             "expressions": list(i.expressions)} for i in (info.indexes if info else ())],
+            })
+        return {"connection": self.connection, "dialect": self.schema.dialect,
+                "introspected_at": self.fetched_at, "tables": out}
+
+
+def build_map(connection: str, schema: SchemaInfo, column_overrides: Mapping[tuple[str, str], str],
+              excluded_tables: set[str], fetched_at: str | None = None) -> ColumnMap:
+    """Combine name rules, content sample and the officer's overrides (overrides win)."""
+    tables: list[TableMap] = []
+    for t in schema.tables:
+        cols: list[ColumnKind] = []
+        sampled = schema.content_kinds.get(t.name, {})
+        for c in t.columns:
+            is_pk = c.name in t.primary_key and len(t.primary_key) == 1
+            kind: str | None = classify.classify_name(c.name, t.name, c.affinity, is_pk)
+            source: str | None = "name" if kind else None
+            if kind is None and c.name in sampled:
+                kind, source = sampled[c.name], "content"
+            override = column_overrides.get((t.name, c.name))
+            if override is not None:
+                kind, source = (None if override == classify.NONE else override), "override"
+            cols.append(ColumnKind(c.name, c.type, kind, source, t.indexed(c.name), c.name in t.primary_key))
+        tables.append(TableMap(t.name, t.name in excluded_tables, tuple(cols)))
+    return ColumnMap(connection, schema, tuple(tables), fetched_at)

@@ -1,0 +1,589 @@
+"""The subject search: plan one bound, read-only query per table over its identifier columns,
+run the connections in parallel worker threads, follow foreign keys to dependent rows, stream
+the matches as they come, and stop when cancelled.
+
+Identifiers and values never enter SQL text: tables and columns are SQLAlchemy ``table()`` /
+``column()`` objects (quoted by the dialect), values are bound parameters.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as dtime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    String,
+    and_,
+    cast,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.sql.expression import TableClause
+
+from privdesk.discovery import classify
+from privdesk.discovery.connections import (
+    ConnectionSpec,
+    build_engine,
+    explain,
+    read_only,
+)
+from privdesk.discovery.errors import ConnectionFailed
+from privdesk.discovery.introspect import (
+    ColumnMap,
+    SchemaInfo,
+    TableInfo,
+    TableMap,
+    build_map,
+    introspect,
+)
+from privdesk.domain.identifiers import (
+    normalise_email,
+    normalise_name,
+    phone_digits,
+    phone_search_keys,
+)
+
+log = logging.getLogger("privdesk.discovery")
+
+DEFAULT_DEPTH = 2
+DEFAULT_ROW_CAP = 200
+_FK_CHUNK = 500
+
+
+# -- what goes in and what comes out ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """The subject's identifiers as the officer typed them."""
+
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    customer_ids: tuple[str, ...] = ()
+    default_region: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(v.strip() for v in (*self.emails, *self.phones, *self.names, *self.customer_ids))
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {"emails": list(self.emails), "phones": list(self.phones), "names": list(self.names),
+                "customer_ids": list(self.customer_ids)}
+
+
+@dataclass(frozen=True)
+class Via:
+    """The row a dependent row was reached from through a foreign key."""
+
+    table: str
+    key: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Match:
+    connection: str
+    table: str
+    key: dict[str, Any]
+    row: dict[str, Any]
+    matched_on: tuple[str, ...]
+    via: Via | None = None
+    depth: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"connection": self.connection, "table": self.table, "key": self.key, "row": self.row,
+                "matched_on": list(self.matched_on),
+                "via": None if self.via is None else {"table": self.via.table, "key": self.via.key}}
+
+
+@dataclass(frozen=True)
+class SearchError:
+    connection: str
+    message: str
+
+
+@dataclass(frozen=True)
+class TableCount:
+    """Rows found in one table; ``more`` when the row cap cut the list short."""
+
+    connection: str
+    table: str
+    rows: int
+    more: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    connection: str
+
+
+SearchEvent = Match | SearchError | TableCount | Progress
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: SearchQuery
+    matches: tuple[Match, ...]
+    errors: tuple[SearchError, ...]
+    tables: tuple[TableCount, ...]
+    elapsed_s: float
+    cancelled: bool = False
+    connections: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "matches": [m.to_json() for m in self.matches],
+            "errors": [{"connection": e.connection, "message": e.message} for e in self.errors],
+            "elapsed_s": round(self.elapsed_s, 4),
+            "truncated": [{"connection": t.connection, "table": t.table} for t in self.tables if t.more],
+            "cancelled": self.cancelled,
+        }
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    depth: int = DEFAULT_DEPTH
+    row_cap: int = DEFAULT_ROW_CAP
+    max_workers: int = 4
+    statement_timeout_s: float | None = None  # None: each connection's own setting
+
+
+@dataclass
+class SearchTarget:
+    """One connection to search. ``column_map`` None means introspect first (then
+    ``on_introspected`` may persist the schema and return the map with overrides applied)."""
+
+    spec: ConnectionSpec
+    password: str | None = None
+    column_map: ColumnMap | None = None
+    on_introspected: Callable[[SchemaInfo], ColumnMap] | None = None
+
+
+# -- values ----------------------------------------------------------------------------------------
+
+def _ascii_lower(s: str) -> str:
+    """What SQLite's ``lower()`` does: folds A-Z only."""
+    return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in s)
+
+
+def fold_variants(value: str) -> list[str]:
+    """Lower-cased forms a stored value may take after the database's ``lower(trim(x))``.
+
+    PostgreSQL and MySQL fold Unicode, SQLite only ASCII; so ``ZOË`` stored in SQLite becomes
+    ``zoË``. Sending these few variants keeps the comparison in SQL (and indexable).
+    """
+    base = " ".join(value.split())
+    out: set[str] = set()
+    for form in ("NFC", "NFD"):
+        v = unicodedata.normalize(form, base)
+        out.update({v.casefold(), v.lower(), _ascii_lower(v), _ascii_lower(v.upper()),
+                    _ascii_lower(v.title()), _ascii_lower(v.lower()), _ascii_lower(v.capitalize())})
+    return sorted(x for x in out if x)
+
+
+def _clean(values: Iterable[str]) -> list[str]:
+    # NUL cannot be stored in PostgreSQL text and is never part of an identifier: such a value
+    # is dropped rather than sent (it could then match nothing it should).
+    return [v.strip() for v in values if v and v.strip() and "\x00" not in v]
+
+
+@dataclass
+class PreparedValues:
+    emails: list[str] = field(default_factory=list)
+    email_keys: set[str] = field(default_factory=set)
+    phone_keys: set[str] = field(default_factory=set)
+    names: list[str] = field(default_factory=list)
+    name_keys: set[str] = field(default_factory=set)
+    name_pairs: list[tuple[list[str], list[str]]] = field(default_factory=list)
+    pair_keys: set[tuple[str, str]] = field(default_factory=set)
+    ids_text: list[str] = field(default_factory=list)
+    ids_int: list[int] = field(default_factory=list)
+
+
+def prepare(query: SearchQuery) -> PreparedValues:
+    p = PreparedValues()
+    for e in _clean(query.emails):
+        p.email_keys.add(normalise_email(e))
+        p.emails.extend(fold_variants(e))
+    for ph in _clean(query.phones):
+        p.phone_keys |= {k for k in phone_search_keys(ph, query.default_region) if len(k) >= 6}
+    for n in _clean(query.names):
+        p.name_keys.add(normalise_name(n))
+        p.names.extend(fold_variants(n))
+        for first, last in classify.name_splits(" ".join(n.split())):
+            p.name_pairs.append((fold_variants(first), fold_variants(last)))
+            p.pair_keys.add((normalise_name(first), normalise_name(last)))
+    for cid in _clean(query.customer_ids):
+        p.ids_text.append(cid)
+        if cid.isascii() and cid.lstrip("-").isdigit() and len(cid) <= 18:
+            p.ids_int.append(int(cid))
+    p.emails = sorted(set(p.emails))
+    p.names = sorted(set(p.names))
+    return p
+
+
+def jsonable(v: Any) -> Any:
+    """Values JSON lacks (dates, decimals, bytes, ...) become strings."""
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else str(v)
+    if isinstance(v, (datetime, date, dtime)):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, memoryview):
+        v = v.tobytes()
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v).hex()
+    return str(v)
+
+
+# -- the planner -----------------------------------------------------------------------------------
+
+def sa_table(info: TableInfo) -> TableClause:
+    return table(info.name, *[column(c.name) for c in info.columns])
+
+
+def _as_text(c: ColumnElement[Any], affinity: str) -> ColumnElement[Any]:
+    return c if affinity == "text" else cast(c, String)
+
+
+def folded(c: ColumnElement[Any], affinity: str = "text") -> ColumnElement[Any]:
+    """``lower(trim(col))``: an expression index on exactly this is used by SQLite and PostgreSQL."""
+    return func.lower(func.trim(_as_text(c, affinity)))
+
+
+def digits_only(c: ColumnElement[Any], dialect: str, affinity: str = "text") -> ColumnElement[Any]:
+    """The column with every non-digit removed, in the dialect's own SQL."""
+    base = _as_text(c, affinity)
+    if dialect == "postgresql":
+        return func.regexp_replace(base, literal_column("'[^0-9]'"), literal_column("''"), literal_column("'g'"))
+    if dialect in ("mysql", "mariadb"):
+        return func.regexp_replace(base, literal_column("'[^0-9]'"), literal_column("''"))
+    expr: ColumnElement[Any] = base
+    for ch in (" ", "-", "(", ")", ".", "+", "/", "\t"):
+        expr = func.replace(expr, literal_column(f"'{ch}'"), literal_column("''"))
+    return expr
+
+
+def plan_table(info: TableInfo, tmap: TableMap, values: PreparedValues, dialect: str,
+               row_cap: int) -> Select[Any] | None:
+    """One bound query over every identifier column of the table, or None when none applies."""
+    if tmap.excluded:
+        return None
+    tbl = sa_table(info)
+    conds: list[ColumnElement[bool]] = []
+    firsts: list[str] = []
+    lasts: list[str] = []
+    for ck in tmap.columns:
+        col_info = info.column(ck.column)
+        if col_info is None or ck.kind is None:
+            continue
+        c = tbl.c[ck.column]
+        aff = col_info.affinity
+        if aff == "binary":
+            continue
+        if ck.kind == classify.EMAIL and values.emails:
+            conds.append(folded(c, aff).in_(values.emails))
+        elif ck.kind == classify.PHONE and values.phone_keys:
+            conds.append(digits_only(c, dialect, aff).in_(sorted(values.phone_keys)))
+        elif ck.kind == classify.FULL_NAME and values.names:
+            conds.append(folded(c, aff).in_(values.names))
+        elif ck.kind == classify.FIRST_NAME:
+            firsts.append(ck.column)
+        elif ck.kind == classify.LAST_NAME:
+            lasts.append(ck.column)
+        elif ck.kind == classify.CUSTOMER_ID:
+            if aff == "integer":
+                if values.ids_int:
+                    conds.append(c.in_(values.ids_int))
+            elif values.ids_text:
+                conds.append(_as_text(c, aff).in_(values.ids_text))
+    for f in firsts:
+        for la in lasts:
+            fa, lai = info.column(f), info.column(la)
+            for fv, lv in values.name_pairs:
+                conds.append(and_(folded(tbl.c[f], fa.affinity if fa else "text").in_(fv),
+                                  folded(tbl.c[la], lai.affinity if lai else "text").in_(lv)))
+    if not conds:
+        return None
+    return select(*tbl.c).where(or_(*conds)).limit(row_cap + 1)
+
+
+def matched_columns(row: dict[str, Any], tmap: TableMap, values: PreparedValues) -> list[str]:
+    """Which of the row's identifier columns hold one of the searched identifiers."""
+    hits: list[str] = []
+    firsts: list[str] = []
+    lasts: list[str] = []
+    for ck in tmap.columns:
+        v = row.get(ck.column)
+        if v is None or ck.kind is None:
+            continue
+        s = str(v)
+        if (ck.kind == classify.EMAIL and normalise_email(s) in values.email_keys) \
+                or (ck.kind == classify.PHONE and phone_digits(s) in values.phone_keys) \
+                or (ck.kind == classify.FULL_NAME and normalise_name(s) in values.name_keys) \
+                or (ck.kind == classify.CUSTOMER_ID and (s.strip() in values.ids_text or v in values.ids_int)):
+            hits.append(ck.column)
+        elif ck.kind == classify.FIRST_NAME:
+            firsts.append(ck.column)
+        elif ck.kind == classify.LAST_NAME:
+            lasts.append(ck.column)
+    for f in firsts:
+        for la in lasts:
+            if (normalise_name(str(row[f])), normalise_name(str(row[la]))) in values.pair_keys:
+                hits.extend(x for x in (f, la) if x not in hits)
+    return hits
+
+
+def row_key(info: TableInfo, row: dict[str, Any]) -> dict[str, Any]:
+    cols = info.primary_key or tuple(c.name for c in info.columns)
+    return {c: row.get(c) for c in cols}
+
+
+def _freeze(key: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(sorted((k, repr(v)) for k, v in key.items()))
+
+
+# -- the executor ----------------------------------------------------------------------------------
+
+class _Collector:
+    """Serialises events from worker threads: records them and forwards them to the listener."""
+
+    def __init__(self, on_event: Callable[[SearchEvent], None] | None) -> None:
+        self.lock = threading.Lock()
+        self.on_event = on_event
+        self.matches: list[Match] = []
+        self.errors: list[SearchError] = []
+        self.tables: list[TableCount] = []
+        self.done = 0
+        self.total = 0
+
+    def emit(self, ev: SearchEvent) -> None:
+        with self.lock:
+            if isinstance(ev, Match):
+                self.matches.append(ev)
+            elif isinstance(ev, SearchError):
+                if any(e.connection == ev.connection and e.message == ev.message for e in self.errors):
+                    return
+                self.errors.append(ev)
+            elif isinstance(ev, TableCount):
+                self.tables.append(ev)
+            if self.on_event is not None:
+                try:
+                    self.on_event(ev)
+                except Exception:
+                    log.exception("search listener failed")
+
+    def add_total(self, n: int, connection: str) -> None:
+        with self.lock:
+            self.total += n
+        self.progress(connection, 0)
+
+    def progress(self, connection: str, step: int = 1) -> None:
+        with self.lock:
+            self.done += step
+            ev = Progress(self.done, self.total, connection)
+        self.emit(ev)
+
+
+def run_search(targets: Sequence[SearchTarget], query: SearchQuery, options: SearchOptions | None = None,
+               on_event: Callable[[SearchEvent], None] | None = None,
+               cancel: threading.Event | None = None) -> SearchResult:
+    """Search every target in parallel; a failing connection becomes an error entry, never an
+    exception. ``on_event`` is called (from worker threads, one at a time) for every event."""
+    opts = options or SearchOptions()
+    stop = cancel or threading.Event()
+    start = time.monotonic()
+    values = prepare(query)
+    out = _Collector(on_event)
+    if targets and not query.is_empty:
+        table_pool = ThreadPoolExecutor(max_workers=max(1, opts.max_workers), thread_name_prefix="privdesk-table")
+        try:
+            with ThreadPoolExecutor(max_workers=min(8, len(targets)),
+                                    thread_name_prefix="privdesk-conn") as conn_pool:
+                futures = [conn_pool.submit(_search_connection, t, values, opts, table_pool, out, stop)
+                           for t in targets]
+                for f in futures:
+                    f.result()
+        finally:
+            table_pool.shutdown(wait=True, cancel_futures=True)
+    elapsed = time.monotonic() - start
+    log.info("search over %d connections: %d rows, %d errors in %.2f s", len(targets), len(out.matches),
+             len(out.errors), elapsed)
+    return SearchResult(query, tuple(out.matches), tuple(out.errors), tuple(out.tables), elapsed,
+                        stop.is_set(), tuple(t.spec.name for t in targets))
+
+
+def _search_connection(target: SearchTarget, values: PreparedValues, opts: SearchOptions,
+                       table_pool: ThreadPoolExecutor, out: _Collector, stop: threading.Event) -> None:
+    spec = target.spec
+    timeout = opts.statement_timeout_s or spec.statement_timeout_s
+    try:
+        engine = build_engine(spec, target.password)
+    except ConnectionFailed as exc:
+        out.emit(SearchError(spec.name, exc.message))
+        return
+    try:
+        cmap = target.column_map
+        if cmap is None:
+            with read_only(engine, timeout, stop) as conn:
+                schema = introspect(conn, cancel=stop)
+            cmap = target.on_introspected(schema) if target.on_introspected else build_map(spec.name, schema, {}, set())
+        _run_connection(spec, engine, cmap, values, opts, timeout, table_pool, out, stop)
+    except Exception as exc:  # a connection's failure is reported, the others go on
+        if not stop.is_set():
+            log.info("search on connection %s failed: %s", spec.name, type(exc).__name__)
+            out.emit(SearchError(spec.name, explain(exc, spec, timeout)))
+    finally:
+        engine.dispose()
+
+
+def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, values: PreparedValues,
+                    opts: SearchOptions, timeout: float, table_pool: ThreadPoolExecutor, out: _Collector,
+                    stop: threading.Event) -> None:
+    schema = cmap.schema
+    dialect = engine.dialect.name
+    plans: list[tuple[TableInfo, TableMap, Select[Any]]] = []
+    for tmap in cmap.tables:
+        info = schema.table(tmap.table)
+        if info is None:
+            continue
+        stmt = plan_table(info, tmap, values, dialect, opts.row_cap)
+        if stmt is not None:
+            plans.append((info, tmap, stmt))
+    out.add_total(len(plans), spec.name)
+
+    def run_one(info: TableInfo, stmt: Select[Any]) -> list[dict[str, Any]]:
+        if stop.is_set():
+            return []
+        with read_only(engine, timeout, stop) as conn:
+            res = conn.execute(stmt)
+            keys = list(res.keys())
+            return [dict(zip(keys, r, strict=True)) for r in res]
+
+    futures: list[tuple[TableInfo, TableMap, Future[list[dict[str, Any]]]]] = [
+        (info, tmap, table_pool.submit(run_one, info, stmt)) for info, tmap, stmt in plans]
+    seen: set[tuple[str, tuple[Any, ...]]] = set()
+    counts: dict[str, int] = defaultdict(int)
+    more: dict[str, bool] = defaultdict(bool)
+    frontier: list[tuple[TableInfo, dict[str, Any], dict[str, Any]]] = []
+    failures: list[BaseException] = []
+    for info, tmap, fut in futures:
+        try:
+            rows = fut.result()
+        except Exception as exc:  # one unreadable table must not hide the others
+            if not stop.is_set():
+                failures.append(exc)
+                out.emit(SearchError(spec.name, f"Table {info.name!r}: {explain(exc, spec, timeout)}"))
+            out.progress(spec.name)
+            continue
+        if len(rows) > opts.row_cap:
+            rows, more[info.name] = rows[:opts.row_cap], True
+        for row in rows:
+            key = row_key(info, row)
+            seen.add((info.name, _freeze(key)))
+            counts[info.name] += 1
+            m = Match(spec.name, info.name, {k: jsonable(v) for k, v in key.items()},
+                      {k: jsonable(v) for k, v in row.items()}, tuple(matched_columns(row, tmap, values)))
+            out.emit(m)
+            frontier.append((info, key, row))
+        out.progress(spec.name)
+    if opts.depth > 0 and frontier and not stop.is_set():
+        try:
+            _follow_foreign_keys(spec, engine, cmap, frontier, opts, timeout, out, stop, seen, counts, more)
+        except Exception as exc:
+            if not stop.is_set():
+                out.emit(SearchError(spec.name, f"Following foreign keys: {explain(exc, spec, timeout)}"))
+    for name in sorted(set(counts) | set(more)):
+        out.emit(TableCount(spec.name, name, counts[name], more[name]))
+
+
+def _follow_foreign_keys(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap,
+                         frontier: list[tuple[TableInfo, dict[str, Any], dict[str, Any]]],
+                         opts: SearchOptions, timeout: float, out: _Collector, stop: threading.Event,
+                         seen: set[tuple[str, tuple[Any, ...]]], counts: dict[str, int],
+                         more: dict[str, bool]) -> None:
+    """Breadth-first from the matched rows to the rows that reference them, ``opts.depth`` levels
+    deep; ``seen`` guards against cycles and rows already reported."""
+    schema = cmap.schema
+    excluded = {t.table for t in cmap.tables if t.excluded}
+    dependents: dict[str, list[tuple[TableInfo, tuple[str, ...], tuple[str, ...]]]] = defaultdict(list)
+    for t in schema.tables:
+        if t.name in excluded:
+            continue
+        for fk in t.foreign_keys:
+            if len(fk.columns) == len(fk.ref_columns) and fk.columns:
+                dependents[fk.ref_table].append((t, fk.columns, fk.ref_columns))
+    with read_only(engine, timeout, stop) as conn:
+        for depth in range(1, opts.depth + 1):
+            nxt: list[tuple[TableInfo, dict[str, Any], dict[str, Any]]] = []
+            by_parent: dict[str, list[tuple[TableInfo, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+            for item in frontier:
+                by_parent[item[0].name].append(item)
+            for parent_name, items in by_parent.items():
+                for child, cols, ref_cols in dependents.get(parent_name, []):
+                    if stop.is_set():
+                        return
+                    if more[child.name] and counts[child.name] >= opts.row_cap:
+                        continue
+                    parents: dict[tuple[Any, ...], dict[str, Any]] = {}
+                    for _info, key, row in items:
+                        vals = tuple(row.get(c) for c in ref_cols)
+                        if all(v is not None for v in vals):
+                            parents.setdefault(vals, key)
+                    if not parents:
+                        continue
+                    tbl = sa_table(child)
+                    plist = list(parents)
+                    for i in range(0, len(plist), _FK_CHUNK):
+                        chunk = plist[i:i + _FK_CHUNK]
+                        if len(cols) == 1:
+                            cond: ColumnElement[bool] = tbl.c[cols[0]].in_([v[0] for v in chunk])
+                        else:
+                            cond = or_(*[and_(*[tbl.c[c] == v for c, v in zip(cols, vals, strict=True)])
+                                         for vals in chunk])
+                        remaining = opts.row_cap - counts[child.name]
+                        if remaining <= 0:
+                            more[child.name] = True
+                            break
+                        res = conn.execute(select(*tbl.c).where(cond).limit(remaining + 1))
+                        keys = list(res.keys())
+                        rows = [dict(zip(keys, r, strict=True)) for r in res]
+                        if len(rows) > remaining:
+                            rows, more[child.name] = rows[:remaining], True
+                        for row in rows:
+                            key = row_key(child, row)
+                            fk_id = (child.name, _freeze(key))
+                            if fk_id in seen:
+                                continue
+                            seen.add(fk_id)
+                            counts[child.name] += 1
+                            parent_key = parents.get(tuple(row.get(c) for c in cols))
+                            via = Via(parent_name, {k: jsonable(v) for k, v in (parent_key or {}).items()})
+                            out.emit(Match(spec.name, child.name, {k: jsonable(v) for k, v in key.items()},
+                                           {k: jsonable(v) for k, v in row.items()}, (), via, depth))
+                            nxt.append((child, key, row))
+            frontier = nxt
+            if not frontier:
+                break

@@ -1,0 +1,342 @@
+"""Use cases of the subject search: register connections, review the identifier map, search.
+
+The case database holds connection names, password-less URLs, options, the cached schema and the
+officer's map overrides; passwords go to the keyring only (:mod:`privdesk.discovery.secrets`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from privdesk.discovery import classify, secrets
+from privdesk.discovery.connections import (
+    ConnectionSpec,
+    ProbeResult,
+    build_engine,
+    explain,
+    parse_url,
+    probe_connection,
+    read_only,
+    validate_name,
+)
+from privdesk.discovery.errors import ConnectionFailed, KeyringUnavailable, PasswordNeeded
+from privdesk.discovery.introspect import ColumnMap, SchemaInfo, build_map, introspect
+from privdesk.discovery.search import (
+    SearchEvent,
+    SearchOptions,
+    SearchQuery,
+    SearchResult,
+    SearchTarget,
+    run_search,
+)
+from privdesk.errors import NotFoundError, ValidationError
+from privdesk.services.context import AppContext
+from privdesk.store.discovery_models import DiscoveryConnection, MapOverride, SchemaCache
+
+log = logging.getLogger("privdesk.services.discovery")
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    name: str
+    url: str  # never holds a password
+    dialect: str
+    options: dict[str, Any]
+    created_at: str
+    has_password: bool = False
+    warning: str | None = None  # e.g. no keyring: the password is kept for this session only
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "url": self.url, "dialect": self.dialect, "options": self.options,
+                "created_at": self.created_at}
+
+
+def _info(row: DiscoveryConnection, warning: str | None = None, has_password: bool = False) -> ConnectionInfo:
+    spec = ConnectionSpec(row.name, row.url, dict(row.options or {}))
+    created = row.created_at.isoformat() if row.created_at else ""
+    return ConnectionInfo(row.name, row.url, spec.dialect, dict(row.options or {}), created, has_password, warning)
+
+
+def _row(s: Session, name: str) -> DiscoveryConnection:
+    row = s.scalar(select(DiscoveryConnection).where(DiscoveryConnection.name == name.strip()))
+    if row is None:
+        raise NotFoundError(f"There is no connection called {name!r}. See 'privdesk connection list'.")
+    return row
+
+
+def add_connection(ctx: AppContext, name: str, url: str, password: str | None = None,
+                   options: dict[str, Any] | None = None) -> ConnectionInfo:
+    """Register a connection; a password in the URL is moved to the keyring, never stored.
+
+    When no keyring works the connection is still saved, the password kept for this session, and
+    the returned info carries a ``warning`` sentence for the officer.
+    """
+    name = validate_name(name)
+    clean_url, url_password = parse_url(url)
+    secret = password if password else url_password
+    opts = dict(options or {})
+    if "statement_timeout_s" in opts:
+        try:
+            if float(opts["statement_timeout_s"]) <= 0:
+                raise ValueError
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("The statement time limit must be a positive number of seconds.") from exc
+    with ctx.db.unit_of_work() as s:
+        if s.scalar(select(DiscoveryConnection.id).where(DiscoveryConnection.name == name)) is not None:
+            raise ValidationError(f"A connection called {name!r} already exists; remove it first or pick another name.")
+        row = DiscoveryConnection(name=name, url=clean_url, options=opts, created_at=datetime.now(UTC))
+        s.add(row)
+        s.flush()
+        info = _info(row)
+    warning = None
+    if secret:
+        try:
+            secrets.store_password(name, secret)
+        except KeyringUnavailable as exc:
+            warning = exc.message
+    log.info("connection %s added (%s)", name, info.dialect)
+    return ConnectionInfo(info.name, info.url, info.dialect, info.options, info.created_at, bool(secret), warning)
+
+
+def list_connections(ctx: AppContext) -> list[ConnectionInfo]:
+    with ctx.db.session() as s:
+        rows = s.scalars(select(DiscoveryConnection).order_by(DiscoveryConnection.name)).all()
+        return [_info(r) for r in rows]
+
+
+def get_connection(ctx: AppContext, name: str) -> ConnectionInfo:
+    with ctx.db.session() as s:
+        return _info(_row(s, name))
+
+
+def remove_connection(ctx: AppContext, name: str) -> None:
+    with ctx.db.unit_of_work() as s:
+        row = _row(s, name)
+        s.execute(delete(MapOverride).where(MapOverride.connection_id == row.id))
+        s.execute(delete(SchemaCache).where(SchemaCache.connection_id == row.id))
+        s.delete(row)
+        real = row.name
+    secrets.delete_password(real)
+    log.info("connection %s removed", real)
+
+
+def set_password(name: str, password: str, session_only: bool = False) -> str | None:
+    """Save (or, without a keyring, remember for the session) a connection's password.
+
+    Returns a warning sentence when it could only be kept for the session.
+    """
+    if session_only:
+        secrets.remember_for_session(name, password)
+        return None
+    try:
+        secrets.store_password(name, password)
+    except KeyringUnavailable as exc:
+        return exc.message
+    return None
+
+
+def _spec(ctx: AppContext, name: str) -> ConnectionSpec:
+    with ctx.db.session() as s:
+        row = _row(s, name)
+        return ConnectionSpec(row.name, row.url, dict(row.options or {}))
+
+
+def require_password(ctx: AppContext, name: str) -> None:
+    """Raise PasswordNeeded when the connection's password must be typed for this session."""
+    password_for(_spec(ctx, name))
+
+
+def password_for(spec: ConnectionSpec) -> str | None:
+    pw = secrets.get_password(spec.name)
+    if pw is None and spec.needs_password and not secrets.keyring_works():
+        raise PasswordNeeded(
+            f"No system keyring is available, so PrivDesk has no saved password for the connection "
+            f"{spec.name!r}. Enter it for this session.", spec.name)
+    return pw
+
+
+def test_connection(ctx: AppContext, name: str) -> ProbeResult:
+    """Connect read-only and answer within 5 s with a plain sentence (never raises for a failure
+    of the remote database; the result says what went wrong)."""
+    spec = _spec(ctx, name)
+    result = probe_connection(spec, password_for(spec))
+    log.info("connection %s test: %s", spec.name, "ok" if result.ok else "failed")
+    return result
+
+
+# -- the identifier map ---------------------------------------------------------------------------
+
+def _overrides(s: Session, conn_id: int) -> tuple[dict[tuple[str, str], str], set[str]]:
+    cols: dict[tuple[str, str], str] = {}
+    excluded: set[str] = set()
+    for o in s.scalars(select(MapOverride).where(MapOverride.connection_id == conn_id)):
+        if o.column_name:
+            if o.kind:
+                cols[(o.table_name, o.column_name)] = o.kind
+        elif o.excluded:
+            excluded.add(o.table_name)
+    return cols, excluded
+
+
+def _save_schema(ctx: AppContext, name: str, schema: SchemaInfo) -> ColumnMap:
+    now = datetime.now(UTC)
+    with ctx.db.unit_of_work() as s:
+        row = _row(s, name)
+        cache = s.get(SchemaCache, row.id)
+        if cache is None:
+            s.add(SchemaCache(connection_id=row.id, fetched_at=now, payload=schema.to_dict()))
+        else:
+            cache.fetched_at, cache.payload = now, schema.to_dict()
+        cols, excluded = _overrides(s, row.id)
+    return build_map(name, schema, cols, excluded, now.isoformat())
+
+
+def cached_map(ctx: AppContext, name: str) -> ColumnMap | None:
+    """The map from the cached schema (overrides applied), or None when never introspected."""
+    with ctx.db.session() as s:
+        row = _row(s, name)
+        cache = s.get(SchemaCache, row.id)
+        if cache is None:
+            return None
+        cols, excluded = _overrides(s, row.id)
+        fetched = cache.fetched_at.isoformat() if cache.fetched_at else None
+        return build_map(row.name, SchemaInfo.from_dict(cache.payload), cols, excluded, fetched)
+
+
+def get_map(ctx: AppContext, name: str, refresh: bool = False) -> ColumnMap:
+    """The identifier map of a connection, introspecting it when not cached or ``refresh``."""
+    if not refresh:
+        cmap = cached_map(ctx, name)
+        if cmap is not None:
+            return cmap
+    spec = _spec(ctx, name)
+    engine = build_engine(spec, password_for(spec))
+    try:
+        with read_only(engine, spec.statement_timeout_s) as conn:
+            schema = introspect(conn)
+    except ConnectionFailed:
+        raise
+    except Exception as exc:
+        raise ConnectionFailed(explain(exc, spec, spec.statement_timeout_s)) from exc
+    finally:
+        engine.dispose()
+    log.info("connection %s introspected: %d tables", spec.name, len(schema.tables))
+    return _save_schema(ctx, spec.name, schema)
+
+
+def set_column_kind(ctx: AppContext, name: str, table: str, column: str, kind: str | None) -> None:
+    """Override the kind of one column (``"none"``: not an identifier; None: back to automatic)."""
+    if kind is not None and kind not in (*classify.KINDS, classify.NONE):
+        raise ValidationError(f"{kind!r} is not an identifier kind. Kinds: {', '.join((*classify.KINDS, classify.NONE))}.")
+    if not column:
+        raise ValidationError("Name the column to override.")
+    with ctx.db.unit_of_work() as s:
+        row = _row(s, name)
+        o = s.scalar(select(MapOverride).where(MapOverride.connection_id == row.id,
+                                               MapOverride.table_name == table, MapOverride.column_name == column))
+        if kind is None:
+            if o is not None:
+                s.delete(o)
+        elif o is None:
+            s.add(MapOverride(connection_id=row.id, table_name=table, column_name=column, kind=kind, excluded=False))
+        else:
+            o.kind = kind
+    log.info("map override on connection %s: a column set to %s", name, kind or "automatic")
+
+
+def set_table_excluded(ctx: AppContext, name: str, table: str, excluded: bool) -> None:
+    with ctx.db.unit_of_work() as s:
+        row = _row(s, name)
+        o = s.scalar(select(MapOverride).where(MapOverride.connection_id == row.id,
+                                               MapOverride.table_name == table, MapOverride.column_name == ""))
+        if o is None:
+            if excluded:
+                s.add(MapOverride(connection_id=row.id, table_name=table, column_name="", kind=None, excluded=True))
+        elif excluded:
+            o.excluded = True
+        else:
+            s.delete(o)
+
+
+# -- the search ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a search needs from the officer: identifiers, which connections, how deep."""
+
+    query: SearchQuery
+    connections: tuple[str, ...] = ()
+    options: SearchOptions = field(default_factory=SearchOptions)
+
+
+def default_region(ctx: AppContext) -> str | None:
+    """Phone numbers typed nationally are read in the organisation's country (holiday country)."""
+    from privdesk.services.settings import get_settings
+
+    return get_settings(ctx).get("holidays.country") or None
+
+
+def make_query(ctx: AppContext, emails: Sequence[str] = (), phones: Sequence[str] = (),
+               names: Sequence[str] = (), customer_ids: Sequence[str] = ()) -> SearchQuery:
+    return SearchQuery(tuple(emails), tuple(phones), tuple(names), tuple(customer_ids), default_region(ctx))
+
+
+def prepare_targets(ctx: AppContext, connections: Sequence[str] = ()) -> list[SearchTarget]:
+    """Resolve names, passwords and cached maps on the caller's thread (quick, case DB only)."""
+    names = list(connections) or [c.name for c in list_connections(ctx)]
+    targets: list[SearchTarget] = []
+    for n in dict.fromkeys(names):
+        spec = _spec(ctx, n)
+        cmap = cached_map(ctx, spec.name)
+
+        def persist(schema: SchemaInfo, _name: str = spec.name) -> ColumnMap:
+            return _save_schema(ctx, _name, schema)
+
+        targets.append(SearchTarget(spec, password_for(spec), cmap, persist))
+    return targets
+
+
+def search(ctx: AppContext, query: SearchQuery, connections: Sequence[str] = (),
+           options: SearchOptions | None = None, on_event: Callable[[SearchEvent], None] | None = None,
+           cancel: threading.Event | None = None) -> SearchResult:
+    """Search the subject across the named connections (all when none named)."""
+    if query.is_empty:
+        raise ValidationError("Give at least one identifier to search for: an e-mail, phone, name or customer id.")
+    opts = options or SearchOptions()
+    if not 0 <= opts.depth <= 5:
+        raise ValidationError("The foreign-key depth must be between 0 and 5.")
+    targets = prepare_targets(ctx, connections)
+    if not targets:
+        raise ValidationError("There are no connections to search. Add one with 'privdesk connection add'.")
+    return run_search(targets, query, opts, on_event, cancel)
+
+
+# -- demo ------------------------------------------------------------------------------------------
+
+DEMO_CONNECTIONS = {"crm": "demo-crm", "shop": "demo-shop", "marketing": "demo-marketing"}
+
+
+def seed_demo_connections(ctx: AppContext) -> str:
+    """Demo step: three fictional SQLite databases in the data folder, registered as connections.
+
+    Idempotent: existing files and connections are kept as they are.
+    """
+    from privdesk.discovery.demo_data import build_demo_databases
+
+    paths = build_demo_databases(ctx.paths.data_dir / "demo-databases")
+    have = {c.name for c in list_connections(ctx)}
+    added = 0
+    for key, path in paths.items():
+        name = DEMO_CONNECTIONS[key]
+        if name not in have:
+            add_connection(ctx, name, f"sqlite:///{path}")
+            added += 1
+    return f"demo databases: {len(paths)} in {paths['crm'].parent.name}/, {added} connections registered"
