@@ -4,7 +4,6 @@ One module per capability; add yours to the import below.
 """
 
 from privdesk.store import (  # noqa: F401
-    breach_models,
     discovery_models,
     models,
     request_models,
