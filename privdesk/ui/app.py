@@ -27,7 +27,7 @@ def _ensure_platform(screenshot: bool) -> None:
 
 def run_gui(args: argparse.Namespace) -> int:
     _ensure_platform(bool(args.screenshot))
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from privdesk import APP_ID, APP_NAME, __version__
@@ -56,7 +56,10 @@ def run_gui(args: argparse.Namespace) -> int:
     if args.screenshot:
         window.resize(1280, 800)
         window.show()
+        # let start-up work in the pool (dashboard figures, counts) finish before the picture
         for _ in range(5):
+            app.processEvents()
+            QThreadPool.globalInstance().waitForDone(5000)
             app.processEvents()
         out = Path(args.screenshot)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,12 @@ class Area:
     factory: Callable[[AppContext], QWidget]
 
 
+def _dashboard(ctx: AppContext) -> QWidget:
+    from privdesk.ui.dashboard_pane import DashboardPane
+
+    return DashboardPane(ctx)
+
+
 def _settings(ctx: AppContext) -> QWidget:
     from privdesk.ui.settings_pane import SettingsPane
 
@@ -30,5 +36,6 @@ def _settings(ctx: AppContext) -> QWidget:
 def available_areas() -> list[Area]:
     """The areas in sidebar order."""
     return [
+        Area("dashboard", "Dashboard", QStyle.StandardPixmap.SP_FileDialogInfoView, _dashboard),
         Area("settings", "Settings", QStyle.StandardPixmap.SP_FileDialogDetailedView, _settings),
     ]
