@@ -449,6 +449,8 @@ def _search_connection(target: SearchTarget, values: PreparedValues, opts: Searc
         if cmap is None:
             with read_only(engine, timeout, stop) as conn:
                 schema = introspect(conn, cancel=stop)
+            if stop.is_set():  # a half-read schema must not be cached
+                return
             cmap = target.on_introspected(schema) if target.on_introspected else build_map(spec.name, schema, {}, set())
         _run_connection(spec, engine, cmap, values, opts, timeout, table_pool, out, stop)
     except Exception as exc:  # a connection's failure is reported, the others go on
