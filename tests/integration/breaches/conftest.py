@@ -1,0 +1,46 @@
+"""Fixtures of the breach tests: a case database with an organisation profile and one breach."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from privdesk.domain.breach import BreachInput
+from privdesk.services import breaches as svc
+from privdesk.services import settings
+from privdesk.services.context import AppContext
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+PROFILE = {
+    "org.name": "Northwind Analytics Ltd", "org.address": "12 Harbour Street\nLondon EC2A 4BX",
+    "org.email": "privacy@northwind.example", "org.phone": "+44 20 7946 0000",
+    "dpo.name": "Amara Okafor", "dpo.email": "dpo@northwind.example", "dpo.phone": "+44 20 7946 0101",
+    "authority.name": "Information Commissioner's Office", "authority.email": "casework@ico.org.uk",
+    "default_law": "uk-gdpr", "holidays.country": "GB",
+}
+
+
+@pytest.fixture
+def org_ctx(ctx: AppContext) -> AppContext:
+    settings.update_settings(ctx, PROFILE)
+    return ctx
+
+
+def breach_input(**kw: object) -> BreachInput:
+    base: dict[str, object] = dict(
+        title="Misdirected payroll spreadsheet", aware="2026-11-20T09:30+01:00",
+        nature="confidentiality", description="A payroll spreadsheet was e-mailed to an external recruiter.",
+        data_categories="Basic identifiers, health, Salary bands", subject_categories="employees, job applicants",
+        subjects_approx="312", records_approx="1,250", consequences="Possible discrimination and distress.",
+        measures="Recipient confirmed deletion in writing; mail rule blocks external attachments.",
+        risk="high", risk_reasoning="Health data of employees.",
+    )
+    base.update(kw)
+    return BreachInput(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def breach(org_ctx: AppContext) -> svc.BreachDetail:
+    return svc.add_breach(org_ctx, breach_input(), "dpo@northwind.example", now=NOW)
