@@ -1,0 +1,96 @@
+"""Snapshots and the portability export: content, manifest hashes, atomic owner-only files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from privdesk.discovery.export import (
+    SearchSnapshot,
+    canonical_json,
+    snapshot_from_dict,
+    snapshot_from_result,
+    snapshot_to_csv_zip,
+    snapshot_to_dict,
+    snapshot_to_json_file,
+)
+from privdesk.discovery.search import Match, SearchError, SearchQuery, SearchResult, TableCount, Via
+
+
+def _snapshot() -> SearchSnapshot:
+    matches = (
+        Match("crm", "customers", {"id": 1}, {"id": 1, "email": "zoë@example.com", "note": 'a, "quoted"\nline'},
+              ("email",)),
+        Match("crm", "orders", {"id": 10}, {"id": 10, "customer_id": 1, "total": "9.50"}, (), Via("customers", {"id": 1}), 1),
+        Match("shop/eu", "orders", {"id": 7}, {"id": 7, "email": "ZOË@example.com", "paid": None}, ("email",)),
+    )
+    result = SearchResult(SearchQuery(emails=("zoë@example.com",)), matches,
+                          (SearchError("mkt", "The database server cannot be reached."),),
+                          (TableCount("crm", "orders", 1, True),), 0.42, connections=("crm", "shop/eu", "mkt"))
+    return snapshot_from_result(result, sources={"crm": "sqlite", "shop/eu": "postgresql"},
+                                taken_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+
+
+def test_snapshot_round_trips_through_json() -> None:
+    s = _snapshot()
+    d = json.loads(json.dumps(snapshot_to_dict(s)))
+    assert snapshot_from_dict(d) == s
+    assert d["identifiers"]["emails"] == ["zoë@example.com"]
+    assert d["truncated"] == [{"connection": "crm", "table": "orders"}]
+
+
+def test_json_export(tmp_path: Path) -> None:
+    out = tmp_path / "export.json"
+    info = snapshot_to_json_file(_snapshot(), "DSR-2026-0001", out)
+    assert (out.stat().st_mode & 0o777) == 0o600
+    raw = out.read_bytes()
+    assert info.sha256 == hashlib.sha256(raw).hexdigest()
+    doc = json.loads(raw)
+    assert doc["data"]["crm"]["customers"][0]["email"] == "zoë@example.com"
+    assert doc["data"]["shop/eu"]["orders"][0]["paid"] is None
+    m = doc["manifest"]
+    assert m["reference"] == "DSR-2026-0001" and m["generated_at"].endswith("+00:00")
+    assert m["row_counts"] == {"crm": {"customers": 1, "orders": 1}, "shop/eu": {"orders": 1}}
+    assert m["sha256"]["data"] == hashlib.sha256(canonical_json(doc["data"])).hexdigest()
+    assert [s["connection"] for s in m["sources"]] == ["crm", "shop/eu", "mkt"]
+    assert {"connection": "mkt", "reason": "The database server cannot be reached."} in m["incomplete"]
+    assert not list(tmp_path.glob(".*part"))
+
+
+def test_csv_zip_export(tmp_path: Path) -> None:
+    out = tmp_path / "export.zip"
+    info = snapshot_to_csv_zip(_snapshot(), "DSR-2026-0001", out)
+    assert (out.stat().st_mode & 0o777) == 0o600
+    assert info.rows == 3
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+        assert names == {"manifest.json", "crm/customers.csv", "crm/orders.csv", "shop_eu/orders.csv"}
+        manifest = json.loads(z.read("manifest.json"))
+        for name, digest in manifest["sha256"].items():
+            assert hashlib.sha256(z.read(name)).hexdigest() == digest
+        rows = list(csv.DictReader(io.StringIO(z.read("crm/customers.csv").decode("utf-8-sig"))))
+    assert rows == [{"id": "1", "email": "zoë@example.com", "note": 'a, "quoted"\nline'}]
+    assert manifest["files"]["shop_eu/orders.csv"] == {"connection": "shop/eu", "table": "orders"}
+    assert manifest["reference"] == "DSR-2026-0001"
+
+
+def test_failed_export_leaves_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "export.json"
+    out.write_text("previous")
+    import privdesk.discovery.export as ex
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ex.os, "replace", boom)
+    with pytest.raises(OSError):
+        snapshot_to_json_file(_snapshot(), "R", out)
+    assert out.read_text() == "previous"
+    assert list(tmp_path.iterdir()) == [out]
