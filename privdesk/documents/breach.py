@@ -5,10 +5,31 @@ to each affected person (standard or California layout), plus the file-writing h
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import io
 import os
+import string
 import tempfile
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Frame, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from privdesk.documents import layout
+from privdesk.documents.context import TextGuard
+from privdesk.documents.fonts import FONT, FONT_BOLD, register_fonts
+from privdesk.domain.profile import OrgProfile
+from privdesk.errors import ConfigurationError
 
 
 def write_private(path: Path, data: bytes, sync: bool = True) -> str:
@@ -31,3 +52,506 @@ def write_private(path: Path, data: bytes, sync: bool = True) -> str:
             os.unlink(tmp)
         raise
     return hashlib.sha256(data).hexdigest()
+
+
+# -- templates as data -----------------------------------------------------------------------------
+
+#: Placeholders every breach template may use.
+COMMON_PLACEHOLDERS: dict[str, str] = {
+    "reference": "the breach reference (BR-YYYY-NNNN)",
+    "title": "the breach's title",
+    "notice_date": "the date of the notice",
+    "org_name": "the organisation's name",
+    "org_address": "the organisation's postal address",
+    "org_address_line": "the organisation's address on one line",
+    "org_contact": "the organisation's e-mail and phone",
+    "contact_name": "the contact point (DPO)",
+    "contact_email": "the contact point's e-mail",
+    "contact_phone": "the contact point's phone",
+    "contact_phone_text": "', phone <number>' or nothing",
+    "authority_name": "the supervisory authority",
+    "authority_address": "the authority's postal address",
+    "description": "what happened",
+    "occurred_text": "when it happened (date or range, or not known)",
+    "aware_date": "the date the organisation became aware",
+    "aware_text": "date, time and zone of awareness",
+    "consequences": "likely consequences",
+    "measures": "measures taken",
+    "measures_proposed": "measures proposed",
+    "categories_text": "categories of personal data, in one line",
+    "law_enforcement_text": "whether the notice was delayed for law enforcement",
+}
+AUTHORITY_PLACEHOLDERS: dict[str, str] = COMMON_PLACEHOLDERS | {
+    "phase_text": "initial notification or follow-up",
+    "case_reference": "the authority's case reference",
+    "regime_name": "the law",
+    "citation_notify": "the article requiring the notice",
+    "citation_content": "the article listing its content",
+    "citation_phased": "the article allowing information in phases",
+    "documentation_citation": "the article requiring the register",
+    "due_text": "the deadline",
+    "late_text": "yes, or no with by how much",
+    "deadline_words": "the deadline in words",
+    "delay_reasons": "the reasons for a late notice",
+    "processor": "processor involved",
+    "others_informed": "other organisations, regulators or police informed",
+    "discovery": "how the breach was discovered",
+    "ongoing_text": "yes or no",
+    "incident_type": "type of incident",
+    "cyber_text": "cyber incident yes/no/unknown",
+    "nature_text": "confidentiality / integrity / availability",
+    "special_text": "special categories involved",
+    "records_text": "approximate number of records",
+    "subject_categories_text": "categories of data subjects",
+    "subjects_text": "approximate number of data subjects",
+    "unintelligible_text": "whether the data was unintelligible",
+    "risk_text": "the risk assessment",
+    "risk_reasoning": "its reasoning",
+    "individuals_text": "whether individuals were or will be told",
+    "exemptions_text": "Art. 34(3) exceptions relied on",
+    "countries_text": "countries of affected people",
+    "authorities_text": "authorities concerned",
+}
+PERSON_PLACEHOLDERS: dict[str, str] = COMMON_PLACEHOLDERS | {
+    "person_name": "the person's name",
+    "person_email": "the person's e-mail",
+    "person_address": "the person's postal address",
+}
+FLAGS = frozenset({"late", "initial", "follow_up", "phased", "has_measures_proposed", "special",
+                   "law_enforcement_delay", "credentials", "financial", "official_documents",
+                   "contact", "health"})
+LISTS = frozenset({"categories", "advice"})
+_TEMPLATE_KEYS = {"title", "subject", "intro", "section"}
+_SECTION_KEYS = {"heading", "text", "rows", "list", "when", "unless"}
+
+
+@dataclass(frozen=True)
+class NoticeSection:
+    heading: str
+    text: str
+    rows: tuple[tuple[str, str], ...]
+    items: str
+    when: tuple[str, ...]
+    unless: tuple[str, ...]
+
+    def applies(self, flags: frozenset[str]) -> bool:
+        return all(f in flags for f in self.when) and not any(f in flags for f in self.unless)
+
+
+@dataclass(frozen=True)
+class NoticeTemplate:
+    file: str
+    title: str
+    subject: str
+    intro: str
+    sections: tuple[NoticeSection, ...]
+
+
+def templates_dir() -> Path:
+    from privdesk.paths import resource_path
+
+    return resource_path("templates", "breach")
+
+
+def _check_text(text: str, allowed: Mapping[str, str], file: str, where: str) -> str:
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise ConfigurationError(f"Breach template {file}: a brace is not closed in {where} ({exc}).") from exc
+    for _lit, name, spec, conv in parsed:
+        if name is None:
+            continue
+        if name not in allowed or spec or conv:
+            raise ConfigurationError(
+                f"Breach template {file}: {where} uses the unknown placeholder {{{name}}}. "
+                f"Known placeholders: {', '.join(sorted(allowed))}.")
+    return text
+
+
+def _load_template(path: Path, allowed: Mapping[str, str]) -> NoticeTemplate:
+    file = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot read the breach template {path}: {exc.strerror}.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"Breach template {path} is not valid TOML: {exc}.") from exc
+    unknown = set(data) - _TEMPLATE_KEYS
+    if unknown:
+        raise ConfigurationError(f"Breach template {file}: unknown key(s) {', '.join(sorted(unknown))}.")
+    sections = []
+    for i, sec in enumerate(data.get("section", []), start=1):
+        where = f"section {i}"
+        if not isinstance(sec, dict) or set(sec) - _SECTION_KEYS:
+            raise ConfigurationError(f"Breach template {file}: {where} has unknown keys "
+                                     f"{', '.join(sorted(set(sec) - _SECTION_KEYS))}.")
+        rows = []
+        for row in sec.get("rows", []):
+            if not (isinstance(row, list) and len(row) == 2 and all(isinstance(x, str) for x in row)):
+                raise ConfigurationError(f"Breach template {file}: {where} has a row that is not [label, value].")
+            rows.append((_check_text(row[0], allowed, file, where), _check_text(row[1], allowed, file, where)))
+        items = str(sec.get("list", ""))
+        if items and items not in LISTS:
+            raise ConfigurationError(f"Breach template {file}: {where} names an unknown list {items!r}.")
+        when, unless = tuple(sec.get("when", ())), tuple(sec.get("unless", ()))
+        for flag in when + unless:
+            if flag not in FLAGS:
+                raise ConfigurationError(f"Breach template {file}: {where} tests an unknown condition {flag!r}; "
+                                         f"known: {', '.join(sorted(FLAGS))}.")
+        sections.append(NoticeSection(
+            heading=_check_text(str(sec.get("heading", "")), allowed, file, where),
+            text=_check_text(str(sec.get("text", "")), allowed, file, where),
+            rows=tuple(rows), items=items, when=when, unless=unless))
+    return NoticeTemplate(
+        file=file, title=_check_text(str(data.get("title", "")), allowed, file, "title"),
+        subject=_check_text(str(data.get("subject", "")), allowed, file, "subject"),
+        intro=_check_text(str(data.get("intro", "")), allowed, file, "intro"), sections=tuple(sections))
+
+
+@functools.lru_cache(maxsize=16)
+def load_notice_template(kind: str, language: str = "", directory: Path | None = None) -> NoticeTemplate:
+    """``authority``, ``individual`` or ``california``; ``individual.<language>.toml`` when shipped."""
+    d = directory or templates_dir()
+    allowed = AUTHORITY_PLACEHOLDERS if kind == "authority" else PERSON_PLACEHOLDERS
+    if language and (d / f"{kind}.{language}.toml").exists():
+        return _load_template(d / f"{kind}.{language}.toml", allowed)
+    return _load_template(d / f"{kind}.toml", allowed)
+
+
+@functools.lru_cache(maxsize=4)
+def load_advice(directory: Path | None = None) -> Mapping[str, tuple[str, ...]]:
+    path = (directory or templates_dir()) / "advice.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"Cannot read the advice file {path}: {exc}.") from exc
+    return {k: tuple(str(x) for x in v) for k, v in data.items() if isinstance(v, list)}
+
+
+# -- what a notice is made of (plain, picklable values) ---------------------------------------------
+
+@dataclass(frozen=True)
+class NoticeData:
+    """The breach side of a notice, prepared once and shared by every person's notice (and by the
+    worker processes of a batch)."""
+
+    values: Mapping[str, str]
+    flags: frozenset[str]
+    categories: tuple[str, ...]
+    advice: tuple[str, ...]
+    profile: OrgProfile
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person to tell."""
+
+    id: int
+    name: str
+    email: str = ""
+    address: str = ""
+    language: str = ""
+    california: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    pdf: bytes
+    pages: int
+    warnings: tuple[str, ...]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.pdf).hexdigest()
+
+
+class _Values(dict[str, str]):
+    def __missing__(self, key: str) -> str:  # validated at load; only a code bug gets here
+        raise KeyError(key)
+
+
+def _fill(text: str, values: Mapping[str, str], guard: TextGuard, where: str) -> str:
+    return guard.clean(text.format_map(_Values(values)), where)
+
+
+def _para_text(text: str) -> str:
+    return layout.markup(text)
+
+
+def _rows_table(rows: list[tuple[str, str]], st: layout.Styles) -> Table:
+    data = [[Paragraph(_para_text(label), _label_style()), Paragraph(_para_text(value or "—"), _cell_style())]
+            for label, value in rows]
+    t = Table(data, colWidths=[62 * mm, layout.FRAME_W - 62 * mm], hAlign="LEFT")
+    t.setStyle(_ROWS_STYLE)
+    return t
+
+
+@functools.lru_cache(maxsize=1)
+def _label_style() -> ParagraphStyle:
+    return ParagraphStyle("brlabel", parent=layout.styles().body, fontName=FONT_BOLD, fontSize=10,
+                          leading=13, spaceAfter=0)
+
+
+@functools.lru_cache(maxsize=1)
+def _cell_style() -> ParagraphStyle:
+    return ParagraphStyle("brcell", parent=layout.styles().body, fontSize=10, leading=13, spaceAfter=0,
+                          splitLongWords=True)
+
+
+_ROWS_STYLE = TableStyle([
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#BBBBBB")),
+    ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F1F3F6")),
+    ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+])
+
+
+def _story(template: NoticeTemplate, values: Mapping[str, str], flags: frozenset[str],
+           lists: Mapping[str, Sequence[str]], guard: TextGuard, recipient_block: str) -> list[Flowable]:
+    st = layout.styles()
+    story: list[Flowable] = []
+    if recipient_block:
+        story.append(Paragraph(_para_text(guard.clean(recipient_block, "the recipient's address")), _cell_style()))
+        story.append(Spacer(1, 6 * mm))
+    story.append(Paragraph(_para_text(_fill(template.title, values, guard, "the title")), st.title))
+    story.append(Spacer(1, 2 * mm))
+    if template.intro.strip():
+        story.extend(layout.text_flowables(_fill(template.intro, values, guard, "the introduction"), st))
+    for sec in template.sections:
+        if not sec.applies(flags):
+            continue
+        if sec.heading:
+            story.append(Paragraph(_para_text(_fill(sec.heading, values, guard, "a heading")), st.heading))
+        if sec.text.strip():
+            story.extend(layout.text_flowables(_fill(sec.text, values, guard, f"section {sec.heading!r}"), st))
+        if sec.items:
+            for item in lists.get(sec.items, ()):
+                story.append(Paragraph(_para_text(guard.clean(item, sec.items)), st.bullet, bulletText="•"))
+        if sec.rows:
+            story.append(_rows_table([(_fill(a, values, guard, sec.heading), _fill(b, values, guard, sec.heading))
+                                      for a, b in sec.rows], st))
+    return story
+
+
+class _NoticeCanvas(layout.NumberedCanvas):
+    """The letters' numbered canvas with a 10-point footer (California requires 10-point type)."""
+
+    def _decorate(self, total: int) -> None:
+        page = self._pageNumber
+        self.saveState()
+        self.setStrokeColor(layout.RULE)
+        self.setLineWidth(0.5)
+        self.line(layout.MARGIN_X, layout.MARGIN_BOTTOM - 5 * mm, layout.PAGE_W - layout.MARGIN_X,
+                  layout.MARGIN_BOTTOM - 5 * mm)
+        self.setFont(FONT, 10)
+        self.setFillColor(layout.GREY)
+        y = layout.MARGIN_BOTTOM - 10 * mm
+        label = self._page_label.format(page=page, pages=total)
+        self.drawRightString(layout.PAGE_W - layout.MARGIN_X, y, label)
+        width = layout.FRAME_W - stringWidth(label, FONT, 10) - 8 * mm
+        self.drawString(layout.MARGIN_X, y, _clip(self._footer, width, 10))
+        self.restoreState()
+
+
+def _clip(text: str, width: float, size: float) -> str:
+    if stringWidth(text, FONT, size) <= width:
+        return text
+    while text and stringWidth(text + "…", FONT, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any], None]:
+    """Organisation name and details (10-point and up), logo on the left."""
+    name = _para_text(guard.clean(profile.org_name or "", "the organisation name"))
+    details = [profile.org_address.replace("\n", ", ")] if profile.org_address else []
+    contact = " · ".join(p for p in (profile.org_email, profile.org_phone) if p)
+    if contact:
+        details.append(contact)
+    detail = "<br/>".join(_para_text(guard.clean(d, "the organisation details")) for d in details)
+    reader = layout.logo_reader(profile.logo_png) if profile.logo_png else None
+    name_style, detail_style = _head_styles()
+
+    def paint(canvas: Canvas, _doc: Any) -> None:
+        canvas.saveState()
+        top = layout.PAGE_H - layout.MARGIN_TOP + 4 * mm
+        text_w = layout.FRAME_W
+        if reader is not None:
+            w, h = layout.logo_size(reader)
+            canvas.drawImage(reader, layout.MARGIN_X, top - h, w, h, mask="auto")
+            text_w = layout.FRAME_W - layout.LOGO_BOX[0] - 6 * mm
+        y = top
+        for text, style in ((name, name_style), (detail, detail_style)):
+            if text:
+                para = Paragraph(text, style)
+                _, ph = para.wrap(text_w, layout.LETTERHEAD_H)
+                para.drawOn(canvas, layout.PAGE_W - layout.MARGIN_X - text_w, y - ph)
+                y -= ph + 1
+        canvas.setStrokeColor(layout.RULE)
+        canvas.setLineWidth(0.5)
+        rule_y = layout.PAGE_H - layout.MARGIN_TOP - layout.LETTERHEAD_H + 4 * mm
+        canvas.line(layout.MARGIN_X, rule_y, layout.PAGE_W - layout.MARGIN_X, rule_y)
+        canvas.restoreState()
+
+    return paint
+
+
+@functools.lru_cache(maxsize=1)
+def _head_styles() -> tuple[ParagraphStyle, ParagraphStyle]:
+    st = layout.styles()
+    return (ParagraphStyle("brorg", parent=st.org_name, fontSize=13),
+            ParagraphStyle("brorgd", parent=st.org, fontSize=10, leading=12.5))
+
+
+def _build(story: list[Flowable], profile: OrgProfile, guard: TextGuard, title: str, subject: str,
+           footer: str) -> tuple[bytes, int]:
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=A4, leftMargin=layout.MARGIN_X - 6, rightMargin=layout.MARGIN_X - 6,
+        topMargin=layout.MARGIN_TOP + layout.LETTERHEAD_H - 10 * mm, bottomMargin=layout.MARGIN_BOTTOM - 6,
+        title=title, author=profile.org_name, subject=subject, creator="PrivDesk",
+        producer="PrivDesk (reportlab)",
+    )
+    later_doc_top = layout.MARGIN_TOP - 6
+
+    def first(canvas: Canvas, d: Any) -> None:
+        painter(canvas, d)
+
+    def later(canvas: Canvas, d: Any) -> None:
+        d.topMargin = later_doc_top
+
+    painter = _letterhead(profile, guard)
+
+    def make_canvas(*args: Any, **kwargs: Any) -> _NoticeCanvas:
+        return _NoticeCanvas(*args, page_label="Page {page} of {pages}", footer=footer, **kwargs)
+
+    doc.build(story, onFirstPage=first, onLaterPages=later, canvasmaker=make_canvas)
+    return buf.getvalue(), int(doc.page)
+
+
+def render_authority_notice(data: NoticeData) -> RenderedNotice:
+    """The notification to the supervisory authority as PDF bytes."""
+    register_fonts()
+    guard = TextGuard(mode="mark")
+    template = load_notice_template("authority")
+    story = _story(template, data.values, data.flags, {"categories": data.categories, "advice": data.advice},
+                   guard, "")
+    pdf, pages = _build(story, data.profile, guard, _fill(template.title, data.values, guard, "title"),
+                        _fill(template.subject, data.values, guard, "subject"),
+                        f"{data.values['org_name']} · {data.values['reference']}")
+    return RenderedNotice(pdf, pages, tuple(guard.warnings))
+
+
+def person_values(data: NoticeData, person: Recipient) -> dict[str, str]:
+    values = dict(data.values)
+    values.update(person_name=person.name or "Sir or Madam", person_email=person.email,
+                  person_address=person.address)
+    return values
+
+
+def render_person_notice(data: NoticeData, person: Recipient) -> RenderedNotice:
+    """The communication to one person: the California layout for California residents, else the
+    plain-language notice (in the person's language when a template for it ships)."""
+    register_fonts()
+    guard = TextGuard(mode="mark")
+    template = (load_notice_template("california") if person.california
+                else load_notice_template("individual", person.language))
+    values = person_values(data, person)
+    block = "\n".join(x for x in (person.name, person.address or person.email) if x)
+    story = _story(template, values, data.flags, {"categories": data.categories, "advice": data.advice},
+                   guard, block)
+    pdf, pages = _build(story, data.profile, guard, _fill(template.title, values, guard, "title"),
+                        _fill(template.subject, values, guard, "subject"),
+                        f"{data.values['org_name']} · {data.values['reference']}")
+    return RenderedNotice(pdf, pages, tuple(guard.warnings))
+
+
+# -- batches ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PersonOutcome:
+    """What happened to one person's notice in a batch."""
+
+    person_id: int
+    name: str
+    email: str
+    address: str
+    file: str = ""
+    sha256: str = ""
+    error: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+def file_name(reference: str, person_id: int) -> str:
+    """Neutral file names (no personal data in the folder listing): ``BR-2026-0001-000042.pdf``."""
+    return f"{reference}-{person_id:06d}.pdf"
+
+
+def render_chunk(data: NoticeData, people: Sequence[Recipient], out_dir: str) -> list[PersonOutcome]:
+    """Render and write one chunk of notices; one person's error never stops the others.
+
+    Runs in a worker process for multi-process batches, so it takes and returns plain values.
+    """
+    out: list[PersonOutcome] = []
+    for p in people:
+        name = file_name(data.values["reference"], p.id)
+        try:
+            notice = render_person_notice(data, p)
+            sha = write_private(Path(out_dir) / name, notice.pdf, sync=False)
+            out.append(PersonOutcome(p.id, p.name, p.email, p.address, name, sha, "", notice.warnings))
+        except Exception as exc:  # per-person errors are reported, the batch goes on
+            out.append(PersonOutcome(p.id, p.name, p.email, p.address, "", "", f"{type(exc).__name__}: {exc}"))
+    return out
+
+
+class CombinedWriter:
+    """Streams many notices into one PDF for printing: each starts on a new page, the footer says
+    whose notice and which page, and pages are written as they fill (memory does not grow with
+    the number of people beyond the compressed page streams)."""
+
+    def __init__(self, data: NoticeData, title: str) -> None:
+        register_fonts()
+        self.data = data
+        self.buf = io.BytesIO()
+        self.canvas = Canvas(self.buf, pagesize=A4, pageCompression=1)
+        self.canvas.setTitle(title)
+        self.canvas.setAuthor(data.profile.org_name)
+        self.canvas.setCreator("PrivDesk")
+        self.count = 0
+        self.pages = 0
+        self.guard = TextGuard(mode="mark")
+        self.painter = _letterhead(data.profile, self.guard)
+
+    def add(self, person: Recipient) -> None:
+        template = (load_notice_template("california") if person.california
+                    else load_notice_template("individual", person.language))
+        values = person_values(self.data, person)
+        block = "\n".join(x for x in (person.name, person.address or person.email) if x)
+        story = _story(template, values, self.data.flags,
+                       {"categories": self.data.categories, "advice": self.data.advice}, self.guard, block)
+        page = 0
+        while story:
+            page += 1
+            top = layout.PAGE_H - layout.MARGIN_TOP
+            if page == 1:
+                self.painter(self.canvas, None)
+                top -= layout.LETTERHEAD_H - 4 * mm
+            frame = Frame(layout.MARGIN_X - 6, layout.MARGIN_BOTTOM - 6, layout.FRAME_W + 12,
+                          top - layout.MARGIN_BOTTOM + 12)
+            before = len(story)
+            frame.addFromList(story, self.canvas)
+            if len(story) == before and story:
+                story.pop(0)  # a flowable larger than a page: drop it rather than loop for ever
+            self.canvas.setFont(FONT, 10)
+            self.canvas.setFillColor(layout.GREY)
+            self.canvas.drawString(layout.MARGIN_X, layout.MARGIN_BOTTOM - 10 * mm,
+                                   _clip(f"{self.data.values['reference']} · notice for {person.name} · page {page}",
+                                         layout.FRAME_W, 10))
+            self.canvas.showPage()
+            self.pages += 1
+        self.count += 1
+
+    def finish(self) -> bytes:
+        self.canvas.save()
+        return self.buf.getvalue()

@@ -8,9 +8,13 @@ Cyrillic. What it cannot draw (e.g. CJK) is reported by :func:`unprintable`, nev
 from __future__ import annotations
 
 import threading
+import zlib
+from collections import OrderedDict
+from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 FONT = "PrivDeskSans"
@@ -23,9 +27,65 @@ _FILES = {
     FONT_ITALIC: "DejaVuSans-Oblique.ttf",
 }
 _lock = threading.Lock()
-_covered: frozenset[int] | None = None
+_covered: frozenset[str] | None = None
 # Layout characters the text pipeline turns into line breaks or spaces before they reach a font.
-_LAYOUT = frozenset(map(ord, "\n\r\t"))
+_LAYOUT = frozenset("\n\r\t")
+SUBSET_CACHE_SIZE = 256
+
+
+class _SubsetCache:
+    """Reuses font subsets (and their compressed bytes) between letters.
+
+    reportlab cuts and deflates a subset of each font for every document; consecutive letters use
+    mostly the same characters in the same order, so the bytes repeat. Bounded LRU, so memory does
+    not grow with the number of letters.
+    """
+
+    def __init__(self, font: TTFont) -> None:
+        self.face = font.face
+        self._make = font.face.makeSubset
+        self._add = font.face.addSubsetObjects
+        self._raw: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+        self._deflated: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        font.face.makeSubset = self.make_subset
+        font.face.addSubsetObjects = self.add_subset_objects
+
+    def _get(self, cache: OrderedDict[tuple[int, ...], bytes], key: tuple[int, ...]) -> bytes | None:
+        with self._lock:
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+            return found
+
+    def _put(self, cache: OrderedDict[tuple[int, ...], bytes], key: tuple[int, ...], value: bytes) -> None:
+        with self._lock:
+            cache[key] = value
+            while len(cache) > SUBSET_CACHE_SIZE:
+                cache.popitem(last=False)
+
+    def make_subset(self, subset: list[int]) -> bytes:
+        key = tuple(subset)
+        found = self._get(self._raw, key)
+        if found is None:
+            found = self._make(subset)
+            self._put(self._raw, key, found)
+        return found
+
+    def add_subset_objects(self, doc: Any, fontname: str, subset: list[int]) -> Any:
+        ref = self._add(doc, fontname, subset)
+        stream = doc.idToObject.get(f"fontFile:{self.face.filename}({fontname})")
+        # Only when reportlab built the stream as expected: swap in the cached deflated bytes.
+        if isinstance(stream, pdfdoc.PDFStream) and stream.filters == [pdfdoc.PDFZCompress]:
+            key = tuple(subset)
+            deflated = self._get(self._deflated, key)
+            if deflated is None:
+                deflated = zlib.compress(stream.content)
+                self._put(self._deflated, key, deflated)
+            stream.content = deflated
+            stream.filters = None
+            stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+        return ref
 
 
 def register_fonts() -> None:
@@ -38,9 +98,12 @@ def register_fonts() -> None:
             return
         from privdesk.paths import resource_path
 
+        # Binary streams instead of ASCII85: smaller files, and encoding them cost a tenth of a letter.
+        rl_config.useA85 = 0
         fonts = {}
         for name, file in _FILES.items():
             font = TTFont(name, str(resource_path("fonts", file)))
+            _SubsetCache(font)
             pdfmetrics.registerFont(font)
             fonts[name] = font
         addMapping(FONT, 0, 0, FONT)
@@ -50,10 +113,10 @@ def register_fonts() -> None:
         # Body text is regular, headings and table headers bold: a character must exist in both.
         regular = set(fonts[FONT].face.charToGlyph)
         bold = set(fonts[FONT_BOLD].face.charToGlyph)
-        _covered = frozenset(regular & bold)
+        _covered = frozenset(map(chr, regular & bold)) | _LAYOUT
 
 
-def covered_codepoints() -> frozenset[int]:
+def covered_characters() -> frozenset[str]:
     register_fonts()
     assert _covered is not None
     return _covered
@@ -61,13 +124,10 @@ def covered_codepoints() -> frozenset[int]:
 
 def unprintable(text: str) -> list[str]:
     """The distinct characters of ``text`` the letter fonts cannot draw, in order of appearance."""
-    covered = covered_codepoints()
-    seen: dict[str, None] = {}
-    for ch in text:
-        cp = ord(ch)
-        if cp not in covered and cp not in _LAYOUT:
-            seen.setdefault(ch, None)
-    return list(seen)
+    bad = set(text).difference(covered_characters())
+    if not bad:
+        return []
+    return sorted(bad, key=text.index)
 
 
 def describe(chars: list[str]) -> str:

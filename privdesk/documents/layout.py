@@ -55,9 +55,11 @@ RULE = colors.HexColor("#999999")
 HEADER_BG = colors.HexColor("#E6E9EE")
 ZEBRA = colors.HexColor("#F6F7F9")
 
-MAX_GROUP_COLUMNS = 5     # data columns per table before it is split into column groups
+MAX_GROUP_COLUMNS = 7     # data columns per table before it is split into column groups
 CELL_FONT_SIZE = 7.5
 CELL_PAD = 3
+CELL_VPAD = 1.5
+GRID = colors.HexColor("#D5D8DD")
 MAX_CELL_LINES = 30       # beyond this a value moves to a numbered note after its table
 
 
@@ -215,31 +217,39 @@ def _clip(text: str, width: float, font: str, size: float) -> str:
 
 
 def _first_page_painter(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any], None]:
-    st = styles()
-    lines = [markup(guard.clean(profile.org_name, "the organisation name"))]
     details = [profile.org_address.replace("\n", ", ")] if profile.org_address else []
     contact = " · ".join(p for p in (profile.org_email, profile.org_phone) if p)
     if contact:
         details.append(contact)
-    detail_markup = "<br/>".join(markup(guard.clean(d, "the organisation details")) for d in details)
-    reader = logo_reader(profile.logo_png) if profile.logo_png else None
+    name = guard.clean(profile.org_name, "the organisation name")
+    details = [guard.clean(d, "the organisation details") for d in details]
+    return _letterhead(name, tuple(details), profile.logo_png)
+
+
+@lru_cache(maxsize=8)
+def _letterhead(name: str, details: tuple[str, ...], logo_png: bytes | None) -> Callable[[Canvas, Any], None]:
+    """The first-page painter, laid out once per organisation and reused by every letter."""
+    st = styles()
+    reader = logo_reader(logo_png) if logo_png else None
+    text_w = FRAME_W - LOGO_BOX[0] - 6 * mm if reader is not None else FRAME_W
+    top = PAGE_H - MARGIN_TOP + 4 * mm
+    blocks: list[tuple[Paragraph, float, float]] = []
+    y = top
+    for text, style in ((markup(name), st.org_name), ("<br/>".join(markup(d) for d in details), st.org)):
+        if not text:
+            continue
+        para = Paragraph(text, style)
+        _, ph = para.wrap(text_w, LETTERHEAD_H)
+        blocks.append((para, PAGE_W - MARGIN_X - text_w, y - ph))
+        y -= ph + 1
+    logo = logo_size(reader) if reader is not None else (0.0, 0.0)
 
     def paint(canvas: Canvas, _doc: Any) -> None:
         canvas.saveState()
-        top = PAGE_H - MARGIN_TOP + 4 * mm
-        text_w = FRAME_W
         if reader is not None:
-            w, h = logo_size(reader)
-            canvas.drawImage(reader, MARGIN_X, top - h, w, h, mask="auto")
-            text_w = FRAME_W - LOGO_BOX[0] - 6 * mm
-        y = top
-        for text, style in ((lines[0], st.org_name), (detail_markup, st.org)):
-            if not text:
-                continue
-            para = Paragraph(text, style)
-            _, ph = para.wrap(text_w, LETTERHEAD_H)
-            para.drawOn(canvas, PAGE_W - MARGIN_X - text_w, y - ph)
-            y -= ph + 1
+            canvas.drawImage(reader, MARGIN_X, top - logo[1], logo[0], logo[1], mask="auto")
+        for para, x, py in blocks:
+            para.drawOn(canvas, x, py)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         rule_y = PAGE_H - MARGIN_TOP - LETTERHEAD_H + 6 * mm
@@ -247,6 +257,15 @@ def _first_page_painter(profile: OrgProfile, guard: TextGuard) -> Callable[[Canv
         canvas.restoreState()
 
     return paint
+
+
+_FACTS_STYLE = TableStyle([
+    ("FONT", (0, 0), (-1, -1), FONT, 8.5, 11),
+    ("ALIGN", (0, 0), (0, -1), "RIGHT"),
+    ("TEXTCOLOR", (0, 0), (0, -1), GREY),
+    ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+])
 
 
 def _address_block(ctx: LetterContext, labels: Mapping[str, str], st: Styles) -> Table:
@@ -265,13 +284,8 @@ def _address_block(ctx: LetterContext, labels: Mapping[str, str], st: Styles) ->
         (labels["received_label"], v["received_date"]),
         (labels["due_label"], v["effective_due_date"]),
     ]
-    right = Table(
-        [[Paragraph(markup(k), st.small_right), Paragraph(markup(val), st.small)] for k, val in facts],
-        colWidths=[32 * mm, 38 * mm],
-        style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-                          ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
-                          ("TEXTCOLOR", (0, 0), (0, -1), GREY)]),
-    )
+    # Plain strings, not Paragraphs: short single lines, and a Table lays strings out far faster.
+    right = Table([list(f) for f in facts], colWidths=[32 * mm, 38 * mm], style=_FACTS_STYLE, hAlign="RIGHT")
     return Table(
         [[left, right]],
         colWidths=[FRAME_W - 72 * mm, 72 * mm],
@@ -314,6 +328,128 @@ def letter_story(template: LetterTemplate, ctx: LetterContext, guard: TextGuard,
 
 # --- appendix ---------------------------------------------------------------------------------
 
+def wrap_lines(text: str, width: float, font: str, size: float) -> list[str]:
+    """Greedy word wrap by measured width; words longer than a line are cut by characters."""
+    lines: list[str] = []
+    space = stringWidth(" ", font, size)
+    for raw in text.split("\n"):
+        if stringWidth(raw, font, size) <= width:
+            lines.append(raw)
+            continue
+        line, line_w = "", 0.0
+        for word in raw.split(" "):
+            ww = stringWidth(word, font, size)
+            if line and line_w + space + ww <= width:
+                line, line_w = f"{line} {word}", line_w + space + ww
+                continue
+            if line:
+                lines.append(line)
+            while ww > width and len(word) > 1:
+                cut = max(1, int(len(word) * width / ww))
+                while cut > 1 and stringWidth(word[:cut], font, size) > width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+                ww = stringWidth(word, font, size)
+            line, line_w = word, ww
+        lines.append(line)
+    return lines or [""]
+
+
+class RecordTable(Flowable):  # type: ignore[misc]  # reportlab ships no type hints
+    """A grid of text cells that splits across pages with its header row repeated.
+
+    platypus' Table draws every cell through its own text object and style lookups, which made a
+    200-row appendix cost ~80 ms; this draws all cells of a page in three text objects. Cells are
+    plain text, wrapped by width; the first column (the record number) is grey.
+    """
+
+    def __init__(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float],
+                 _wrapped: tuple[list[list[str]], list[list[list[str]]]] | None = None) -> None:
+        super().__init__()
+        self.header = list(header)
+        self.rows = rows
+        self.widths = list(widths)
+        self.leading = CELL_FONT_SIZE * 1.25
+        if _wrapped is None:
+            inner = [w - 2 * CELL_PAD for w in self.widths]
+            head = [wrap_lines(h, inner[i], FONT_BOLD, CELL_FONT_SIZE) for i, h in enumerate(self.header)]
+            body = [[wrap_lines(c, inner[i], FONT, CELL_FONT_SIZE) for i, c in enumerate(row)] for row in rows]
+            _wrapped = (head, body)
+        self.head_lines, self.body_lines = _wrapped
+        self.head_h = self._height(self.head_lines)
+        self.row_h = [self._height(r) for r in self.body_lines]
+        self.width = sum(self.widths)
+        self.height = self.head_h + sum(self.row_h)
+
+    def _height(self, cells: list[list[str]]) -> float:
+        return max(len(c) for c in cells) * self.leading + 2 * CELL_VPAD
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        room = availHeight - self.head_h
+        k, used = 0, 0.0
+        while k < len(self.row_h) and used + self.row_h[k] <= room:
+            used += self.row_h[k]
+            k += 1
+        if k == 0 or k == len(self.row_h):
+            return []
+        return [
+            RecordTable(self.header, self.rows[:k], self.widths, (self.head_lines, self.body_lines[:k])),
+            RecordTable(self.header, self.rows[k:], self.widths, (self.head_lines, self.body_lines[k:])),
+        ]
+
+    def draw(self) -> None:
+        c = self.canv
+        xs = [0.0]
+        for w in self.widths[:-1]:
+            xs.append(xs[-1] + w)
+        # backgrounds and rules first
+        c.saveState()
+        c.setFillColor(HEADER_BG)
+        c.rect(0, self.height - self.head_h, self.width, self.head_h, stroke=0, fill=1)
+        y = self.height - self.head_h
+        tops = []
+        c.setFillColor(ZEBRA)
+        for n, h in enumerate(self.row_h):
+            tops.append(y)
+            if n % 2 == 1:
+                c.rect(0, y - h, self.width, h, stroke=0, fill=1)
+            y -= h
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.6)
+        c.line(0, self.height - self.head_h, self.width, self.height - self.head_h)
+        c.setStrokeColor(GRID)
+        c.setLineWidth(0.25)
+        c.lines([(0, t - h, self.width, t - h) for t, h in zip(tops, self.row_h, strict=True)])
+        c.restoreState()
+        # text: header (bold), record numbers (grey), cells
+        first = CELL_VPAD + CELL_FONT_SIZE * 0.93
+        text = c.beginText()
+        text.setFont(FONT_BOLD, CELL_FONT_SIZE, self.leading)
+        for i, lines in enumerate(self.head_lines):
+            self._lines(text, lines, xs[i] + CELL_PAD, self.height - first)
+        text.setFont(FONT, CELL_FONT_SIZE, self.leading)
+        text.setFillColor(GREY)
+        for top, cells in zip(tops, self.body_lines, strict=True):
+            self._lines(text, cells[0], CELL_PAD, top - first)
+        text.setFillColor(colors.black)
+        for top, cells in zip(tops, self.body_lines, strict=True):
+            for i in range(1, len(cells)):
+                self._lines(text, cells[i], xs[i] + CELL_PAD, top - first)
+        c.drawText(text)
+
+    def _lines(self, text: Any, lines: list[str], x: float, y: float) -> None:
+        for line in lines:
+            if line:
+                text.setTextOrigin(x, y)
+                text.textOut(line)
+            y -= self.leading
+
+
+
 def _columns_of(source: ExportSource) -> list[str]:
     """The declared columns, plus any key a row has that the column list forgot (never drop data)."""
     cols = list(source.columns)
@@ -326,12 +462,65 @@ def _columns_of(source: ExportSource) -> list[str]:
     return cols
 
 
-def _column_widths(n_cols: int, weights: Sequence[float], index_w: float) -> list[float]:
-    avail = FRAME_W - index_w
-    total = sum(weights) or 1.0
-    raw = [max(avail * w / total, 18 * mm) for w in weights]
-    scale = avail / sum(raw)
-    return [index_w] + [w * scale for w in raw]
+MIN_COL_W = 14 * mm
+MAX_NATURAL_W = 70 * mm
+MAX_WORD_W = 45 * mm
+MAX_GROUP_W = 1.5  # a group may hold columns whose natural widths add up to 1.5 pages
+
+
+def _natural_widths(headers: Sequence[str], cells: Sequence[Sequence[str]]) -> tuple[list[float], list[float]]:
+    """Per column: the width if nothing wrapped (widest line) and the width below which a word would
+    have to be cut (widest word), both from the first 200 records and capped."""
+    natural, minimum = [], []
+    pad = 2 * CELL_PAD + 1
+    for i, head in enumerate(headers):
+        widest_word = max((stringWidth(w, FONT_BOLD, CELL_FONT_SIZE) for w in head.split()), default=0.0)
+        widest = widest_word
+        for row in cells[:200]:
+            text = row[i]
+            width = stringWidth(text, FONT, CELL_FONT_SIZE)
+            if width > widest:
+                widest = width
+            if width <= widest_word:
+                continue
+            for word in text.split():
+                widest_word = max(widest_word, stringWidth(word, FONT, CELL_FONT_SIZE))
+        natural.append(min(max(widest + pad, MIN_COL_W), MAX_NATURAL_W))
+        minimum.append(min(max(widest_word + pad, MIN_COL_W), MAX_WORD_W, natural[-1]))
+    return natural, minimum
+
+
+def _group_columns(natural: Sequence[float], avail: float) -> list[list[int]]:
+    """Split columns into groups that each fit the page reasonably, at most MAX_GROUP_COLUMNS each."""
+    groups: list[list[int]] = [[]]
+    used = 0.0
+    for i, w in enumerate(natural):
+        group = groups[-1]
+        if group and (len(group) >= MAX_GROUP_COLUMNS or used + w > avail * MAX_GROUP_W):
+            groups.append([])
+            used = 0.0
+        groups[-1].append(i)
+        used += w
+    return groups
+
+
+def _column_widths(natural: Sequence[float], minimum: Sequence[float], avail: float) -> list[float]:
+    """Fit the columns into ``avail``: widen all when there is room; otherwise every column keeps at
+    least its widest word and the wide, wrappable columns give way first (water-filling)."""
+    total = sum(natural)
+    if total <= avail:
+        return [w * avail / total for w in natural]
+    if sum(minimum) >= avail:
+        return [w * avail / sum(minimum) for w in minimum]
+    lo, hi = 0.0, max(natural)
+    for _ in range(40):
+        limit = (lo + hi) / 2
+        if sum(max(m, min(w, limit)) for w, m in zip(natural, minimum, strict=True)) > avail:
+            hi = limit
+        else:
+            lo = limit
+    widths = [max(m, min(w, lo)) for w, m in zip(natural, minimum, strict=True)]
+    return [w * avail / sum(widths) for w in widths]
 
 
 def source_flowables(
@@ -358,64 +547,38 @@ def source_flowables(
             guard.clean(cell_text(row.get(col), null), f"{title}, column {headers[i]}, record {n}")
             for i, col in enumerate(columns)
         ])
-    n_groups = math.ceil(len(columns) / MAX_GROUP_COLUMNS)
-    size = math.ceil(len(columns) / n_groups)  # balanced: 7 columns print as 4 + 3, not 5 + 2
-    groups = [list(range(i, min(i + size, len(columns)))) for i in range(0, len(columns), size)]
     index_w = max(stringWidth(str(len(cells)), FONT, CELL_FONT_SIZE) + 2 * CELL_PAD + 2, 8 * mm)
+    avail = FRAME_W - index_w
+    natural, minimum = _natural_widths(headers, cells)
+    groups = _group_columns(natural, avail)
     notes: list[Flowable] = []
     for g, group in enumerate(groups, start=1):
-        weights = []
-        for i in group:
-            sample = [len(r[i]) for r in cells[:200]]
-            typical = sorted(sample)[len(sample) // 2] if sample else 1
-            weights.append(min(max(typical, len(headers[i]) * 0.8, 6), 40))
-        widths = _column_widths(len(group), weights, index_w)
+        widths = [index_w, *_column_widths([natural[i] for i in group], [minimum[i] for i in group], avail)]
         if len(groups) > 1:
             out.append(Paragraph(markup(labels["columns_part"].format(part=g, parts=len(groups))), st.small))
-        head_row: list[Any] = [Paragraph(markup(labels["row_label"]), st.cell_head)]
-        head_row += [Paragraph(markup(headers[i]), st.cell_head) for i in group]
-        data: list[list[Any]] = [head_row]
+        header = [labels["row_label"]] + [headers[i] for i in group]
+        body: list[list[str]] = []
         for n, row_cells in enumerate(cells, start=1):
-            line: list[Any] = [str(n)]
+            line = [str(n)]
             for slot, i in enumerate(group, start=1):
                 text = row_cells[i]
-                inner = widths[slot] - 2 * CELL_PAD
-                if "\n" not in text and stringWidth(text, FONT, CELL_FONT_SIZE) <= inner:
-                    line.append(text)
-                    continue
-                chars_per_line = max(inner / (CELL_FONT_SIZE * 0.5), 1)
-                if len(text) / chars_per_line + text.count("\n") > MAX_CELL_LINES:
+                chars_per_line = max((widths[slot] - 2 * CELL_PAD) / (CELL_FONT_SIZE * 0.5), 1)
+                if len(text) > chars_per_line and len(text) / chars_per_line + text.count("\n") > MAX_CELL_LINES:
                     note_counter[0] += 1
                     note = note_counter[0]
-                    line.append(Paragraph(markup(labels["long_value_ref"].format(note=note)), st.cell))
+                    line.append(labels["long_value_ref"].format(note=note))
                     heading = labels["long_value_heading"].format(note=note, row=n, column=headers[i])
                     notes.append(Paragraph(markup(heading), st.cell_head))
                     notes.extend(Paragraph(markup(chunk), st.note) for chunk in _chunks(text))
                 else:
-                    line.append(Paragraph(markup(text), st.cell))
-            data.append(line)
-        table = Table(data, colWidths=widths, repeatRows=1)
-        table.setStyle(_TABLE_STYLE)
-        if len(data) > 2:
-            table.setStyle(TableStyle([("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA])]))
-        out.append(table)
+                    line.append(text)
+            body.append(line)
+        out.append(RecordTable(header, body, widths))
         out.append(Spacer(1, 3 * mm))
     out.extend(notes)
     return out
 
 
-_TABLE_STYLE = TableStyle([
-    ("FONT", (0, 0), (-1, -1), FONT, CELL_FONT_SIZE, CELL_FONT_SIZE * 1.25),
-    ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
-    ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#D5D8DD")),
-    ("TEXTCOLOR", (0, 1), (0, -1), GREY),
-    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-    ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-])
 
 
 def _chunks(text: str, size: int = 1500) -> list[str]:

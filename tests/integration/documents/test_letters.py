@@ -293,3 +293,25 @@ def test_page_numbers_on_every_page(request_: LetterRequest, profile: OrgProfile
     assert len(pages) > 3
     for n, page in enumerate(pages, start=1):
         assert f"Page {n} of {len(pages)}" in page
+
+
+def test_wide_table_splits_into_column_groups_and_long_values_into_notes(
+    request_: LetterRequest, profile: OrgProfile
+) -> None:
+    from privdesk.documents import ExportSource
+
+    cols = tuple(f"field_{n:02d}" for n in range(12))
+    rows = [{c: f"W{r}{c.upper()}" for c in cols} for r in range(1, 4)]
+    essay = " ".join(f"word{n}" for n in range(3000))  # far too long for a cell
+    rows[1]["field_03"] = essay
+    snap = ExportSnapshot(sources=(ExportSource("crm", "wide", cols, rows),))
+    text = flat(pdf_text(render_letter("export", request_, profile, snap, today=TODAY)))
+    assert "columns, part 1 of 2" in text and "columns, part 2 of 2" in text
+    for r, row in enumerate(rows, start=1):
+        for c, v in row.items():
+            if v is not essay:
+                assert v in text, (r, c)
+    assert "(long value, see note 1)" in text
+    assert "Note 1: record 2, field_03" in text
+    assert "word0 word1" in text and "word2999" in text
+    assert text.count("word1500 ") == 1
