@@ -28,6 +28,7 @@ from privdesk.discovery.connections import (
     validate_name,
 )
 from privdesk.discovery.errors import ConnectionFailed, KeyringUnavailable, PasswordNeeded
+from privdesk.discovery.export import SearchSnapshot, snapshot_from_result
 from privdesk.discovery.introspect import ColumnMap, SchemaInfo, build_map, introspect
 from privdesk.discovery.search import (
     SearchEvent,
@@ -340,3 +341,9 @@ def seed_demo_connections(ctx: AppContext) -> str:
             add_connection(ctx, name, f"sqlite:///{path}")
             added += 1
     return f"demo databases: {len(paths)} in {paths['crm'].parent.name}/, {added} connections registered"
+
+
+def make_snapshot(ctx: AppContext, result: SearchResult, depth: int = 2) -> SearchSnapshot:
+    """Freeze a search result (with each source's dialect) for attaching to a request."""
+    dialects = {c.name: c.dialect for c in list_connections(ctx)}
+    return snapshot_from_result(result, depth, {n: dialects.get(n, "") for n in result.connections})

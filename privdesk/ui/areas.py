@@ -21,6 +21,12 @@ class Area:
     factory: Callable[[AppContext], QWidget]
 
 
+def _search(ctx: AppContext) -> QWidget:
+    from privdesk.ui.search_pane import SearchPane
+
+    return SearchPane(ctx)
+
+
 def _dashboard(ctx: AppContext) -> QWidget:
     from privdesk.ui.dashboard_pane import DashboardPane
 
@@ -36,6 +42,7 @@ def _settings(ctx: AppContext) -> QWidget:
 def available_areas() -> list[Area]:
     """The areas in sidebar order."""
     return [
+        Area("search", "Search", QStyle.StandardPixmap.SP_FileDialogContentsView, _search),
         Area("dashboard", "Dashboard", QStyle.StandardPixmap.SP_FileDialogInfoView, _dashboard),
         Area("settings", "Settings", QStyle.StandardPixmap.SP_FileDialogDetailedView, _settings),
     ]

@@ -1,0 +1,265 @@
+"""Managing connected databases: add, test, remove, and review the identifier map.
+
+Testing and introspecting talk to remote servers, so they run in workers; the map's overrides
+are saved to the case database as soon as the officer changes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privdesk.discovery import classify
+from privdesk.discovery.errors import PasswordNeeded
+from privdesk.discovery.introspect import ColumnMap
+from privdesk.errors import PrivDeskError
+from privdesk.services import discovery as svc
+from privdesk.services.context import AppContext
+from privdesk.ui.dialogs import show_error
+from privdesk.ui.workers import run_task
+
+_AUTO = "auto"
+
+
+class ConnectionsDialog(QDialog):
+    """Add/test/remove connections and correct the identifier map column by column."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, pool: Any = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.pool = pool
+        self.current_map: ColumnMap | None = None
+        self._loading = False
+        self.setWindowTitle(self.tr("Connected databases"))
+        self.resize(980, 620)
+        layout = QVBoxLayout(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        layout.addWidget(splitter, 1)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        self.list = QListWidget()
+        self.list.setObjectName("connectionList")
+        self.list.currentTextChanged.connect(self._selected)
+        lv.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.test_button = QPushButton(self.tr("Test"))
+        self.test_button.setObjectName("testButton")
+        self.test_button.clicked.connect(self.test_selected)
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.setObjectName("removeButton")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.refresh_button = QPushButton(self.tr("Refresh map"))
+        self.refresh_button.setObjectName("refreshButton")
+        self.refresh_button.clicked.connect(lambda: self.load_map(refresh=True))
+        for b in (self.test_button, self.refresh_button, self.remove_button):
+            row.addWidget(b)
+        lv.addLayout(row)
+
+        box = QGroupBox(self.tr("Add a connection"))
+        form = QFormLayout(box)
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("connName")
+        self.url_edit = QLineEdit()
+        self.url_edit.setObjectName("connUrl")
+        self.url_edit.setPlaceholderText("postgresql://user@host/db · mysql://… · sqlite:////path/file.db")
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("connPassword")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText(self.tr("kept in the system keyring"))
+        form.addRow(self.tr("Name:"), self.name_edit)
+        form.addRow(self.tr("URL:"), self.url_edit)
+        form.addRow(self.tr("Password:"), self.password_edit)
+        self.add_button = QPushButton(self.tr("Add"))
+        self.add_button.setObjectName("addButton")
+        self.add_button.clicked.connect(self.add_connection)
+        form.addRow("", self.add_button)
+        lv.addWidget(box)
+        splitter.addWidget(left)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(QLabel(self.tr("<b>Identifier map</b> — untick a table to leave it out of searches; "
+                                    "change a column's kind where PrivDesk guessed wrong.")))
+        self.map_tree = QTreeWidget()
+        self.map_tree.setObjectName("mapTree")
+        self.map_tree.setHeaderLabels([self.tr("Table / column"), self.tr("Type"), self.tr("Kind"),
+                                       self.tr("Found by"), self.tr("Index")])
+        self.map_tree.setColumnWidth(0, 220)
+        self.map_tree.setColumnWidth(2, 210)
+        self.map_tree.itemChanged.connect(self._item_changed)
+        rv.addWidget(self.map_tree, 1)
+        splitter.addWidget(right)
+        splitter.setSizes([360, 620])
+
+        self.status = QLabel()
+        self.status.setObjectName("connStatus")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.reload()
+
+    # -- list ------------------------------------------------------------------------------------
+    def reload(self, select: str | None = None) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        names = [c.name for c in svc.list_connections(self.ctx)]
+        self.list.addItems(names)
+        self.list.blockSignals(False)
+        target = select if select in names else (names[0] if names else None)
+        if target is not None:
+            self.list.setCurrentRow(names.index(target))
+        else:
+            self.map_tree.clear()
+        has = bool(names)
+        for b in (self.test_button, self.remove_button, self.refresh_button):
+            b.setEnabled(has)
+
+    def selected(self) -> str | None:
+        item = self.list.currentItem()
+        return item.text() if item is not None else None
+
+    def _selected(self, _name: str) -> None:
+        self.load_map(refresh=False)
+
+    def add_connection(self) -> None:
+        try:
+            info = svc.add_connection(self.ctx, self.name_edit.text(), self.url_edit.text(),
+                                      self.password_edit.text() or None)
+        except PrivDeskError as exc:
+            self.status.setText(exc.message)
+            show_error(self, exc)
+            return
+        self.password_edit.clear()
+        self.name_edit.clear()
+        self.url_edit.clear()
+        self.status.setText(info.warning or self.tr("Connection {0} added.").format(info.name))
+        self.reload(select=info.name)
+
+    def remove_selected(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        svc.remove_connection(self.ctx, name)
+        self.status.setText(self.tr("Connection {0} removed, with its map and saved password.").format(name))
+        self.reload()
+
+    def test_selected(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        self.test_button.setEnabled(False)
+        self.status.setText(self.tr("Testing {0}…").format(name))
+        ctx = self.ctx
+
+        def done(result: Any) -> None:
+            self.test_button.setEnabled(True)
+            colour = "#15803d" if result.ok else "#b91c1c"
+            self.status.setText(f"<span style='color:{colour}'>{result.message}</span>")
+
+        run_task(lambda _c: svc.test_connection(ctx, name), on_done=done, on_error=self._error, pool=self.pool)
+
+    # -- map ---------------------------------------------------------------------------------------
+    def load_map(self, refresh: bool = False) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        ctx = self.ctx
+        self.status.setText(self.tr("Reading the tables of {0}…").format(name))
+        self.refresh_button.setEnabled(False)
+
+        def done(cmap: ColumnMap) -> None:
+            self.refresh_button.setEnabled(True)
+            if cmap.connection == self.selected():
+                self.show_map(cmap)
+                self.status.setText(self.tr("{0}: {1} tables, {2} identifier columns.").format(
+                    cmap.connection, len(cmap.tables), sum(len(t.identifier_columns) for t in cmap.tables)))
+
+        run_task(lambda _c: svc.get_map(ctx, name, refresh=refresh), on_done=done, on_error=self._error,
+                 pool=self.pool)
+
+    def show_map(self, cmap: ColumnMap) -> None:
+        self._loading = True
+        self.current_map = cmap
+        self.map_tree.clear()
+        for t in cmap.tables:
+            top = QTreeWidgetItem([t.table])
+            top.setFlags(top.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            top.setCheckState(0, Qt.CheckState.Unchecked if t.excluded else Qt.CheckState.Checked)
+            top.setData(0, Qt.ItemDataRole.UserRole, ("table", t.table))
+            self.map_tree.addTopLevelItem(top)
+            for c in t.columns:
+                child = QTreeWidgetItem([c.column, c.type, "", c.source or "", "yes" if c.indexed else ""])
+                child.setData(0, Qt.ItemDataRole.UserRole, ("column", t.table, c.column))
+                top.addChild(child)
+                combo = QComboBox()
+                combo.setObjectName(f"kind:{t.table}.{c.column}")
+                combo.addItem(self.tr("(automatic)"), _AUTO)
+                for k in (*classify.KINDS, classify.NONE):
+                    combo.addItem(classify.KIND_LABELS[k], k)
+                if c.source == "override":
+                    combo.setCurrentIndex(combo.findData(c.kind or classify.NONE))
+                elif c.kind:
+                    combo.setItemText(0, self.tr("(automatic: {0})").format(classify.KIND_LABELS[c.kind]))
+                combo.currentIndexChanged.connect(
+                    lambda _i, cb=combo, tb=t.table, col=c.column: self._kind_changed(tb, col, cb.currentData()))
+                self.map_tree.setItemWidget(child, 2, combo)
+            top.setExpanded(bool(t.identifier_columns))
+        self._loading = False
+
+    def _kind_changed(self, table: str, column: str, kind: str) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        svc.set_column_kind(self.ctx, name, table, column, None if kind == _AUTO else kind)
+        self.status.setText(self.tr("{0}.{1} saved.").format(table, column))
+
+    def _item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        if self._loading or column != 0:
+            return
+        data = item.data(0, Qt.ItemDataRole.UserRole)
+        name = self.selected()
+        if not data or data[0] != "table" or name is None:
+            return
+        excluded = item.checkState(0) != Qt.CheckState.Checked
+        svc.set_table_excluded(self.ctx, name, data[1], excluded)
+        self.status.setText(self.tr("{0} {1} searches.").format(
+            data[1], self.tr("left out of") if excluded else self.tr("included in")))
+
+    def _error(self, exc: BaseException) -> None:
+        self.refresh_button.setEnabled(True)
+        self.test_button.setEnabled(True)
+        if isinstance(exc, PasswordNeeded):
+            from PySide6.QtWidgets import QInputDialog
+
+            dlg = QInputDialog(self)
+            dlg.setObjectName("passwordDialog")
+            dlg.setLabelText(exc.message)
+            dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
+            dlg.textValueSelected.connect(lambda text: svc.set_password(exc.connection, text, session_only=True))
+            dlg.open()
+            self.password_dialog = dlg
+            return
+        self.status.setText(str(exc))

@@ -1,0 +1,471 @@
+"""The Search area: a subject's identifiers in, every row about them out.
+
+The search runs in a worker (``run_task``); matches stream in through ``TaskControl.partial``
+and land in a tree (connection -> table -> rows) while the GUI stays responsive. Cancel stops
+the workers between queries and interrupts running SQLite queries.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QBrush,
+    QColor,
+    QFont,
+    QPainter,
+    QStandardItem,
+    QStandardItemModel,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privdesk.discovery.errors import PasswordNeeded
+from privdesk.discovery.export import SearchSnapshot
+from privdesk.discovery.search import (
+    Match,
+    Progress,
+    SearchError,
+    SearchOptions,
+    SearchResult,
+    TableCount,
+)
+from privdesk.services import discovery as svc
+from privdesk.services.context import AppContext
+from privdesk.ui.dialogs import show_error
+from privdesk.ui.workers import Task, run_task
+
+HtmlRole = Qt.ItemDataRole.UserRole + 1
+MatchRole = Qt.ItemDataRole.UserRole + 2
+KindRole = Qt.ItemDataRole.UserRole + 3  # "connection" | "table" | "row"
+
+COL_ROW, COL_MATCHED, COL_VIA, COL_VALUES = range(4)
+_ERROR = QColor("#b91c1c")
+_HIGHLIGHT = "#fde68a"
+
+
+def split_values(text: str) -> list[str]:
+    """Several identifiers in one field, separated by semicolons or line breaks."""
+    return [v.strip() for v in text.replace("\n", ";").split(";") if v.strip()]
+
+
+def _short(v: Any, limit: int = 60) -> str:
+    s = "" if v is None else str(v)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def row_html(m: Match) -> str:
+    """The row's values, matched columns highlighted."""
+    parts = []
+    for col, val in m.row.items():
+        text = f"<b>{html.escape(col)}</b>={html.escape(_short(val))}"
+        if col in m.matched_on:
+            text = f"<span style='background:{_HIGHLIGHT}'>{text}</span>"
+        parts.append(text)
+    return " &nbsp;·&nbsp; ".join(parts)
+
+
+class HtmlDelegate(QStyledItemDelegate):
+    """Paints the ``HtmlRole`` text of a cell as rich text (for highlighted columns)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        markup = index.data(HtmlRole)
+        if not markup:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        doc = QTextDocument()
+        doc.setDefaultFont(opt.font)
+        doc.setHtml(markup)
+        doc.setDocumentMargin(2)
+        painter.save()
+        painter.translate(opt.rect.topLeft())
+        painter.setClipRect(QRectF(0, 0, opt.rect.width(), opt.rect.height()))
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        doc.documentLayout().draw(painter, ctx)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width(), max(hint.height(), 22))
+
+
+class ResultsModel(QStandardItemModel):
+    """connection -> table -> rows, fed one search event at a time."""
+
+    HEADERS = ("Row", "Matched on", "Reached via", "Values")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHorizontalHeaderLabels(list(self.HEADERS))
+        self._conns: dict[str, QStandardItem] = {}
+        self._tables: dict[tuple[str, str], QStandardItem] = {}
+        self._counts: dict[tuple[str, str], int] = {}
+        self._more: set[tuple[str, str]] = set()
+        self._errors: dict[str, list[str]] = {}
+        self.rows = 0
+
+    def reset_results(self) -> None:
+        self.removeRows(0, self.rowCount())
+        self._conns.clear()
+        self._tables.clear()
+        self._counts.clear()
+        self._more.clear()
+        self._errors.clear()
+        self.rows = 0
+
+    def _conn_item(self, name: str) -> QStandardItem:
+        item = self._conns.get(name)
+        if item is None:
+            item = QStandardItem(name)
+            item.setEditable(False)
+            item.setData("connection", KindRole)
+            bold = QFont()
+            bold.setBold(True)
+            item.setFont(bold)
+            self.appendRow([item, *[self._blank() for _ in range(3)]])
+            self._conns[name] = item
+        return item
+
+    @staticmethod
+    def _blank(text: str = "") -> QStandardItem:
+        it = QStandardItem(text)
+        it.setEditable(False)
+        return it
+
+    def _table_item(self, conn: str, table: str) -> QStandardItem:
+        key = (conn, table)
+        item = self._tables.get(key)
+        if item is None:
+            item = self._blank(table)
+            item.setData("table", KindRole)
+            self._conn_item(conn).appendRow([item, *[self._blank() for _ in range(3)]])
+            self._tables[key] = item
+            self._counts[key] = 0
+        return item
+
+    def add_match(self, m: Match) -> None:
+        titem = self._table_item(m.connection, m.table)
+        key_text = ", ".join(f"{k}={_short(v, 30)}" for k, v in m.key.items())
+        first = self._blank(key_text)
+        first.setData("row", KindRole)
+        first.setData(m, MatchRole)
+        matched = self._blank(", ".join(m.matched_on))
+        if m.matched_on:
+            matched.setBackground(QBrush(QColor(_HIGHLIGHT)))
+        via = self._blank("" if m.via is None else
+                          f"{m.via.table} ({', '.join(f'{k}={v}' for k, v in m.via.key.items())})")
+        values = self._blank(" · ".join(f"{k}={_short(v)}" for k, v in m.row.items()))
+        values.setData(row_html(m), HtmlRole)
+        titem.appendRow([first, matched, via, values])
+        self._counts[(m.connection, m.table)] += 1
+        self.rows += 1
+        self._label(m.connection, m.table)
+
+    def _label(self, conn: str, table: str) -> None:
+        key = (conn, table)
+        n = self._counts.get(key, 0)
+        more = " (more rows than the cap)" if key in self._more else ""
+        self._tables[key].setText(f"{table} — {n} row{'s' if n != 1 else ''}{more}")
+        total = sum(c for (cn, _t), c in self._counts.items() if cn == conn)
+        errs = self._errors.get(conn, [])
+        citem = self._conn_item(conn)
+        suffix = f" — {len(errs)} error{'s' if len(errs) != 1 else ''}" if errs else ""
+        citem.setText(f"{conn} — {total} row{'s' if total != 1 else ''}{suffix}")
+
+    def mark_more(self, t: TableCount) -> None:
+        if t.more:
+            self._table_item(t.connection, t.table)
+            self._more.add((t.connection, t.table))
+            self._label(t.connection, t.table)
+
+    def add_error(self, e: SearchError) -> None:
+        citem = self._conn_item(e.connection)
+        self._errors.setdefault(e.connection, []).append(e.message)
+        err = self._blank(e.message)
+        err.setForeground(QBrush(_ERROR))
+        err.setData("error", KindRole)
+        citem.appendRow([self._blank("error"), self._blank(), self._blank(), err])
+        citem.setForeground(QBrush(_ERROR))
+        citem.setText(f"{e.connection} — {len(self._errors[e.connection])} error(s)")
+
+    def table_count(self) -> int:
+        return sum(1 for n in self._counts.values() if n)
+
+
+class SearchPane(QWidget):
+    """Identifiers in, a tree out; progress, Cancel, per-connection errors.
+
+    Signals:
+        finished(object): the SearchResult of a search that ran to the end.
+    """
+
+    finished = Signal(object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, pool: Any = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.pool = pool
+        self.task: Task | None = None
+        self._stop: threading.Event | None = None
+        self.result: SearchResult | None = None
+        self._depth_used = 2
+
+        outer = QVBoxLayout(self)
+        title = QLabel(self.tr("<h2>Subject search</h2>"))
+        outer.addWidget(title)
+        form = QFormLayout()
+        self.email_edit = QLineEdit()
+        self.email_edit.setObjectName("searchEmail")
+        self.email_edit.setPlaceholderText(self.tr("zoe@example.com; z.o@example.org"))
+        self.phone_edit = QLineEdit()
+        self.phone_edit.setObjectName("searchPhone")
+        self.phone_edit.setPlaceholderText(self.tr("+44 20 7946 0958"))
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("searchName")
+        self.name_edit.setPlaceholderText(self.tr("Zoë Ødegård"))
+        self.id_edit = QLineEdit()
+        self.id_edit.setObjectName("searchCustomerId")
+        self.id_edit.setPlaceholderText(self.tr("C-100042"))
+        form.addRow(self.tr("E-mails:"), self.email_edit)
+        form.addRow(self.tr("Phones:"), self.phone_edit)
+        form.addRow(self.tr("Names:"), self.name_edit)
+        form.addRow(self.tr("Customer ids:"), self.id_edit)
+        for edit in (self.email_edit, self.phone_edit, self.name_edit, self.id_edit):
+            edit.returnPressed.connect(self.start_search)
+
+        top = QHBoxLayout()
+        top.addLayout(form, 3)
+        side = QVBoxLayout()
+        side.addWidget(QLabel(self.tr("Connections to search:")))
+        self.conn_list = QListWidget()
+        self.conn_list.setObjectName("searchConnections")
+        self.conn_list.setMaximumHeight(110)
+        side.addWidget(self.conn_list)
+        self.manage_button = QPushButton(self.tr("Manage connections…"))
+        self.manage_button.clicked.connect(self.manage_connections)
+        side.addWidget(self.manage_button)
+        top.addLayout(side, 2)
+        outer.addLayout(top)
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("Follow foreign keys:")))
+        self.depth_spin = QSpinBox()
+        self.depth_spin.setRange(0, 5)
+        self.depth_spin.setValue(2)
+        self.depth_spin.setSuffix(self.tr(" levels"))
+        bar.addWidget(self.depth_spin)
+        bar.addStretch(1)
+        self.search_button = QPushButton(self.tr("Search"))
+        self.search_button.setObjectName("searchButton")
+        self.search_button.setDefault(True)
+        self.search_button.clicked.connect(self.start_search)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_search)
+        bar.addWidget(self.search_button)
+        bar.addWidget(self.cancel_button)
+        outer.addLayout(bar)
+
+        self.progress = QProgressBar()
+        self.progress.setObjectName("searchProgress")
+        self.progress.setTextVisible(True)
+        self.progress.setVisible(False)
+        outer.addWidget(self.progress)
+
+        self.model = ResultsModel(self)
+        self.tree = QTreeView()
+        self.tree.setObjectName("searchResults")
+        self.tree.setModel(self.model)
+        self.tree.setItemDelegateForColumn(COL_VALUES, HtmlDelegate(self.tree))
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(COL_ROW, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_ROW, 230)
+        header.resizeSection(COL_MATCHED, 130)
+        header.resizeSection(COL_VIA, 150)
+        header.setStretchLastSection(True)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.tree)
+        outer.addWidget(splitter, 1)
+
+        self.status = QLabel(self.tr("Type one or more identifiers and press Search."))
+        self.status.setObjectName("searchStatus")
+        self.status.setWordWrap(True)
+        outer.addWidget(self.status)
+        self.reload_connections()
+
+    # -- connections ----------------------------------------------------------------------------
+    def reload_connections(self) -> None:
+        checked = {self.conn_list.item(i).text() for i in range(self.conn_list.count())
+                   if self.conn_list.item(i).checkState() == Qt.CheckState.Checked}
+        first = self.conn_list.count() == 0
+        self.conn_list.clear()
+        for c in svc.list_connections(self.ctx):
+            item = QListWidgetItem(c.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            on = first or c.name in checked
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            item.setToolTip(c.url)
+            self.conn_list.addItem(item)
+
+    def selected_connections(self) -> list[str]:
+        return [self.conn_list.item(i).text() for i in range(self.conn_list.count())
+                if self.conn_list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def manage_connections(self) -> None:
+        from privdesk.ui.connections_dialog import ConnectionsDialog
+
+        dlg = ConnectionsDialog(self.ctx, self, pool=self.pool)
+        dlg.finished.connect(lambda _r: self.reload_connections())
+        dlg.open()
+        self.connections_dialog = dlg
+
+    # -- the search -------------------------------------------------------------------------------
+    def start_search(self) -> None:
+        if self.task is not None:
+            return
+        query = svc.make_query(self.ctx, split_values(self.email_edit.text()), split_values(self.phone_edit.text()),
+                               split_values(self.name_edit.text()), split_values(self.id_edit.text()))
+        if query.is_empty:
+            self.status.setText(self.tr("Type at least one e-mail, phone, name or customer id."))
+            return
+        names = self.selected_connections()
+        if not names:
+            self.status.setText(self.tr("Tick at least one connection to search (or add one with Manage connections…)."))
+            return
+        self.model.reset_results()
+        self.result = None
+        self._depth_used = self.depth_spin.value()
+        options = SearchOptions(depth=self._depth_used)
+        stop = threading.Event()
+        self._stop = stop
+        ctx = self.ctx
+
+        def work(control: Any) -> SearchResult:
+            return svc.search(ctx, query, names, options, on_event=control.partial, cancel=stop)
+
+        self._set_running(True)
+        self.status.setText(self.tr("Searching {0} connection(s)…").format(len(names)))
+        task = run_task(work, on_done=self._done, on_error=self._failed, pool=self.pool, start=False)
+        task.signals.partial.connect(self._on_event)
+        task.signals.cancelled.connect(self._cancelled)
+        task.signals.finished.connect(self._task_finished)
+        self.task = task
+        if self.pool is None:
+            from PySide6.QtCore import QThreadPool
+
+            QThreadPool.globalInstance().start(task)
+        else:
+            self.pool.start(task)
+
+    def cancel_search(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        if self.task is not None:
+            self.task.cancel()
+        self.cancel_button.setEnabled(False)
+        self.status.setText(self.tr("Cancelling…"))
+
+    def _set_running(self, running: bool) -> None:
+        self.search_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.progress.setVisible(running)
+        if running:
+            self.progress.setRange(0, 0)
+
+    def _on_event(self, ev: object) -> None:
+        if isinstance(ev, Match):
+            self.model.add_match(ev)
+            if self.model.rows <= 50:
+                self.tree.expandAll()
+        elif isinstance(ev, SearchError):
+            self.model.add_error(ev)
+            self.tree.expandAll()
+        elif isinstance(ev, TableCount):
+            self.model.mark_more(ev)
+        elif isinstance(ev, Progress) and ev.total:
+            self.progress.setRange(0, ev.total)
+            self.progress.setValue(ev.done)
+            self.progress.setFormat(self.tr("%v of %m tables"))
+
+    def _done(self, result: SearchResult) -> None:
+        self.result = result
+        n_err = len(result.errors)
+        conns = len({m.connection for m in result.matches})
+        text = self.tr("{0} rows in {1} tables from {2} connection(s) in {3:.2f} s.").format(
+            len(result.matches), self.model.table_count(), conns, result.elapsed_s)
+        if n_err:
+            text += " " + self.tr("{0} connection error(s): {1}").format(
+                n_err, "; ".join(f"{e.connection}: {e.message}" for e in result.errors))
+        self.status.setText(text)
+        self.finished.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, PasswordNeeded):
+            self.ask_password(exc)
+            return
+        self.status.setText(str(exc))
+        show_error(self, exc)
+
+    def ask_password(self, exc: PasswordNeeded) -> QInputDialog:
+        dlg = QInputDialog(self)
+        dlg.setObjectName("passwordDialog")
+        dlg.setWindowTitle(self.tr("Password for {0}").format(exc.connection))
+        dlg.setLabelText(exc.message)
+        dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
+
+        def got(text: str) -> None:
+            svc.set_password(exc.connection, text, session_only=True)
+            self.start_search()
+
+        dlg.textValueSelected.connect(got)
+        dlg.open()
+        self.password_dialog = dlg
+        return dlg
+
+    def _cancelled(self) -> None:
+        self.status.setText(self.tr("Search cancelled: {0} rows found before it stopped.").format(self.model.rows))
+
+    def _task_finished(self) -> None:
+        self.task = None
+        self._stop = None
+        self._set_running(False)
+
+    def snapshot(self) -> SearchSnapshot | None:
+        """The last finished search, frozen for "Attach to request" (wired by the requests area)."""
+        if self.result is None:
+            return None
+        return svc.make_snapshot(self.ctx, self.result, self._depth_used)

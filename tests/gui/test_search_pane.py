@@ -1,0 +1,164 @@
+"""The Search area and the connections dialog, driven like an officer would."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox
+from pytestqt.qtbot import QtBot
+
+from privdesk.discovery.search import SearchResult
+from privdesk.services import discovery as svc
+from privdesk.services.context import AppContext
+from privdesk.ui.connections_dialog import ConnectionsDialog
+from privdesk.ui.search_pane import (
+    COL_MATCHED,
+    COL_VALUES,
+    COL_VIA,
+    HtmlRole,
+    KindRole,
+    SearchPane,
+    split_values,
+)
+from tests.integration.discovery.conftest import build_company
+
+
+def _pane(qtbot: QtBot, ctx: AppContext) -> SearchPane:
+    pane = SearchPane(ctx)
+    qtbot.addWidget(pane)
+    pane.resize(1200, 700)
+    pane.show()
+    qtbot.waitExposed(pane)
+    return pane
+
+
+def _company(ctx: AppContext, tmp_path: Path, name: str = "crm") -> Path:
+    path = tmp_path / f"{name}.sqlite3"
+    build_company(f"sqlite:///{path}")
+    svc.add_connection(ctx, name, f"sqlite:///{path}")
+    return path
+
+
+def test_split_values() -> None:
+    assert split_values(" a@x.example ; b@y.example\nc ;; ") == ["a@x.example", "b@y.example", "c"]
+
+
+def test_search_fills_the_tree(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    _company(ctx, tmp_path)
+    svc.add_connection(ctx, "down", "postgresql://u:p@127.0.0.1:1/x")
+    pane = _pane(qtbot, ctx)
+    assert pane.selected_connections() == ["crm", "down"]
+    qtbot.keyClicks(pane.email_edit, "Aisha.Khan@example.co.uk")
+    with qtbot.waitSignal(pane.finished, timeout=15000) as blocker:
+        qtbot.mouseClick(pane.search_button, Qt.MouseButton.LeftButton)
+        assert not pane.search_button.isEnabled() and pane.cancel_button.isEnabled()
+    result: SearchResult = blocker.args[0]
+    qtbot.waitUntil(lambda: pane.search_button.isEnabled())
+    assert not pane.cancel_button.isEnabled()
+    model = pane.model
+    tops = {model.item(r).text().split(" — ")[0]: model.item(r) for r in range(model.rowCount())}
+    assert set(tops) == {"crm", "down"}
+    assert "error" in tops["down"].text()
+    assert "cannot be reached" in tops["down"].child(0, COL_VALUES).text()
+    crm = tops["crm"]
+    tables = {crm.child(i).text().split(" — ")[0]: crm.child(i) for i in range(crm.rowCount())}
+    assert {"customers", "orders", "order_items", "employees"} <= set(tables)
+    assert tables["orders"].text() == "orders — 2 rows"
+    cust = tables["customers"]
+    assert cust.child(0).data(KindRole) == "row"
+    assert cust.child(0, COL_MATCHED).text() == "email"
+    assert "<span style='background:" in cust.child(0, COL_VALUES).data(HtmlRole)
+    assert "email" in cust.child(0, COL_VALUES).data(HtmlRole).split("<span")[1]
+    assert tables["orders"].child(0, COL_VIA).text() == "customers (id=1)"
+    assert "rows in" in pane.status.text() and "down" in pane.status.text()
+    assert len(result.matches) == model.rows
+    snap = pane.snapshot()
+    assert snap is not None and snap.identifiers["emails"] == ["Aisha.Khan@example.co.uk"]
+    assert snap.sources["crm"] == "sqlite"
+    pane.tree.grab().save(str(tmp_path / "search.png"))
+
+
+def test_empty_input_says_what_to_do(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    _company(ctx, tmp_path)
+    pane = _pane(qtbot, ctx)
+    qtbot.mouseClick(pane.search_button, Qt.MouseButton.LeftButton)
+    assert "at least one" in pane.status.text()
+    assert pane.task is None
+
+
+def test_cancel_and_the_gui_keeps_breathing(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "slow.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT, phone TEXT)")
+        conn.executemany("INSERT INTO people (email, phone) VALUES (?, ?)",
+                         [(f"user{i}@example.com", f"+44 20 7946 {i % 10000:04d}") for i in range(300_000)])
+    svc.add_connection(ctx, "slow", f"sqlite:///{path}")
+    svc.get_map(ctx, "slow")
+    pane = _pane(qtbot, ctx)
+    pane.email_edit.setText("nobody@example.com")
+    pane.phone_edit.setText("+1 202 555 0100")
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+    pane.start_search()
+    assert pane.cancel_button.isEnabled()
+    qtbot.wait(100)
+    qtbot.mouseClick(pane.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.task is None, timeout=10000)
+    timer.stop()
+    assert "cancelled" in pane.status.text().lower(), pane.status.text()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert gaps and max(gaps) < 0.25  # generous for a shared CI machine; the benchmark measures it tightly
+
+
+def test_connections_dialog(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    path = tmp_path / "crm.sqlite3"
+    build_company(f"sqlite:///{path}")
+    dlg = ConnectionsDialog(ctx)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.keyClicks(dlg.name_edit, "crm")
+    qtbot.keyClicks(dlg.url_edit, f"sqlite:///{path}")
+    qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
+    assert [c.name for c in svc.list_connections(ctx)] == ["crm"]
+    qtbot.waitUntil(lambda: dlg.map_tree.topLevelItemCount() > 0, timeout=10000)
+    tops = {dlg.map_tree.topLevelItem(i).text(0): dlg.map_tree.topLevelItem(i)
+            for i in range(dlg.map_tree.topLevelItemCount())}
+    assert {"customers", "orders", "employees"} <= set(tops)
+    # untick a table: excluded in the case database
+    tops["employees"].setCheckState(0, Qt.CheckState.Unchecked)
+    cmap = svc.cached_map(ctx, "crm")
+    assert cmap is not None and cmap.table("employees").excluded  # type: ignore[union-attr]
+    # override a column's kind through its combo box
+    note = next(tops["orders"].child(i) for i in range(tops["orders"].childCount())
+                if tops["orders"].child(i).text(0) == "note")
+    combo = dlg.map_tree.itemWidget(note, 2)
+    assert isinstance(combo, QComboBox)
+    combo.setCurrentIndex(combo.findData("email"))
+    cmap = svc.cached_map(ctx, "crm")
+    col = next(c for c in cmap.table("orders").columns if c.column == "note")  # type: ignore[union-attr]
+    assert col.kind == "email" and col.source == "override"
+    # test: answers with a plain sentence
+    qtbot.mouseClick(dlg.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Connected" in dlg.status.text(), timeout=10000)
+    dlg.grab().save(str(tmp_path / "connections.png"))
+    qtbot.mouseClick(dlg.remove_button, Qt.MouseButton.LeftButton)
+    assert svc.list_connections(ctx) == []
+    assert dlg.list.count() == 0
+
+
+def test_bad_url_is_explained(qtbot: QtBot, ctx: AppContext) -> None:
+    dlg = ConnectionsDialog(ctx)
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.name_edit, "x")
+    qtbot.keyClicks(dlg.url_edit, "not a url")
+    qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
+    assert "not a database URL" in dlg.status.text()
+    box = dlg.findChild(object, "errorBox")
+    assert box is not None
+    box.close()
