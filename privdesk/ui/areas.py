@@ -21,6 +21,12 @@ class Area:
     factory: Callable[[AppContext], QWidget]
 
 
+def _requests(ctx: AppContext) -> QWidget:
+    from privdesk.ui.requests import RequestsPane
+
+    return RequestsPane(ctx)
+
+
 def _search(ctx: AppContext) -> QWidget:
     from privdesk.ui.search_pane import SearchPane
 
@@ -42,6 +48,7 @@ def _settings(ctx: AppContext) -> QWidget:
 def available_areas() -> list[Area]:
     """The areas in sidebar order."""
     return [
+        Area("requests", "Requests", QStyle.StandardPixmap.SP_FileDialogListView, _requests),
         Area("search", "Search", QStyle.StandardPixmap.SP_FileDialogContentsView, _search),
         Area("dashboard", "Dashboard", QStyle.StandardPixmap.SP_FileDialogInfoView, _dashboard),
         Area("settings", "Settings", QStyle.StandardPixmap.SP_FileDialogDetailedView, _settings),

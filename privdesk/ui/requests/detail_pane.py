@@ -1,0 +1,402 @@
+"""The detail of one request: every field, the audit timeline and the workflow's buttons.
+
+Buttons are made from the actions the status machine allows for the current status, so an
+illegal move is never offered. Every change passes the version the pane showed; if someone
+else saved first the service refuses, the pane says so and reloads.
+
+Signals:
+    changed(str): a request was changed (its reference); the queue refreshes.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privdesk.errors import ConflictError, PrivDeskError
+from privdesk.services import audit as audit_svc
+from privdesk.services import requests as svc
+from privdesk.services.context import AppContext
+from privdesk.ui.dialogs import show_error
+from privdesk.ui.requests.queue_model import (
+    OVERDUE,
+    PAUSED,
+    SOON,
+    law_label,
+    status_label,
+    type_label,
+)
+
+# Button label and whether the move needs a reason, per target status.
+ACTIONS: dict[str, tuple[str, bool]] = {
+    "verifying": ("Start identity check", False),
+    "in_progress": ("Start work", False),
+    "extended": ("Extend deadline…", True),
+    "completed": ("Complete…", True),
+    "denied": ("Deny…", True),
+    "withdrawn": ("Withdraw", False),
+}
+
+
+def _timeline_detail(e: audit_svc.AuditEvent) -> str:
+    """One line per entry; the first entry lists every field, so it gets a summary instead."""
+    if e.action in ("open", "import"):
+        def new(key: str) -> str:
+            return str(e.changes.get(key, (None, ""))[1] or "")
+        return f"{new('type')} under {new('law')}, received {new('received')}, due {new('due')}"
+    return e.describe()
+
+
+class ReasonDialog(QDialog):
+    """Asks for the reason a move needs (extension, completion, denial) and, optionally, an outcome."""
+
+    def __init__(self, title: str, prompt: str, with_outcome: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(prompt))
+        self.reason = QPlainTextEdit()
+        self.reason.setObjectName("reasonText")
+        self.reason.setFixedHeight(80)
+        layout.addWidget(self.reason)
+        self.outcome = QLineEdit()
+        self.outcome.setObjectName("outcomeText")
+        self.outcome.setPlaceholderText(self.tr("Outcome (what was sent or done), optional"))
+        self.outcome.setVisible(with_outcome)
+        layout.addWidget(self.outcome)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(False)
+        self.reason.textChanged.connect(lambda: ok.setEnabled(bool(self.reason.toPlainText().strip())))
+
+
+# A function that asks the officer for a reason: returns (reason, outcome) or None when cancelled.
+AskReason = Callable[[str, str, bool], "tuple[str, str] | None"]
+
+
+def _ask_reason_dialog(parent: QWidget) -> AskReason:
+    def ask(title: str, prompt: str, with_outcome: bool) -> tuple[str, str] | None:
+        dlg = ReasonDialog(title, prompt, with_outcome, parent)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dlg.reason.toPlainText().strip(), dlg.outcome.text().strip()
+    return ask
+
+
+class DetailPane(QWidget):
+    changed = Signal(str)
+
+    def __init__(self, ctx: AppContext, actor: Callable[[], str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.actor = actor
+        self.detail: svc.RequestDetail | None = None
+        self.ask_reason: AskReason = _ask_reason_dialog(self)
+        self.ask_file: Callable[[], str] = lambda: QFileDialog.getOpenFileName(self, self.tr("Attach a file"))[0]
+        self.action_buttons: dict[str, QPushButton] = {}
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 0, 0, 0)
+        self.title = QLabel(self.tr("Select a request"))
+        self.title.setObjectName("detailTitle")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setWordWrap(True)
+        outer.addWidget(self.title)
+        self.banner = QLabel()
+        self.banner.setObjectName("duplicateBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background:#fef3c7; color:#78350f; padding:6px; border-radius:4px;")
+        self.banner.hide()
+        outer.addWidget(self.banner)
+        dup_row = QHBoxLayout()
+        self.merge_button = QPushButton(self.tr("Merge into that request"))
+        self.merge_button.setObjectName("mergeButton")
+        self.keep_button = QPushButton(self.tr("Not a duplicate"))
+        self.keep_button.setObjectName("keepButton")
+        dup_row.addWidget(self.merge_button)
+        dup_row.addWidget(self.keep_button)
+        dup_row.addStretch(1)
+        outer.addLayout(dup_row)
+        self.merge_button.clicked.connect(self.merge)
+        self.keep_button.clicked.connect(self.keep)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        self.form = QFormLayout()
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (("status", "Status"), ("deadline", "Deadline"), ("type", "Type"),
+                           ("law", "Law"), ("basis", "Legal basis"), ("received", "Received"),
+                           ("clock", "Clock started"), ("ack", "Acknowledge by"),
+                           ("extended_due", "Extended due"), ("verification", "Identity"),
+                           ("assignee", "Assignee"), ("emails", "E-mail"), ("phones", "Phone"),
+                           ("ids", "Customer ids"), ("address", "Postal address"),
+                           ("requester", "Requester"), ("channel", "Channel"),
+                           ("decision", "Decision"), ("outcome", "Outcome"),
+                           ("attachments", "Attachments"), ("notes", "Notes")):
+            value = QLabel()
+            value.setObjectName(f"field_{key}")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[key] = value
+            self.form.addRow(self.tr(label) + ":", value)
+        layout.addLayout(self.form)
+
+        self.actions_box = QGridLayout()
+        layout.addLayout(self.actions_box)
+        tools = QGridLayout()
+        self.verify_button = QPushButton(self.tr("Identity verified"))
+        self.verify_button.setObjectName("verifyButton")
+        self.verify_failed_button = QPushButton(self.tr("Identity failed"))
+        self.verify_failed_button.setObjectName("verifyFailedButton")
+        self.assign_combo = QComboBox()
+        self.assign_combo.setObjectName("assignCombo")
+        self.note_button = QPushButton(self.tr("Add note…"))
+        self.note_button.setObjectName("noteButton")
+        self.attach_button = QPushButton(self.tr("Attach file…"))
+        self.attach_button.setObjectName("attachButton")
+        tools.addWidget(self.verify_button, 0, 0)
+        tools.addWidget(self.verify_failed_button, 0, 1)
+        tools.addWidget(self.note_button, 1, 0)
+        tools.addWidget(self.attach_button, 1, 1)
+        tools.addWidget(QLabel(self.tr("Assign to:")), 2, 0)
+        tools.addWidget(self.assign_combo, 2, 1)
+        layout.addLayout(tools)
+        self.verify_button.clicked.connect(lambda: self.verify(False))
+        self.verify_failed_button.clicked.connect(lambda: self.verify(True))
+        self.assign_combo.activated.connect(self._assign_chosen)
+        self.note_button.clicked.connect(self.add_note)
+        self.attach_button.clicked.connect(self.attach)
+
+        timeline_label = QLabel(self.tr("<b>Audit timeline</b>"))
+        layout.addWidget(timeline_label)
+        self.timeline = QListWidget()
+        self.timeline.setObjectName("auditTimeline")
+        self.timeline.setMinimumHeight(140)
+        self.timeline.setWordWrap(True)
+        layout.addWidget(self.timeline)
+        self.set_officers(svc.officers(ctx))
+        self.show_request(None)
+
+    # -- display ----------------------------------------------------------------------------
+    def set_officers(self, officers: list[tuple[int, str]]) -> None:
+        self.assign_combo.blockSignals(True)
+        self.assign_combo.clear()
+        self.assign_combo.addItem(self.tr("Unassigned"), None)
+        for oid, name in officers:
+            self.assign_combo.addItem(name, oid)
+        self.assign_combo.blockSignals(False)
+
+    def load(self, reference: str) -> None:
+        try:
+            self.show_request(svc.get_request(self.ctx, reference))
+        except PrivDeskError as exc:
+            show_error(self, exc)
+            self.show_request(None)
+
+    def reload(self) -> None:
+        if self.detail is not None:
+            self.load(self.detail.reference)
+
+    def show_request(self, d: svc.RequestDetail | None) -> None:
+        self.detail = d
+        enabled = d is not None
+        for w in (self.verify_button, self.verify_failed_button, self.assign_combo, self.note_button,
+                  self.attach_button):
+            w.setEnabled(enabled)
+        self._clear_actions()
+        self.timeline.clear()
+        if d is None:
+            self.title.setText(self.tr("<h3>No request selected</h3>Select a row, or press Ctrl+N for a new request."))
+            for f in self.fields.values():
+                f.clear()
+            self.banner.hide()
+            self.merge_button.hide()
+            self.keep_button.hide()
+            return
+        today = date.today()
+        self.title.setText(f"<h3>{html.escape(d.reference)} · {html.escape(d.subject_name)}</h3>")
+        self.fields["status"].setText(status_label(d.status))
+        left = d.days_left(today)
+        if not d.is_open:
+            when, colour = d.deadline.isoformat(), None
+        elif d.paused:
+            when, colour = self.tr("{0} (clock waits for identity)").format(d.deadline.isoformat()), PAUSED
+        elif left < 0:
+            when, colour = self.tr("{0} ({1} days overdue)").format(d.deadline.isoformat(), -left), OVERDUE
+        else:
+            when = self.tr("{0} ({1} days left)").format(d.deadline.isoformat(), left)
+            colour = SOON if left <= 7 else None
+        self.fields["deadline"].setText(when)
+        self.fields["deadline"].setStyleSheet(f"color:{colour.name()}; font-weight:bold;" if colour else "")
+        self.fields["type"].setText(type_label(d.type))
+        self.fields["law"].setText(f"{law_label(d.law)} — {d.law_name}")
+        self.fields["basis"].setText(d.legal_basis)
+        self.fields["received"].setText(d.received.isoformat())
+        self.fields["clock"].setText(d.clock_start.isoformat())
+        self.fields["ack"].setText(d.acknowledge_by.isoformat() if d.acknowledge_by else "—")
+        ext = d.extended_due.isoformat() if d.extended_due else self.tr("no extension under this law")
+        if d.extended:
+            ext += " · " + self.tr("extended: {0}").format(d.extension_reason)
+        self.fields["extended_due"].setText(ext)
+        verification = d.verification.replace("_", " ")
+        if d.verified_on:
+            verification += f" ({d.verified_on.isoformat()})"
+        self.fields["verification"].setText(verification)
+        self.fields["assignee"].setText(d.assignee_name or self.tr("nobody"))
+        self.fields["emails"].setText(", ".join(d.emails) or "—")
+        self.fields["phones"].setText(", ".join(d.phones) or "—")
+        self.fields["ids"].setText(", ".join(i.value for i in d.identifiers if i.kind == "customer_id") or "—")
+        self.fields["address"].setText(d.subject_address or "—")
+        self.fields["requester"].setText(d.requester or self.tr("the subject"))
+        self.fields["channel"].setText(d.channel.replace("_", " "))
+        decision = "—"
+        if d.decided_by:
+            decision = f"{d.decision_reason} — {d.decided_by}, {d.decided_on.isoformat() if d.decided_on else ''}"
+        self.fields["decision"].setText(decision)
+        self.fields["outcome"].setText(d.outcome or "—")
+        self.fields["attachments"].setText(
+            "\n".join(f"{a.filename} ({a.size:,} bytes, sha256 {a.sha256[:12]}…)" for a in d.attachments) or "—")
+        self.fields["notes"].setText(d.notes or "—")
+        dup = bool(d.duplicate_of) and d.is_open
+        self.banner.setVisible(dup)
+        self.merge_button.setVisible(dup)
+        self.keep_button.setVisible(dup)
+        if dup:
+            self.banner.setText(self.tr("Possible duplicate of open request {0} (same e-mail or phone).")
+                                .format(d.duplicate_of))
+        i = self.assign_combo.findData(d.assignee_id)
+        self.assign_combo.setCurrentIndex(max(i, 0))
+        self.verify_button.setEnabled(d.is_open and d.verification != "verified")
+        self.verify_failed_button.setEnabled(d.is_open and d.verification not in ("verified", "failed"))
+        self.assign_combo.setEnabled(d.is_open)
+        for n, target in enumerate(d.actions):
+            label, _needs = ACTIONS.get(target, (target, False))
+            b = QPushButton(self.tr(label))
+            b.setObjectName(f"action_{target}")
+            b.clicked.connect(lambda _=False, t=target: self.do_action(t))
+            self.actions_box.addWidget(b, n // 2, n % 2)
+            self.action_buttons[target] = b
+        for e in audit_svc.history(self.ctx, "request", d.reference):
+            text = f"{e.at[:16].replace('T', ' ')}  {e.actor} — {e.action}"
+            detail = _timeline_detail(e)
+            item = QListWidgetItem(f"{text}\n    {detail}" if detail else text)
+            item.setToolTip(detail)
+            self.timeline.addItem(item)
+
+    def _clear_actions(self) -> None:
+        for b in self.action_buttons.values():
+            self.actions_box.removeWidget(b)
+            b.deleteLater()
+        self.action_buttons = {}
+
+    # -- changes ----------------------------------------------------------------------------
+    def _run(self, fn: Callable[[svc.RequestDetail], svc.RequestDetail]) -> bool:
+        d = self.detail
+        if d is None:
+            return False
+        try:
+            updated = fn(d)
+        except ConflictError as exc:
+            show_error(self, exc)
+            self.reload()
+            return False
+        except PrivDeskError as exc:
+            show_error(self, exc)
+            return False
+        self.show_request(updated)
+        self.changed.emit(updated.reference)
+        return True
+
+    def do_action(self, target: str, reason: str | None = None, outcome: str = "") -> bool:
+        """Move to ``target``; asks for a reason when the move needs one and none was given."""
+        _label, needs = ACTIONS.get(target, (target, False))
+        if needs and reason is None:
+            prompts = {"extended": self.tr("Why does this request need more time? The requester is told."),
+                       "completed": self.tr("How was the request answered?"),
+                       "denied": self.tr("Why is the request refused? The requester is told.")}
+            answer = self.ask_reason(self.tr(ACTIONS[target][0].rstrip("…")), prompts.get(target, ""),
+                                     target in ("completed", "denied"))
+            if answer is None:
+                return False
+            reason, outcome = answer
+        actor = self.actor()
+        if target == "completed":
+            return self._run(lambda d: svc.complete(self.ctx, d.reference, reason or "", actor, outcome,
+                                                    expected_version=d.version))
+        if target == "denied":
+            return self._run(lambda d: svc.deny(self.ctx, d.reference, reason or "", actor, outcome,
+                                                expected_version=d.version))
+        return self._run(lambda d: svc.change_status(self.ctx, d.reference, target, actor, reason or "",
+                                                     expected_version=d.version))
+
+    def verify(self, failed: bool) -> bool:
+        return self._run(lambda d: svc.verify_identity(self.ctx, d.reference, self.actor(), failed=failed,
+                                                       expected_version=d.version))
+
+    def _assign_chosen(self, index: int) -> None:
+        self.assign_to(self.assign_combo.itemData(index))
+
+    def assign_to(self, officer_id: int | None) -> bool:
+        if self.detail is not None and self.detail.assignee_id == officer_id:
+            return False
+        return self._run(lambda d: svc.assign(self.ctx, d.reference, officer_id, self.actor(),
+                                              expected_version=d.version))
+
+    def add_note(self, text: str | None = None) -> bool:
+        if text is None:
+            answer = self.ask_reason(self.tr("Add note"), self.tr("Note for the file:"), False)
+            if answer is None:
+                return False
+            text = answer[0]
+        note = text
+        return self._run(lambda d: svc.add_note(self.ctx, d.reference, note, self.actor(),
+                                                expected_version=d.version))
+
+    def attach(self, path: str | None = None) -> bool:
+        chosen = path if path is not None else self.ask_file()
+        if not chosen:
+            return False
+        return self._run(lambda d: svc.attach_file(self.ctx, d.reference, chosen, self.actor(),
+                                                   expected_version=d.version))
+
+    def merge(self) -> bool:
+        return self._run(lambda d: svc.merge_duplicate(self.ctx, d.reference, d.duplicate_of, self.actor(),
+                                                       expected_version=d.version))
+
+    def keep(self) -> bool:
+        return self._run(lambda d: svc.keep_duplicate(self.ctx, d.reference, self.actor(),
+                                                      expected_version=d.version))

@@ -1,0 +1,231 @@
+"""The new-request dialog: validates as the officer types and previews the deadline.
+
+Each field shows its problem beside it (e-mail syntax, phone digits, a received date in the
+future) and Save stays disabled until everything is acceptable. The checks are the domain's, so
+the dialog and the service agree; the service still validates again on save.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privdesk.domain.deadlines import compute_deadline, holiday_calendar
+from privdesk.domain.identifiers import email_problem, phone_problem
+from privdesk.domain.laws import get_law, law_ids
+from privdesk.domain.requests import Channel, RequestType
+from privdesk.errors import PrivDeskError
+from privdesk.services import requests as svc
+from privdesk.services import settings as settings_svc
+from privdesk.services.context import AppContext
+from privdesk.ui.dialogs import show_error
+from privdesk.ui.requests.queue_model import law_label, type_label
+
+_ERROR_STYLE = "color:#b91c1c;"
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+
+
+class NewRequestDialog(QDialog):
+    """Signals:
+        opened(object): the :class:`OpenResult` of the request just written.
+    """
+
+    opened = Signal(object)
+
+    def __init__(self, ctx: AppContext, actor: str, parent: QWidget | None = None,
+                 today: date | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.actor = actor
+        self.today = today or date.today()
+        self.result_value: svc.OpenResult | None = None
+        self.setWindowTitle(self.tr("New request"))
+        self.setMinimumWidth(560)
+        org = settings_svc.get_settings(ctx)
+        self._country = org.get("holidays.country", "")
+        self._subdivision = org.get("holidays.subdivision", "")
+
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.errors: dict[str, QLabel] = {}
+
+        def add(key: str, label: str, widget: QWidget) -> None:
+            err = QLabel()
+            err.setObjectName(f"error_{key}")
+            err.setStyleSheet(_ERROR_STYLE)
+            err.setWordWrap(True)
+            err.hide()
+            self.errors[key] = err
+            box = QVBoxLayout()
+            box.setSpacing(2)
+            box.addWidget(widget)
+            box.addWidget(err)
+            form.addRow(self.tr(label), box)
+
+        self.name = QLineEdit()
+        self.name.setObjectName("nameEdit")
+        add("name", "Subject name*", self.name)
+        self.emails = QLineEdit()
+        self.emails.setObjectName("emailEdit")
+        self.emails.setPlaceholderText(self.tr("one or more, separated by commas"))
+        add("emails", "E-mail", self.emails)
+        self.phones = QLineEdit()
+        self.phones.setObjectName("phoneEdit")
+        self.phones.setPlaceholderText(self.tr("international format, e.g. +44 20 7946 0958"))
+        add("phones", "Phone", self.phones)
+        self.customer_ids = QLineEdit()
+        self.customer_ids.setObjectName("customerIdEdit")
+        add("customer_ids", "Customer ids", self.customer_ids)
+        self.address = QPlainTextEdit()
+        self.address.setObjectName("addressEdit")
+        self.address.setFixedHeight(54)
+        add("address", "Postal address", self.address)
+        self.requester = QLineEdit()
+        self.requester.setObjectName("requesterEdit")
+        self.requester.setPlaceholderText(self.tr("only when someone acts for the subject"))
+        add("requester", "Requester", self.requester)
+
+        self.type = QComboBox()
+        self.type.setObjectName("typeCombo")
+        for t in RequestType:
+            self.type.addItem(type_label(t.value), t.value)
+        add("type", "Type*", self.type)
+        self.law = QComboBox()
+        self.law.setObjectName("lawCombo")
+        for lid in law_ids():
+            self.law.addItem(f"{law_label(lid)} — {get_law(lid).name}", lid)
+        default_law = org.get("default_law", "")
+        if default_law and self.law.findData(default_law) >= 0:
+            self.law.setCurrentIndex(self.law.findData(default_law))
+        add("law", "Law*", self.law)
+        self.channel = QComboBox()
+        self.channel.setObjectName("channelCombo")
+        for c in Channel:
+            self.channel.addItem(c.label, c.value)
+        add("channel", "Channel", self.channel)
+        self.received = QLineEdit(self.today.isoformat())
+        self.received.setObjectName("receivedEdit")
+        self.received.setPlaceholderText("YYYY-MM-DD")
+        add("received", "Received*", self.received)
+        self.assignee = QComboBox()
+        self.assignee.setObjectName("assigneeCombo")
+        self.assignee.addItem(self.tr("Unassigned"), None)
+        for oid, name in svc.officers(ctx):
+            self.assignee.addItem(name, oid)
+        add("assignee", "Assignee", self.assignee)
+
+        self.preview = QLabel()
+        self.preview.setObjectName("deadlinePreview")
+        self.preview.setWordWrap(True)
+        layout.addWidget(self.preview)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setObjectName("saveButton")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        for edit in (self.name, self.emails, self.phones, self.customer_ids, self.requester, self.received):
+            edit.textChanged.connect(self.validate)
+        self.address.textChanged.connect(self.validate)
+        for combo in (self.type, self.law):
+            combo.currentIndexChanged.connect(self.validate)
+        self.validate()
+
+    def _set_error(self, key: str, problem: str | None) -> None:
+        err = self.errors[key]
+        err.setText(problem or "")
+        err.setVisible(bool(problem))
+
+    def problems(self) -> dict[str, str]:
+        """Field -> sentence, for every field that is wrong right now."""
+        out: dict[str, str] = {}
+        if not self.name.text().strip():
+            out["name"] = self.tr("The subject's name is needed.")
+        for e in _split(self.emails.text()):
+            p = email_problem(e)
+            if p:
+                out["emails"] = p
+                break
+        for ph in _split(self.phones.text()):
+            p = phone_problem(ph)
+            if p:
+                out["phones"] = p
+                break
+        if not (_split(self.emails.text()) or _split(self.phones.text()) or _split(self.customer_ids.text())
+                or self.address.toPlainText().strip()) and "emails" not in out:
+            out["emails"] = self.tr("Give an e-mail, phone, customer id or postal address.")
+        text = self.received.text().strip()
+        try:
+            received = date.fromisoformat(text)
+        except ValueError:
+            out["received"] = self.tr("Write the date as YYYY-MM-DD.")
+        else:
+            if received > self.today:
+                out["received"] = self.tr("The received date is in the future.")
+        return out
+
+    def validate(self) -> bool:
+        problems = self.problems()
+        for key in self.errors:
+            self._set_error(key, problems.get(key))
+        self.save_button.setEnabled(not problems)
+        self._update_preview("received" not in problems)
+        return not problems
+
+    def _update_preview(self, date_ok: bool) -> None:
+        if not date_ok:
+            self.preview.setText("")
+            return
+        try:
+            law = get_law(str(self.law.currentData()))
+            rtype = RequestType(str(self.type.currentData()))
+            cal = holiday_calendar(self._country or None, self._subdivision or None) if self._country else None
+            dl = compute_deadline(law, rtype, date.fromisoformat(self.received.text().strip()), calendar=cal)
+        except PrivDeskError as exc:
+            self.preview.setText(exc.message)
+            return
+        text = self.tr("Due {0} ({1})").format(dl.due.isoformat(), law.citation("response"))
+        if dl.extended_due:
+            text += self.tr(" · at the latest {0} with an extension").format(dl.extended_due.isoformat())
+        if dl.acknowledge_by:
+            text += self.tr(" · acknowledge by {0}").format(dl.acknowledge_by.isoformat())
+        if law.clock_starts_on_verification:
+            text += self.tr(" · the clock restarts when identity is verified")
+        self.preview.setText(text)
+
+    def new_request(self) -> svc.NewRequest:
+        return svc.NewRequest(
+            type=str(self.type.currentData()), law=str(self.law.currentData()),
+            received=self.received.text().strip(), name=self.name.text(),
+            emails=tuple(_split(self.emails.text())), phones=tuple(_split(self.phones.text())),
+            customer_ids=tuple(_split(self.customer_ids.text())),
+            channel=str(self.channel.currentData()), address=self.address.toPlainText(),
+            requester=self.requester.text(), assignee_id=self.assignee.currentData())
+
+    def save(self) -> None:
+        if not self.validate():
+            return
+        try:
+            self.result_value = svc.open_request(self.ctx, self.new_request(), self.actor, today=self.today)
+        except PrivDeskError as exc:
+            show_error(self, exc)
+            return
+        self.opened.emit(self.result_value)
+        self.accept()
