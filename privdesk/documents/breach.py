@@ -23,7 +23,15 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Frame, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Frame,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from privdesk.documents import layout
 from privdesk.documents.context import TextGuard
@@ -481,6 +489,7 @@ class PersonOutcome:
     sha256: str = ""
     error: str = ""
     warnings: tuple[str, ...] = ()
+    language: str = ""
 
 
 def file_name(reference: str, person_id: int) -> str:
@@ -499,7 +508,7 @@ def render_chunk(data: NoticeData, people: Sequence[Recipient], out_dir: str) ->
         try:
             notice = render_person_notice(data, p)
             sha = write_private(Path(out_dir) / name, notice.pdf, sync=False)
-            out.append(PersonOutcome(p.id, p.name, p.email, p.address, name, sha, "", notice.warnings))
+            out.append(PersonOutcome(p.id, p.name, p.email, p.address, name, sha, "", notice.warnings, p.language))
         except Exception as exc:  # per-person errors are reported, the batch goes on
             out.append(PersonOutcome(p.id, p.name, p.email, p.address, "", "", f"{type(exc).__name__}: {exc}"))
     return out

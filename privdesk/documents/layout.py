@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -108,8 +109,9 @@ def styles() -> Styles:
 
 
 def markup(text: str) -> str:
-    """Plain text to Paragraph markup: escape XML, keep line breaks."""
-    return escape(text).replace("\n", "<br/>")
+    """Plain text to Paragraph markup: escape XML, keep line breaks, keep "§ 1798.125" on one line."""
+    text = escape(text).replace("\n", "<br/>")
+    return text.replace("§ ", "§\u00a0") if "§ " in text else text
 
 
 def text_flowables(text: str, st: Styles) -> list[Flowable]:
@@ -285,10 +287,12 @@ def _address_block(ctx: LetterContext, labels: Mapping[str, str], st: Styles) ->
         (labels["due_label"], v["effective_due_date"]),
     ]
     # Plain strings, not Paragraphs: short single lines, and a Table lays strings out far faster.
-    right = Table([list(f) for f in facts], colWidths=[32 * mm, 38 * mm], style=_FACTS_STYLE, hAlign="RIGHT")
+    label_w = max(stringWidth(k, FONT, 8.5) for k, _ in facts) + 4
+    value_w = max(stringWidth(val, FONT, 8.5) for _, val in facts) + 4
+    right = Table([list(f) for f in facts], colWidths=[label_w, value_w], style=_FACTS_STYLE, hAlign="RIGHT")
     return Table(
         [[left, right]],
-        colWidths=[FRAME_W - 72 * mm, 72 * mm],
+        colWidths=[FRAME_W - label_w - value_w, label_w + value_w],
         style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                           ("RIGHTPADDING", (0, 0), (-1, -1), 0)]),
     )
@@ -309,7 +313,7 @@ def _section_flowables(section: Section, ctx: LetterContext, guard: TextGuard, f
 def letter_story(template: LetterTemplate, ctx: LetterContext, guard: TextGuard, labels: Mapping[str, str]) -> list[Flowable]:
     st = styles()
     file = template.file
-    story: list[Flowable] = [Spacer(1, LETTERHEAD_H), _address_block(ctx, labels, st), Spacer(1, 10 * mm)]
+    story: list[Flowable] = [Spacer(1, LETTERHEAD_H), _address_block(ctx, labels, st), Spacer(1, 8 * mm)]
     story.append(Paragraph(markup(fill(template.title, ctx, guard, file)), st.title))
     story.append(Paragraph(markup(fill(template.subject, ctx, guard, file)), st.subject))
     story.append(Paragraph(markup(fill(template.salutation, ctx, guard, file)), st.body))
@@ -318,9 +322,9 @@ def letter_story(template: LetterTemplate, ctx: LetterContext, guard: TextGuard,
             story.extend(_section_flowables(section, ctx, guard, file, st))
     signature = [line for line in fill(template.signature, ctx, guard, file).splitlines() if line.strip()]
     story.append(KeepTogether([
-        Spacer(1, 4 * mm),
+        Spacer(1, 2 * mm),
         Paragraph(markup(fill(template.closing, ctx, guard, file)), st.body),
-        Spacer(1, 8 * mm),
+        Spacer(1, 7 * mm),
         Paragraph("<br/>".join(markup(s) for s in signature), st.body),
     ]))
     return story
@@ -635,5 +639,12 @@ def build_pdf(
     def make_canvas(*args: Any, **kwargs: Any) -> NumberedCanvas:
         return NumberedCanvas(*args, page_label=page_label, footer=footer, running_header=running_header, **kwargs)
 
-    doc.build(story, onFirstPage=_first_page_painter(profile, guard), canvasmaker=make_canvas)
+    painter = _first_page_painter(profile, guard)
+    # One letter at a time per process: reportlab's TTFont keeps per-document state and the cached
+    # letterhead paragraphs are drawn in place, neither is safe across threads.
+    with _BUILD_LOCK:
+        doc.build(story, onFirstPage=painter, canvasmaker=make_canvas)
     return buf.getvalue(), math.floor(doc.page)
+
+
+_BUILD_LOCK = threading.Lock()
