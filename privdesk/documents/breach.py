@@ -24,10 +24,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    BaseDocTemplate,
     Flowable,
     Frame,
+    PageTemplate,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -398,7 +399,7 @@ def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any]
                 y -= ph + 1
         canvas.setStrokeColor(layout.RULE)
         canvas.setLineWidth(0.5)
-        rule_y = layout.PAGE_H - layout.MARGIN_TOP - layout.LETTERHEAD_H + 4 * mm
+        rule_y = layout.PAGE_H - layout.MARGIN_TOP - layout.LETTERHEAD_H + 6 * mm
         canvas.line(layout.MARGIN_X, rule_y, layout.PAGE_W - layout.MARGIN_X, rule_y)
         canvas.restoreState()
 
@@ -414,27 +415,27 @@ def _head_styles() -> tuple[ParagraphStyle, ParagraphStyle]:
 
 def _build(story: list[Flowable], profile: OrgProfile, guard: TextGuard, title: str, subject: str,
            footer: str) -> tuple[bytes, int]:
+    """Page 1 leaves room for the letterhead; later pages use the full height."""
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = BaseDocTemplate(
         buf, pagesize=A4, leftMargin=layout.MARGIN_X - 6, rightMargin=layout.MARGIN_X - 6,
-        topMargin=layout.MARGIN_TOP + layout.LETTERHEAD_H - 10 * mm, bottomMargin=layout.MARGIN_BOTTOM - 6,
+        topMargin=layout.MARGIN_TOP - 6, bottomMargin=layout.MARGIN_BOTTOM - 6,
         title=title, author=profile.org_name, subject=subject, creator="PrivDesk",
         producer="PrivDesk (reportlab)",
     )
-    later_doc_top = layout.MARGIN_TOP - 6
-
-    def first(canvas: Canvas, d: Any) -> None:
-        painter(canvas, d)
-
-    def later(canvas: Canvas, d: Any) -> None:
-        d.topMargin = later_doc_top
-
-    painter = _letterhead(profile, guard)
+    x, w, bottom = doc.leftMargin, doc.width, doc.bottomMargin
+    full_h = layout.PAGE_H - doc.topMargin - bottom
+    first_h = full_h - (layout.LETTERHEAD_H - 2 * mm)
+    doc.addPageTemplates([
+        PageTemplate("first", [Frame(x, bottom, w, first_h, id="f1")], onPage=_letterhead(profile, guard),
+                     autoNextPageTemplate="later"),
+        PageTemplate("later", [Frame(x, bottom, w, full_h, id="f2")]),
+    ])
 
     def make_canvas(*args: Any, **kwargs: Any) -> _NoticeCanvas:
         return _NoticeCanvas(*args, page_label="Page {page} of {pages}", footer=footer, **kwargs)
 
-    doc.build(story, onFirstPage=first, onLaterPages=later, canvasmaker=make_canvas)
+    doc.build(story, canvasmaker=make_canvas)
     return buf.getvalue(), int(doc.page)
 
 

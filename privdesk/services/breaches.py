@@ -587,7 +587,7 @@ def record_notification(ctx: AppContext, reference: str, kind: str | dom.NoticeK
             **({"delay_reasons": (None, reasons)} if reasons else {}),
         })
         rec = _notification(n, bzone)
-    log.info("breach %s: %s notice recorded", rec.kind, reference)
+    log.info("breach %s: %s notice recorded", reference, rec.kind)
     return rec
 
 
