@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from pytestqt.modeltest import ModelTester
@@ -11,6 +15,8 @@ from pytestqt.qtbot import QtBot
 
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
+from privdesk.services.demo import seed_profile
+from privdesk.services.requests_demo import seed_demo_requests
 from privdesk.ui.requests.queue_model import (
     COL_DAYS,
     COL_DUE,
@@ -27,6 +33,27 @@ from privdesk.ui.requests.queue_model import (
 
 ACTOR = "dpo@northwind.example"
 
+
+
+@pytest.fixture(scope="module")
+def _queue_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded case database per module (profile, officers, demo requests); no keyring use."""
+    data = tmp_path_factory.mktemp("queue-template") / "data"
+    ctx = AppContext.open(data)
+    seed_profile(ctx)
+    seed_demo_requests(ctx)
+    ctx.close()
+    return data
+
+
+@pytest.fixture
+def demo_ctx(_queue_template: Path, tmp_path: Path) -> Iterator[AppContext]:
+    """A private copy of the seeded database: as the shared demo_ctx, but seeded once."""
+    data = tmp_path / "queue-data"
+    shutil.copytree(_queue_template, data)
+    ctx = AppContext.open(data)
+    yield ctx
+    ctx.close()
 
 def test_qtmodeltester_on_paged_model(qtmodeltester: ModelTester, demo_ctx: AppContext) -> None:
     model = QueueModel(demo_ctx, page_size=7, max_pages=3)

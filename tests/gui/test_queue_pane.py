@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -12,11 +15,33 @@ from pytestqt.qtbot import QtBot
 from privdesk.services import audit
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
+from privdesk.services.demo import seed_profile
+from privdesk.services.requests_demo import seed_demo_requests
 from privdesk.ui.main_window import MainWindow
 from privdesk.ui.requests import RequestsPane
 from privdesk.ui.requests.import_dialog import ImportDialog
 from privdesk.ui.requests.new_request_dialog import NewRequestDialog
 
+
+@pytest.fixture(scope="module")
+def _queue_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded case database per module (profile, officers, demo requests); no keyring use."""
+    data = tmp_path_factory.mktemp("queue-template") / "data"
+    ctx = AppContext.open(data)
+    seed_profile(ctx)
+    seed_demo_requests(ctx)
+    ctx.close()
+    return data
+
+
+@pytest.fixture
+def demo_ctx(_queue_template: Path, tmp_path: Path) -> Iterator[AppContext]:
+    """A private copy of the seeded database: as the shared demo_ctx, but seeded once."""
+    data = tmp_path / "queue-data"
+    shutil.copytree(_queue_template, data)
+    ctx = AppContext.open(data)
+    yield ctx
+    ctx.close()
 
 def make_pane(qtbot: QtBot, ctx: AppContext) -> RequestsPane:
     pane = RequestsPane(ctx)
@@ -222,3 +247,16 @@ def test_announcement_badge_in_main_window(qtbot: QtBot, demo_ctx: AppContext) -
     assert pane.announce_timer.interval() == 3_600_000
     assert any(isinstance(b, QPushButton) for b in pane.findChildren(QPushButton))
     win.grab().save(str(Path(demo_ctx.paths.data_dir) / "requests.png"))
+
+
+def test_eml_import_from_the_pane(qtbot: QtBot, demo_ctx: AppContext, tmp_path: Path) -> None:
+    pane = make_pane(qtbot, demo_ctx)
+    eml = tmp_path / "optout.eml"
+    eml.write_bytes(b"From: Ana Costa <ana.costa@example.com>\nSubject: Please opt out of marketing\n"
+                    b"Date: Mon, 23 Nov 2026 09:00:00 +0000\n\nStop sending me offers.\n")
+    before = svc.count_requests(demo_ctx)
+    assert pane.import_files([str(eml)]) is None
+    assert svc.count_requests(demo_ctx) == before + 1
+    [row] = svc.list_requests(demo_ctx, svc.RequestQuery(text="ana.costa@example.com"))
+    d = svc.get_request(demo_ctx, row.reference)
+    assert d.type == "opt-out" and d.attachments[0].filename == "optout.eml"
