@@ -92,3 +92,9 @@ def test_placeholder_parsing() -> None:
     assert placeholders_in("Dear {subject_name}, {{literal}} {reference}", "x") == ["subject_name", "reference"]
     assert "law_uk_gdpr" in FLAGS and "type_opt_out" in FLAGS
     assert "reference" in PLACEHOLDERS
+
+
+def test_readme_documents_every_placeholder() -> None:
+    readme = resource_path("templates", "README.md").read_text(encoding="utf-8")
+    undocumented = [name for name in PLACEHOLDERS if f"`{{{name}}}`" not in readme]
+    assert undocumented == []

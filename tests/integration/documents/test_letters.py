@@ -315,3 +315,11 @@ def test_wide_table_splits_into_column_groups_and_long_values_into_notes(
     assert "Note 1: record 2, field_03" in text
     assert "word0 word1" in text and "word2999" in text
     assert text.count("word1500 ") == 1
+
+
+def test_letter_without_logo_or_dpo(request_: LetterRequest) -> None:
+    bare = OrgProfile(org_name="Tiny Shop", org_email="hello@tiny.example")
+    letter = build_letter("acknowledgement", request_, bare, today=TODAY)
+    text = flat(pdf_text(letter.pdf))
+    assert "Tiny Shop" in text and "hello@tiny.example" in text  # the DPO contact falls back to the org e-mail
+    assert letter.pages == 1
