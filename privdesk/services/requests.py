@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import json
 import logging
 import os
 import re
@@ -31,7 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from privdesk.domain.deadlines import Deadline, HolidayCalendar, compute_deadline, holiday_calendar
+from privdesk.domain.deadlines import (
+    Deadline,
+    HolidayCalendar,
+    Pause,
+    compute_deadline,
+    holiday_calendar,
+)
 from privdesk.domain.identifiers import (
     email_problem,
     normalise_email,
@@ -171,6 +178,9 @@ class RequestDetail:
     version: int
     legal_basis: str
     paused: bool
+    paused_since: date | None = None
+    pauses: tuple[tuple[date, date | None], ...] = ()
+    can_pause: bool = False
     identifiers: tuple[Identifier, ...] = ()
     attachments: tuple[AttachmentInfo, ...] = ()
     actions: tuple[str, ...] = ()
@@ -210,6 +220,8 @@ class RequestDetail:
             "decided_on": iso(self.decided_on), "extension_reason": self.extension_reason,
             "duplicate_of": self.duplicate_of or None, "merged_into": self.merged_into or None,
             "notes": self.notes, "version": self.version, "legal_basis": self.legal_basis,
+            "paused_since": iso(self.paused_since),
+            "pauses": [[iso(a), iso(b)] for a, b in self.pauses],
             "attachments": [{"filename": a.filename, "sha256": a.sha256, "size": a.size}
                             for a in self.attachments],
             "actions": list(self.actions),
@@ -318,9 +330,13 @@ def _calendar_for(s: Session, r: Request) -> HolidayCalendar | None:
     return _calendar(country, sub)
 
 
-def _is_paused(law_id: str, status: str, verification: str) -> bool:
-    return (verification == Verification.PENDING.value and status in OPEN_STATUSES
-            and law_pauses_for_identity(law_id))
+def _is_paused(law_id: str, status: str, verification: str, paused_since: date | None = None) -> bool:
+    """The clock is not running: stopped for a clarification, or waiting for identity where the
+    law starts it only on verification."""
+    if status not in OPEN_STATUSES:
+        return False
+    return paused_since is not None or (verification == Verification.PENDING.value
+                                        and law_pauses_for_identity(law_id))
 
 
 def _search_text(reference: str, name: str, idents: Iterable[tuple[str, str, str]]) -> str:
@@ -383,7 +399,10 @@ def _detail(s: Session, r: Request) -> RequestDetail:
         holiday_subdivision=r.holiday_subdivision, duplicate_of=r.duplicate_of,
         merged_into=r.merged_into, version=r.version,
         legal_basis=legal_basis(law, RequestType(r.type)),
-        paused=_is_paused(r.law, r.status, r.verification),
+        paused=_is_paused(r.law, r.status, r.verification, r.paused_since),
+        paused_since=r.paused_since,
+        pauses=tuple((p.start, p.end) for p in _pause_list(r)),
+        can_pause=bool(law.clock_pauses) and Status(r.status).is_open,
         identifiers=tuple(Identifier(i.kind, i.value, i.normalised) for i in r.identifiers),
         attachments=tuple(AttachmentInfo(a.id, a.filename, a.stored_path, a.sha256, a.size, a.added_by)
                           for a in r.attachments),
@@ -548,7 +567,7 @@ def get_request(ctx: AppContext, reference: str) -> RequestDetail:
 def _row_select() -> _Stmt:
     return (select(Request.id, Request.reference, Request.subject_name, Request.primary_email,
                    Request.type, Request.law, Request.received, Request.deadline, Request.status,
-                   Request.verification, Request.assignee_id,
+                   Request.verification, Request.assignee_id, Request.paused_since,
                    func.coalesce(models.Officer.name, "").label("assignee_name"))
             .outerjoin(models.Officer, models.Officer.id == Request.assignee_id))
 
@@ -557,7 +576,7 @@ def _row(m: Any) -> RequestRow:
     return RequestRow(m["id"], m["reference"], m["subject_name"], m["primary_email"], m["type"],
                       m["law"], m["received"], m["deadline"], m["status"], m["verification"],
                       m["assignee_id"], m["assignee_name"],
-                      _is_paused(m["law"], m["status"], m["verification"]))
+                      _is_paused(m["law"], m["status"], m["verification"], m["paused_since"]))
 
 
 SORT_COLUMNS: dict[str, Any] = {
@@ -636,7 +655,8 @@ def _snapshot(r: Request) -> dict[str, Any]:
     return {k: getattr(r, k) for k in (
         "status", "verification", "verified_on", "clock_start", "due", "extended_due",
         "acknowledge_by", "deadline", "extension_reason", "assignee_id", "outcome",
-        "decision_reason", "decided_by", "decided_on", "duplicate_of", "merged_into")}
+        "decision_reason", "decided_by", "decided_on", "duplicate_of", "merged_into", "pauses",
+        "paused_since")}
 
 
 def _changes(before: dict[str, Any], r: Request) -> dict[str, tuple[Any, Any]]:
@@ -674,10 +694,23 @@ def _move(r: Request, new: Status) -> None:
     r.status = new.value
 
 
+def _pause_list(r: Request) -> list[Pause]:
+    try:
+        raw = json.loads(r.pauses or "[]")
+    except ValueError:
+        raw = []
+    return [Pause(date.fromisoformat(a), date.fromisoformat(b) if b else None) for a, b in raw]
+
+
+def _store_pauses(r: Request, pauses: Sequence[Pause]) -> None:
+    r.pauses = json.dumps([[p.start.isoformat(), p.end.isoformat() if p.end else None] for p in pauses])
+    r.paused_since = next((p.start for p in pauses if p.end is None), None)
+
+
 def _recompute(s: Session, r: Request, clock_start: date | None) -> None:
     law = get_law(r.law)
     dl = compute_deadline(law, RequestType(r.type), r.received, calendar=_calendar_for(s, r),
-                          clock_start=clock_start)
+                          pauses=_pause_list(r), clock_start=clock_start)
     r.clock_start, r.due, r.extended_due, r.acknowledge_by = (
         dl.clock_start, dl.due, dl.extended_due, dl.acknowledge_by)
     r.deadline = dl.extended_due if (r.extension_reason and dl.extended_due) else dl.due
@@ -685,7 +718,55 @@ def _recompute(s: Session, r: Request, clock_start: date | None) -> None:
 
 def current_deadline(s: Session, r: Request) -> Deadline:
     return compute_deadline(get_law(r.law), RequestType(r.type), r.received,
-                            calendar=_calendar_for(s, r), clock_start=r.clock_start)
+                            calendar=_calendar_for(s, r), pauses=_pause_list(r), clock_start=r.clock_start)
+
+
+def apply_pause(s: Session, r: Request, on: date, reason: str, today: date) -> None:
+    """Stop the clock (e.g. while a clarification the officer asked for is awaited)."""
+    reason = _require_reason(reason, "Stopping the clock")
+    law = get_law(r.law)
+    if not law.clock_pauses:
+        raise ValidationError(f"Under the {law.short_name} the clock cannot be stopped; the deadline "
+                              "runs on while you wait for an answer.")
+    if not Status(r.status).is_open:
+        raise ValidationError(f"{r.reference} is {r.status}; its clock no longer runs.")
+    if r.paused_since is not None:
+        raise ValidationError(f"The clock of {r.reference} is already stopped since "
+                              f"{r.paused_since.isoformat()}.")
+    if on > today or on < r.clock_start:
+        raise ValidationError(f"The clock can be stopped from {r.clock_start.isoformat()} to today, "
+                              f"not on {on.isoformat()}.")
+    _store_pauses(r, [*_pause_list(r), Pause(on, None)])
+    _recompute(s, r, r.clock_start)
+    r._audit_extra = {"pause_reason": (None, reason)}  # type: ignore[attr-defined]
+
+
+def apply_resume(s: Session, r: Request, on: date, today: date) -> None:
+    """Start the clock again (the answer arrived on ``on``); the deadline moves by the pause."""
+    if r.paused_since is None:
+        raise ValidationError(f"The clock of {r.reference} is not stopped.")
+    if on > today or on < r.paused_since:
+        raise ValidationError(f"The clock stopped on {r.paused_since.isoformat()}; it can restart "
+                              f"from that day to today, not on {on.isoformat()}.")
+    pauses = [Pause(p.start, on) if p.end is None else p for p in _pause_list(r)]
+    _store_pauses(r, pauses)
+    _recompute(s, r, r.clock_start)
+
+
+def pause_clock(ctx: AppContext, reference: str, reason: str, actor: str, on: date | str | None = None,
+                expected_version: int | None = None, today: date | None = None) -> RequestDetail:
+    today = today or date.today()
+    day = parse_date(on, "pause date") if on is not None else today
+    return _mutate(ctx, reference, actor, "pause", lambda s, r: apply_pause(s, r, day, reason, today),
+                   expected_version)
+
+
+def resume_clock(ctx: AppContext, reference: str, actor: str, on: date | str | None = None,
+                 expected_version: int | None = None, today: date | None = None) -> RequestDetail:
+    today = today or date.today()
+    day = parse_date(on, "resume date") if on is not None else today
+    return _mutate(ctx, reference, actor, "resume", lambda s, r: apply_resume(s, r, day, today),
+                   expected_version)
 
 
 def apply_start_verification(s: Session, r: Request) -> None:

@@ -63,6 +63,9 @@ class Request(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     holiday_country: Mapped[str] = mapped_column(String(10), default="")
     holiday_subdivision: Mapped[str] = mapped_column(String(10), default="")
+    pauses: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    """JSON list of ``[start, end]`` ISO dates (end null while still paused)."""
+    paused_since: Mapped[date | None] = mapped_column(Date, nullable=True)
     duplicate_of: Mapped[str] = mapped_column(String(20), default="")
     merged_into: Mapped[str] = mapped_column(String(20), default="")
     search_text: Mapped[str] = mapped_column(Text, default="")

@@ -260,3 +260,21 @@ def test_eml_import_from_the_pane(qtbot: QtBot, demo_ctx: AppContext, tmp_path: 
     [row] = svc.list_requests(demo_ctx, svc.RequestQuery(text="ana.costa@example.com"))
     d = svc.get_request(demo_ctx, row.reference)
     assert d.type == "opt-out" and d.attachments[0].filename == "optout.eml"
+
+
+def test_pause_and_resume_buttons(qtbot: QtBot, demo_ctx: AppContext) -> None:
+    pane = make_pane(qtbot, demo_ctx)
+    ref = svc.open_request(demo_ctx, svc.NewRequest(type="access", law="uk-gdpr", received=date.today(),
+                                                    name="Clock Tester", emails=("clock@example.co.uk",)),
+                           "dpo@northwind.example").reference
+    svc.verify_identity(demo_ctx, ref, "dpo@northwind.example")
+    select_text(qtbot, pane, ref)
+    detail = pane.detail
+    assert detail.pause_button.isVisible() and not detail.resume_button.isVisible()
+    detail.ask_reason = lambda title, prompt, outcome: ("Asked for the account number", "")
+    qtbot.mouseClick(detail.pause_button, Qt.MouseButton.LeftButton)
+    assert detail.detail is not None and detail.detail.paused_since == date.today()
+    assert detail.resume_button.isVisible() and "clock stopped" in detail.fields["deadline"].text()
+    assert pane.model.data(pane.model.index(0, 6)) == "paused"
+    qtbot.mouseClick(detail.resume_button, Qt.MouseButton.LeftButton)
+    assert detail.detail.paused_since is None and detail.pause_button.isVisible()

@@ -111,6 +111,16 @@ def register(sub: Any) -> None:
     st.add_argument("--reason", default="")
     st.set_defaults(func=_status)
 
+    pz = _with_actor(rsub.add_parser("pause", help="stop the clock (waiting for a clarification), where the law allows"))
+    pz.add_argument("reference")
+    pz.add_argument("--reason", required=True)
+    pz.add_argument("--on", metavar="YYYY-MM-DD", help="day the clock stopped (default today)")
+    pz.set_defaults(func=_pause)
+    rs = _with_actor(rsub.add_parser("resume", help="start the clock again (the answer arrived)"))
+    rs.add_argument("reference")
+    rs.add_argument("--on", metavar="YYYY-MM-DD", help="day the answer arrived (default today)")
+    rs.set_defaults(func=_resume)
+
     n = _with_actor(rsub.add_parser("note", help="add a note"))
     n.add_argument("reference")
     n.add_argument("text")
@@ -263,6 +273,20 @@ def _status(args: argparse.Namespace) -> int:
     d = svc.change_status(open_ctx(args), args.reference, args.status, _actor(args), args.reason,
                           args.expect_version)
     print(f"{d.reference} {d.status}")  # noqa: T201
+    return 0
+
+
+def _pause(args: argparse.Namespace) -> int:
+    d = svc.pause_clock(open_ctx(args), args.reference, args.reason, _actor(args), on=args.on,
+                        expected_version=args.expect_version)
+    print(f"{d.reference} clock stopped since {d.paused_since}")  # noqa: T201
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    d = svc.resume_clock(open_ctx(args), args.reference, _actor(args), on=args.on,
+                         expected_version=args.expect_version)
+    print(f"{d.reference} clock running; due {d.deadline.isoformat()}")  # noqa: T201
     return 0
 
 

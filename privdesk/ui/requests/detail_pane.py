@@ -184,6 +184,11 @@ class DetailPane(QWidget):
         self.verify_failed_button.setObjectName("verifyFailedButton")
         self.assign_combo = QComboBox()
         self.assign_combo.setObjectName("assignCombo")
+        self.pause_button = QPushButton(self.tr("Stop clock…"))
+        self.pause_button.setObjectName("pauseButton")
+        self.pause_button.setToolTip(self.tr("Waiting for a clarification you asked for: the law lets the clock stop."))
+        self.resume_button = QPushButton(self.tr("Restart clock"))
+        self.resume_button.setObjectName("resumeButton")
         self.note_button = QPushButton(self.tr("Add note…"))
         self.note_button.setObjectName("noteButton")
         self.attach_button = QPushButton(self.tr("Attach file…"))
@@ -192,8 +197,12 @@ class DetailPane(QWidget):
         tools.addWidget(self.verify_failed_button, 0, 1)
         tools.addWidget(self.note_button, 1, 0)
         tools.addWidget(self.attach_button, 1, 1)
-        tools.addWidget(QLabel(self.tr("Assign to:")), 2, 0)
-        tools.addWidget(self.assign_combo, 2, 1)
+        tools.addWidget(self.pause_button, 2, 0)
+        tools.addWidget(self.resume_button, 2, 1)
+        tools.addWidget(QLabel(self.tr("Assign to:")), 3, 0)
+        tools.addWidget(self.assign_combo, 3, 1)
+        self.pause_button.clicked.connect(lambda: self.pause())
+        self.resume_button.clicked.connect(lambda: self.resume())
         layout.addLayout(tools)
         self.verify_button.clicked.connect(lambda: self.verify(False))
         self.verify_failed_button.clicked.connect(lambda: self.verify(True))
@@ -237,6 +246,8 @@ class DetailPane(QWidget):
         for w in (self.verify_button, self.verify_failed_button, self.assign_combo, self.note_button,
                   self.attach_button):
             w.setEnabled(enabled)
+        self.pause_button.setVisible(bool(d and d.can_pause and d.paused_since is None))
+        self.resume_button.setVisible(bool(d and d.paused_since is not None and d.is_open))
         self._clear_actions()
         self.timeline.clear()
         if d is None:
@@ -253,6 +264,10 @@ class DetailPane(QWidget):
         left = d.days_left(today)
         if not d.is_open:
             when, colour = d.deadline.isoformat(), None
+        elif d.paused_since is not None:
+            when = self.tr("{0} + pause (clock stopped since {1})").format(
+                d.deadline.isoformat(), d.paused_since.isoformat())
+            colour = PAUSED
         elif d.paused:
             when, colour = self.tr("{0} (clock waits for identity)").format(d.deadline.isoformat()), PAUSED
         elif left < 0:
@@ -362,6 +377,22 @@ class DetailPane(QWidget):
                                                 expected_version=d.version))
         return self._run(lambda d: svc.change_status(self.ctx, d.reference, target, actor, reason or "",
                                                      expected_version=d.version))
+
+    def pause(self, reason: str | None = None) -> bool:
+        if reason is None:
+            answer = self.ask_reason(self.tr("Stop the clock"),
+                                     self.tr("What are you waiting for (e.g. the clarification asked for on …)?"),
+                                     False)
+            if answer is None:
+                return False
+            reason = answer[0]
+        why = reason
+        return self._run(lambda d: svc.pause_clock(self.ctx, d.reference, why, self.actor(),
+                                                   expected_version=d.version))
+
+    def resume(self) -> bool:
+        return self._run(lambda d: svc.resume_clock(self.ctx, d.reference, self.actor(),
+                                                    expected_version=d.version))
 
     def verify(self, failed: bool) -> bool:
         return self._run(lambda d: svc.verify_identity(self.ctx, d.reference, self.actor(), failed=failed,

@@ -148,3 +148,32 @@ def test_unknown_reference(ctx: AppContext) -> None:
         svc.get_request(ctx, "dsr-2026-0042")
     with pytest.raises(ValidationError, match="not a request reference"):
         svc.get_request(ctx, "42")
+
+
+def test_clock_pause_for_clarification(ctx: AppContext, new: New, capsys: pytest.CaptureFixture[str]) -> None:
+    d = new(law="uk-gdpr", received=date(2026, 11, 2)).request
+    d = svc.verify_identity(ctx, d.reference, ACTOR, on=date(2026, 11, 2), today=TODAY)
+    assert d.due == date(2026, 12, 2) and d.can_pause
+    with pytest.raises(ValidationError, match="needs a reason"):
+        svc.pause_clock(ctx, d.reference, " ", ACTOR, on=date(2026, 11, 10), today=TODAY)
+    d = svc.pause_clock(ctx, d.reference, "Asked which accounts", ACTOR, on=date(2026, 11, 10), today=TODAY)
+    assert d.paused and d.paused_since == date(2026, 11, 10)
+    [row] = svc.list_requests(ctx, svc.RequestQuery(text=d.reference), today=TODAY)
+    assert row.paused
+    with pytest.raises(ValidationError, match="already stopped"):
+        svc.pause_clock(ctx, d.reference, "again", ACTOR, today=TODAY)
+    d = svc.resume_clock(ctx, d.reference, ACTOR, on=date(2026, 11, 17), today=TODAY)
+    # 7 days stopped: 2 Dec + 7 = 9 Dec.
+    assert not d.paused and d.paused_since is None and d.due == date(2026, 12, 9)
+    assert d.pauses == ((date(2026, 11, 10), date(2026, 11, 17)),)
+    actions = [(e.action, e.changes.get("due")) for e in audit.history(ctx, "request", d.reference)]
+    assert actions[-1] == ("resume", ("2026-12-02", "2026-12-09"))
+    with pytest.raises(ValidationError, match="not stopped"):
+        svc.resume_clock(ctx, d.reference, ACTOR, today=TODAY)
+    gdpr = new(law="gdpr").reference
+    with pytest.raises(ValidationError, match="cannot be stopped"):
+        svc.pause_clock(ctx, gdpr, "waiting", ACTOR, today=TODAY)
+    from privdesk.cli import main
+
+    assert main(["--data-dir", str(ctx.paths.data_dir), "request", "pause", gdpr, "--reason", "x"]) == 2
+    assert "cannot be stopped" in capsys.readouterr().err
