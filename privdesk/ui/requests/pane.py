@@ -178,9 +178,9 @@ class RequestsPane(QWidget):
 
         self.announce_timer = QTimer(self)
         self.announce_timer.setInterval(ANNOUNCE_INTERVAL_MS)
-        self.announce_timer.timeout.connect(self.announce)
+        self.announce_timer.timeout.connect(lambda: self.announce(notify=True))
         self.announce_timer.start()
-        QTimer.singleShot(0, self.announce)
+        QTimer.singleShot(0, self, lambda: self.announce(notify=True))
 
     # -- who, when --------------------------------------------------------------------------
     @staticmethod
@@ -207,7 +207,7 @@ class RequestsPane(QWidget):
         self.model.refresh()
         if current:
             self.select_reference(current)
-        self.announce()
+        self.announce(notify=False)
 
     def _update_count(self) -> None:
         self.count_label.setText(self.tr("{0} requests").format(f"{self.model.rowCount():,}"))
@@ -256,7 +256,7 @@ class RequestsPane(QWidget):
     def _after_change(self, reference: str) -> None:
         self.model.refresh()
         self.select_reference(reference)
-        self.announce()
+        self.announce(notify=False)
 
     # -- new, import ------------------------------------------------------------------------
     def new_request(self) -> NewRequestDialog:
@@ -269,7 +269,7 @@ class RequestsPane(QWidget):
         self.model.refresh()
         self.select_reference(result.reference)
         self.detail.load(result.reference)
-        self.announce()
+        self.announce(notify=False)
         if result.duplicates:
             self._status(self.tr("{0} opened — possible duplicate of {1}").format(
                 result.reference, ", ".join(d.reference for d in result.duplicates)))
@@ -299,7 +299,7 @@ class RequestsPane(QWidget):
 
     def _imported(self, result: intake.ImportResult) -> None:
         self.model.refresh()
-        self.announce()
+        self.announce(notify=False)
         self._status(self.tr("{0} requests imported").format(len(result.references)))
 
     # -- bulk -------------------------------------------------------------------------------
@@ -371,7 +371,7 @@ class RequestsPane(QWidget):
             return None
         self.model.refresh()
         self.detail.reload()
-        self.announce()
+        self.announce(notify=False)
         msg = self.tr("{0} moved to {1}").format(len(result.changed), status_label(status))
         if result.skipped:
             msg += self.tr("; {0} left unchanged").format(len(result.skipped))
@@ -414,14 +414,14 @@ class RequestsPane(QWidget):
         if self.last_summary is not None:
             self._show_badge(self.last_summary)
 
-    def announce(self) -> svc.DueSummary:
-        """Count overdue and nearly-due requests; badge them and, once per change, tell the tray."""
+    def announce(self, notify: bool = True) -> svc.DueSummary:
+        """Count overdue and nearly-due requests and badge them; at start-up and every hour
+        (``notify``) also tell the system tray, where the desktop has one."""
         summary = svc.due_summary(self.ctx, ANNOUNCE_DAYS, today=self.today)
-        changed = summary != self.last_summary
         self.last_summary = summary
         self._install_badge()
         self._show_badge(summary)
-        if changed and (summary.overdue or summary.due_soon) and QSystemTrayIcon.isSystemTrayAvailable():
+        if notify and (summary.overdue or summary.due_soon) and QSystemTrayIcon.isSystemTrayAvailable():
             if self.tray is None:
                 icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
                 self.tray = QSystemTrayIcon(icon, self)
