@@ -142,6 +142,7 @@ class NoticeSection:
     items: str
     when: tuple[str, ...]
     unless: tuple[str, ...]
+    personal: bool = False
 
     def applies(self, flags: frozenset[str]) -> bool:
         return all(f in flags for f in self.when) and not any(f in flags for f in self.unless)
@@ -207,10 +208,13 @@ def _load_template(path: Path, allowed: Mapping[str, str]) -> NoticeTemplate:
             if flag not in FLAGS:
                 raise ConfigurationError(f"Breach template {file}: {where} tests an unknown condition {flag!r}; "
                                          f"known: {', '.join(sorted(FLAGS))}.")
+        texts = [str(sec.get("heading", "")), str(sec.get("text", "")), *(x for r in rows for x in r)]
+        personal = any(name and name.startswith("person_")
+                       for t in texts for _l, name, _s, _c in string.Formatter().parse(t))
         sections.append(NoticeSection(
             heading=_check_text(str(sec.get("heading", "")), allowed, file, where),
             text=_check_text(str(sec.get("text", "")), allowed, file, where),
-            rows=tuple(rows), items=items, when=when, unless=unless))
+            rows=tuple(rows), items=items, when=when, unless=unless, personal=personal))
     return NoticeTemplate(
         file=file, title=_check_text(str(data.get("title", "")), allowed, file, "title"),
         subject=_check_text(str(data.get("subject", "")), allowed, file, "subject"),
@@ -316,8 +320,76 @@ _ROWS_STYLE = TableStyle([
 ])
 
 
+class _ReusedParagraph(Paragraph):  # type: ignore[misc]  # reportlab ships no type hints
+    """A paragraph shared by every notice of a batch: parsed once, its lines broken once per width.
+
+    Platypus re-breaks a paragraph on every ``wrap``; the shared sections of a breach's notices are
+    the same for everyone, so the lines are kept for the width they were broken at. Splitting at a
+    page end still makes new (unshared) paragraphs.
+    """
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        cached = self.__dict__.get("_reused")
+        if cached is not None and cached[0] == availWidth:
+            self.width, self.height, self.blPara, self._wrapWidths = cached[1:]
+            return self.width, self.height
+        w, h = super().wrap(availWidth, availHeight)
+        if hasattr(self, "blPara"):
+            self._reused = (availWidth, self.width, self.height, self.blPara, self._wrapWidths)
+        return w, h
+
+
+def _reusable(flowables: list[Flowable]) -> list[Flowable]:
+    out: list[Flowable] = []
+    for f in flowables:
+        if type(f) is Paragraph:
+            f.__class__ = _ReusedParagraph
+        out.append(f)
+    return out
+
+
+def _section_flowables(sec: NoticeSection, values: Mapping[str, str], lists: Mapping[str, Sequence[str]],
+                       guard: TextGuard) -> list[Flowable]:
+    st = layout.styles()
+    story: list[Flowable] = []
+    if sec.heading:
+        story.append(Paragraph(_para_text(_fill(sec.heading, values, guard, "a heading")), st.heading))
+    if sec.text.strip():
+        story.extend(layout.text_flowables(_fill(sec.text, values, guard, f"section {sec.heading!r}"), st))
+    if sec.items:
+        for item in lists.get(sec.items, ()):
+            story.append(Paragraph(_para_text(guard.clean(item, sec.items)), st.bullet, bulletText="•"))
+    if sec.rows:
+        story.append(_rows_table([(_fill(a, values, guard, sec.heading), _fill(b, values, guard, sec.heading))
+                                  for a, b in sec.rows], st))
+    return story
+
+
+# Shared section flowables per (notice data, template): reused for every person of a batch.
+_SHARED: dict[tuple[int, str, int], tuple[object, list[Flowable]]] = {}
+
+
+def _shared(key_obj: object, template: NoticeTemplate, i: int, build: Callable[[], list[Flowable]]) -> list[Flowable]:
+    key = (id(key_obj), template.file, i)
+    hit = _SHARED.get(key)
+    if hit is not None and hit[0] is key_obj:
+        for f in hit[1]:
+            # platypus marks a flowable moved to the next page; a mark left from the previous notice
+            # would make it give up ("too large") instead of moving again
+            f.__dict__.pop("_postponed", None)
+        return hit[1]
+    if len(_SHARED) > 256:
+        _SHARED.clear()
+    flowables = _reusable(build())
+    _SHARED[key] = (key_obj, flowables)
+    return flowables
+
+
 def _story(template: NoticeTemplate, values: Mapping[str, str], flags: frozenset[str],
-           lists: Mapping[str, Sequence[str]], guard: TextGuard, recipient_block: str) -> list[Flowable]:
+           lists: Mapping[str, Sequence[str]], guard: TextGuard, recipient_block: str,
+           share: object | None = None) -> list[Flowable]:
+    """The notice's flowables; with ``share`` (the batch's NoticeData) the sections that do not
+    name the person are built once and reused."""
     st = layout.styles()
     story: list[Flowable] = []
     if recipient_block:
@@ -327,19 +399,14 @@ def _story(template: NoticeTemplate, values: Mapping[str, str], flags: frozenset
     story.append(Spacer(1, 2 * mm))
     if template.intro.strip():
         story.extend(layout.text_flowables(_fill(template.intro, values, guard, "the introduction"), st))
-    for sec in template.sections:
+    for i, sec in enumerate(template.sections):
         if not sec.applies(flags):
             continue
-        if sec.heading:
-            story.append(Paragraph(_para_text(_fill(sec.heading, values, guard, "a heading")), st.heading))
-        if sec.text.strip():
-            story.extend(layout.text_flowables(_fill(sec.text, values, guard, f"section {sec.heading!r}"), st))
-        if sec.items:
-            for item in lists.get(sec.items, ()):
-                story.append(Paragraph(_para_text(guard.clean(item, sec.items)), st.bullet, bulletText="•"))
-        if sec.rows:
-            story.append(_rows_table([(_fill(a, values, guard, sec.heading), _fill(b, values, guard, sec.heading))
-                                      for a, b in sec.rows], st))
+        if share is not None and not sec.personal:
+            story.extend(_shared(share, template, i,
+                                 lambda sec=sec: _section_flowables(sec, values, lists, guard)))  # type: ignore[misc]
+        else:
+            story.extend(_section_flowables(sec, values, lists, guard))
     return story
 
 
@@ -371,8 +438,14 @@ def _clip(text: str, width: float, size: float) -> str:
     return text + "…"
 
 
+_PAINTERS: dict[int, tuple[OrgProfile, Callable[[Canvas, Any], None]]] = {}
+
+
 def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any], None]:
-    """Organisation name and details (10-point and up), logo on the left."""
+    """Organisation name and details (10-point and up), logo on the left; built once per profile."""
+    hit = _PAINTERS.get(id(profile))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
     name = _para_text(guard.clean(profile.org_name or "", "the organisation name"))
     details = [profile.org_address.replace("\n", ", ")] if profile.org_address else []
     contact = " · ".join(p for p in (profile.org_email, profile.org_phone) if p)
@@ -381,6 +454,7 @@ def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any]
     detail = "<br/>".join(_para_text(guard.clean(d, "the organisation details")) for d in details)
     reader = layout.logo_reader(profile.logo_png) if profile.logo_png else None
     name_style, detail_style = _head_styles()
+    paras = _reusable([Paragraph(text, style) for text, style in ((name, name_style), (detail, detail_style)) if text])
 
     def paint(canvas: Canvas, _doc: Any) -> None:
         canvas.saveState()
@@ -391,18 +465,19 @@ def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any]
             canvas.drawImage(reader, layout.MARGIN_X, top - h, w, h, mask="auto")
             text_w = layout.FRAME_W - layout.LOGO_BOX[0] - 6 * mm
         y = top
-        for text, style in ((name, name_style), (detail, detail_style)):
-            if text:
-                para = Paragraph(text, style)
-                _, ph = para.wrap(text_w, layout.LETTERHEAD_H)
-                para.drawOn(canvas, layout.PAGE_W - layout.MARGIN_X - text_w, y - ph)
-                y -= ph + 1
+        for para in paras:
+            _, ph = para.wrap(text_w, layout.LETTERHEAD_H)
+            para.drawOn(canvas, layout.PAGE_W - layout.MARGIN_X - text_w, y - ph)
+            y -= ph + 1
         canvas.setStrokeColor(layout.RULE)
         canvas.setLineWidth(0.5)
         rule_y = layout.PAGE_H - layout.MARGIN_TOP - layout.LETTERHEAD_H + 6 * mm
         canvas.line(layout.MARGIN_X, rule_y, layout.PAGE_W - layout.MARGIN_X, rule_y)
         canvas.restoreState()
 
+    if len(_PAINTERS) > 16:
+        _PAINTERS.clear()
+    _PAINTERS[id(profile)] = (profile, paint)
     return paint
 
 
@@ -469,7 +544,7 @@ def render_person_notice(data: NoticeData, person: Recipient) -> RenderedNotice:
     values = person_values(data, person)
     block = "\n".join(x for x in (person.name, person.address or person.email) if x)
     story = _story(template, values, data.flags, {"categories": data.categories, "advice": data.advice},
-                   guard, block)
+                   guard, block, share=data)
     pdf, pages = _build(story, data.profile, guard, _fill(template.title, values, guard, "title"),
                         _fill(template.subject, values, guard, "subject"),
                         f"{data.values['org_name']} · {data.values['reference']}")
@@ -539,7 +614,8 @@ class CombinedWriter:
         values = person_values(self.data, person)
         block = "\n".join(x for x in (person.name, person.address or person.email) if x)
         story = _story(template, values, self.data.flags,
-                       {"categories": self.data.categories, "advice": self.data.advice}, self.guard, block)
+                       {"categories": self.data.categories, "advice": self.data.advice}, self.guard, block,
+                       share=self.data)
         page = 0
         while story:
             page += 1

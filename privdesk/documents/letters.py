@@ -158,6 +158,16 @@ def build_letter(
             raise LetterNotApplicableError(
                 f"Attach the subject search to {request.reference} before writing the export letter."
             )
+        if snapshot.errors:
+            raise LetterNotApplicableError(
+                f"The search attached to {request.reference} is incomplete ({snapshot.errors[0]}); "
+                "search again before writing the export letter."
+            )
+        if snapshot.truncated:
+            raise LetterNotApplicableError(
+                f"The search attached to {request.reference} stopped at the row limit in "
+                f"{', '.join(snapshot.truncated)}; search again without the limit before writing the export letter."
+            )
         if request.request_type == "portability" and portability_file is None:
             raise LetterNotApplicableError(
                 f"{request.reference} is a portability request: create the machine-readable file first."

@@ -77,10 +77,35 @@ class ExportSnapshot:
     sources: tuple[ExportSource, ...]
     identifiers: tuple[str, ...] = ()
     taken_at: datetime | None = None
+    #: connections whose search failed, as "connection: message"; an export letter is refused then
+    errors: tuple[str, ...] = ()
+    #: tables the row cap cut short, as "connection · table"; an export letter is refused then
+    truncated: tuple[str, ...] = ()
 
     @property
     def row_count(self) -> int:
         return sum(len(s.rows) for s in self.sources)
+
+    @classmethod
+    def from_search(cls, search: Any) -> ExportSnapshot:
+        """Adapt a :class:`privdesk.discovery.export.SearchSnapshot` (duck-typed, so documents does
+        not depend on discovery): one source per connection and table, columns in order of first
+        appearance, identifiers as ``"kind: value"``."""
+        sources = []
+        for connection, tables in search.tables().items():
+            for table, matches in tables.items():
+                rows = [dict(m.row) for m in matches]
+                columns: dict[str, None] = {}
+                for row in rows:
+                    columns.update(dict.fromkeys(row))
+                sources.append(ExportSource(connection, table, tuple(columns), rows))
+        identifiers = tuple(f"{kind}: {value}" for kind, values in search.identifiers.items() for value in values)
+        taken = search.taken_at
+        taken_at = datetime.fromisoformat(taken) if isinstance(taken, str) else taken
+        errors = tuple(f"{e.connection}: {e.message}" for e in getattr(search, "errors", ()))
+        truncated = tuple(f"{c} · {t}" for c, t in getattr(search, "truncated", ()))
+        return cls(sources=tuple(sources), identifiers=identifiers, taken_at=taken_at, errors=errors,
+                   truncated=truncated)
 
 
 @dataclass(frozen=True)

@@ -323,3 +323,38 @@ def test_letter_without_logo_or_dpo(request_: LetterRequest) -> None:
     text = flat(pdf_text(letter.pdf))
     assert "Tiny Shop" in text and "hello@tiny.example" in text  # the DPO contact falls back to the org e-mail
     assert letter.pages == 1
+
+
+def test_snapshot_from_a_discovery_search(request_: LetterRequest, profile: OrgProfile) -> None:
+    from privdesk.discovery.export import SearchSnapshot
+    from privdesk.discovery.search import Match
+
+    search = SearchSnapshot(
+        taken_at="2026-11-03T09:30:00+00:00",
+        identifiers={"email": ["zoe@example.com"]},
+        connections=("shop",),
+        matches=(
+            Match("shop", "customers", {"id": 1}, {"id": 1, "email": "zoe@example.com"}, ("email",)),
+            Match("shop", "orders", {"id": 7}, {"id": 7, "customer_id": 1, "total": "12.50"}, ("customer_id",)),
+            Match("shop", "orders", {"id": 8}, {"id": 8, "customer_id": 1, "total": "99.00", "note": "gift"}, ("customer_id",)),
+        ),
+    )
+    snap = ExportSnapshot.from_search(search)
+    assert [s.title for s in snap.sources] == ["shop · customers", "shop · orders"]
+    assert snap.sources[1].columns == ("id", "customer_id", "total", "note")
+    assert snap.identifiers == ("email: zoe@example.com",)
+    assert snap.row_count == 3
+    text = flat(pdf_text(render_letter("export", request_, profile, snap, today=TODAY)))
+    assert "99.00" in text and "gift" in text and "3 November 2026 at 09:30 UTC" in text
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"errors": ("crm: connection refused",)}, "incomplete \\(crm: connection refused\\)"),
+    ({"truncated": ("crm · customers",)}, "row limit in crm · customers"),
+])
+def test_incomplete_search_is_refused(changes: dict[str, object], message: str, request_: LetterRequest,
+                                      profile: OrgProfile, snapshot: ExportSnapshot) -> None:
+    from dataclasses import replace
+
+    with pytest.raises(LetterNotApplicableError, match=message):
+        render_letter("export", request_, profile, replace(snapshot, **changes), today=TODAY)  # type: ignore[arg-type]
