@@ -178,7 +178,9 @@ def read_only(engine: Engine, timeout_s: float, cancel: threading.Event | None =
             def stop() -> int:
                 return 1 if (time.monotonic() > deadline or (cancel is not None and cancel.is_set())) else 0
 
-            raw.set_progress_handler(stop, 20_000)
+            # Every N VM steps SQLite calls back into Python, which needs the GIL; a large N keeps
+            # the GUI thread from queueing behind the workers (about 5-10 ms of SQLite work).
+            raw.set_progress_handler(stop, 1_000_000)
         elif name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),

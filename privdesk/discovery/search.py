@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 import unicodedata
@@ -286,6 +287,24 @@ def digits_only(c: ColumnElement[Any], dialect: str, affinity: str = "text") -> 
     return expr
 
 
+def _like_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains_any(c: ColumnElement[Any], needles: Iterable[str]) -> ColumnElement[bool]:
+    """``c LIKE '%n%'`` for each distinct needle: a cheap SQLite prefilter (LIKE folds ASCII case
+    without allocating, where ``lower(trim(c))`` builds two strings per row)."""
+    uniq = sorted({_ascii_lower(n) for n in needles if n})
+    return or_(*[c.like(f"%{_like_escape(n)}%", escape="\\") for n in uniq])
+
+
+def _prefiltered(c: ColumnElement[Any], exact: ColumnElement[bool], needles: Iterable[str],
+                 dialect: str, affinity: str) -> ColumnElement[bool]:
+    if dialect != "sqlite" or affinity != "text":
+        return exact
+    return and_(_contains_any(c, needles), exact)
+
+
 def plan_table(info: TableInfo, tmap: TableMap, values: PreparedValues, dialect: str,
                row_cap: int) -> Select[Any] | None:
     """One bound query over every identifier column of the table, or None when none applies."""
@@ -304,11 +323,14 @@ def plan_table(info: TableInfo, tmap: TableMap, values: PreparedValues, dialect:
         if aff == "binary":
             continue
         if ck.kind == classify.EMAIL and values.emails:
-            conds.append(folded(c, aff).in_(values.emails))
+            conds.append(_prefiltered(c, folded(c, aff).in_(values.emails), values.emails, dialect, aff))
         elif ck.kind == classify.PHONE and values.phone_keys:
-            conds.append(digits_only(c, dialect, aff).in_(sorted(values.phone_keys)))
+            # every stored format keeps the last two digits together ("67 89", "-0958", "0958")
+            tails = {k[-2:] for k in values.phone_keys}
+            conds.append(_prefiltered(c, digits_only(c, dialect, aff).in_(sorted(values.phone_keys)), tails,
+                                      dialect, aff))
         elif ck.kind == classify.FULL_NAME and values.names:
-            conds.append(folded(c, aff).in_(values.names))
+            conds.append(_prefiltered(c, folded(c, aff).in_(values.names), values.names, dialect, aff))
         elif ck.kind == classify.FIRST_NAME:
             firsts.append(ck.column)
         elif ck.kind == classify.LAST_NAME:
@@ -322,9 +344,10 @@ def plan_table(info: TableInfo, tmap: TableMap, values: PreparedValues, dialect:
     for f in firsts:
         for la in lasts:
             fa, lai = info.column(f), info.column(la)
+            f_aff, l_aff = (fa.affinity if fa else "text"), (lai.affinity if lai else "text")
             for fv, lv in values.name_pairs:
-                conds.append(and_(folded(tbl.c[f], fa.affinity if fa else "text").in_(fv),
-                                  folded(tbl.c[la], lai.affinity if lai else "text").in_(lv)))
+                conds.append(and_(_prefiltered(tbl.c[f], folded(tbl.c[f], f_aff).in_(fv), fv, dialect, f_aff),
+                                  _prefiltered(tbl.c[la], folded(tbl.c[la], l_aff).in_(lv), lv, dialect, l_aff)))
     if not conds:
         return None
     return select(*tbl.c).where(or_(*conds)).limit(row_cap + 1)
@@ -407,6 +430,17 @@ class _Collector:
         self.emit(ev)
 
 
+def _background_priority() -> None:
+    """Worker threads yield the CPU to the GUI thread (Linux: per-thread nice value).
+
+    On a two-core laptop four busy query threads would otherwise starve the event loop.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):  # not Linux, or not permitted: run at normal priority
+        pass
+
+
 def run_search(targets: Sequence[SearchTarget], query: SearchQuery, options: SearchOptions | None = None,
                on_event: Callable[[SearchEvent], None] | None = None,
                cancel: threading.Event | None = None) -> SearchResult:
@@ -418,10 +452,11 @@ def run_search(targets: Sequence[SearchTarget], query: SearchQuery, options: Sea
     values = prepare(query)
     out = _Collector(on_event)
     if targets and not query.is_empty:
-        table_pool = ThreadPoolExecutor(max_workers=max(1, opts.max_workers), thread_name_prefix="privdesk-table")
+        table_pool = ThreadPoolExecutor(max_workers=max(1, opts.max_workers), thread_name_prefix="privdesk-table",
+                                        initializer=_background_priority)
         try:
-            with ThreadPoolExecutor(max_workers=min(8, len(targets)),
-                                    thread_name_prefix="privdesk-conn") as conn_pool:
+            with ThreadPoolExecutor(max_workers=min(8, len(targets)), thread_name_prefix="privdesk-conn",
+                                    initializer=_background_priority) as conn_pool:
                 futures = [conn_pool.submit(_search_connection, t, values, opts, table_pool, out, stop)
                            for t in targets]
                 for f in futures:

@@ -8,10 +8,13 @@ the workers between queries and interrupts running SQLite queries.
 from __future__ import annotations
 
 import html
+import sys
 import threading
+import time
+from collections import deque
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QBrush,
@@ -239,6 +242,12 @@ class SearchPane(QWidget):
         self._stop: threading.Event | None = None
         self.result: SearchResult | None = None
         self._depth_used = 2
+        self._switch_interval: float | None = None
+        self._pending: deque[object] = deque()
+        self._final: SearchResult | None = None
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setInterval(30)
+        self._flush_timer.timeout.connect(self._flush)
 
         outer = QVBoxLayout(self)
         title = QLabel(self.tr("<h2>Subject search</h2>"))
@@ -326,6 +335,7 @@ class SearchPane(QWidget):
         self.status.setWordWrap(True)
         outer.addWidget(self.status)
         self.reload_connections()
+        svc.default_region(ctx)  # loads the settings service now, not on the first Search click
 
     # -- connections ----------------------------------------------------------------------------
     def reload_connections(self) -> None:
@@ -367,6 +377,8 @@ class SearchPane(QWidget):
             self.status.setText(self.tr("Tick at least one connection to search (or add one with Manage connections…)."))
             return
         self.model.reset_results()
+        self._pending.clear()
+        self._final = None
         self.result = None
         self._depth_used = self.depth_spin.value()
         options = SearchOptions(depth=self._depth_used)
@@ -400,6 +412,14 @@ class SearchPane(QWidget):
         self.status.setText(self.tr("Cancelling…"))
 
     def _set_running(self, running: bool) -> None:
+        # While workers run, hand the GIL back to the GUI thread sooner (default 5 ms): every
+        # Qt call releases it, and waiting 5 ms per call is what makes a window stutter.
+        if running and self._switch_interval is None:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(0.0005)
+        elif not running and self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
         self.search_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.progress.setVisible(running)
@@ -407,21 +427,58 @@ class SearchPane(QWidget):
             self.progress.setRange(0, 0)
 
     def _on_event(self, ev: object) -> None:
-        if isinstance(ev, Match):
-            self.model.add_match(ev)
-            if self.model.rows <= 50:
-                self.tree.expandAll()
-        elif isinstance(ev, SearchError):
-            self.model.add_error(ev)
-            self.tree.expandAll()
-        elif isinstance(ev, TableCount):
-            self.model.mark_more(ev)
-        elif isinstance(ev, Progress) and ev.total:
-            self.progress.setRange(0, ev.total)
-            self.progress.setValue(ev.done)
+        """Queue a streamed event; the flush timer applies them in small, time-boxed batches so
+        a burst of rows never holds the event loop (each Qt call also gives the GIL away)."""
+        self._pending.append(ev)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush(self, budget_s: float = 0.012) -> None:
+        deadline = time.monotonic() + budget_s
+        progress: Progress | None = None
+        known = len(self.model._conns), len(self.model._tables)
+        while self._pending and time.monotonic() < deadline:
+            ev = self._pending.popleft()
+            if isinstance(ev, Match):
+                self.model.add_match(ev)
+            elif isinstance(ev, SearchError):
+                self.model.add_error(ev)
+            elif isinstance(ev, TableCount):
+                self.model.mark_more(ev)
+            elif isinstance(ev, Progress) and ev.total:
+                progress = ev
+        if progress is not None:
+            self.progress.setRange(0, progress.total)
+            self.progress.setValue(progress.done)
             self.progress.setFormat(self.tr("%v of %m tables"))
+        if (len(self.model._conns), len(self.model._tables)) != known:
+            self._expand_new()
+        if not self._pending:
+            self._flush_timer.stop()
+            if self._final is not None:
+                result, self._final = self._final, None
+                self._finish(result)
+
+    def _expand_new(self) -> None:
+        """Open connections and, while the tree is small, tables (not every row: expandAll is
+        linear in the tree and would stall on big results)."""
+        for conn_item in self.model._conns.values():
+            idx = conn_item.index()
+            if not self.tree.isExpanded(idx):
+                self.tree.expand(idx)
+        if self.model.rows <= 200:
+            for t_item in self.model._tables.values():
+                idx = t_item.index()
+                if not self.tree.isExpanded(idx):
+                    self.tree.expand(idx)
 
     def _done(self, result: SearchResult) -> None:
+        if self._pending:  # rows still queued: finish after they are shown
+            self._final = result
+            return
+        self._finish(result)
+
+    def _finish(self, result: SearchResult) -> None:
         self.result = result
         n_err = len(result.errors)
         conns = len({m.connection for m in result.matches})
