@@ -33,6 +33,17 @@ _LAYOUT = frozenset("\n\r\t")
 SUBSET_CACHE_SIZE = 256
 
 
+class _Formatted(pdfdoc.PDFObject):  # type: ignore[misc]  # reportlab ships no type hints
+    """A number whose PDF form is computed once."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.pdf = pdfdoc.format(value, None)
+
+    def format(self, document: Any) -> bytes:
+        return self.pdf  # type: ignore[no-any-return]
+
+
 class _SubsetCache:
     """Reuses font subsets (and their compressed bytes) between letters.
 
@@ -50,6 +61,18 @@ class _SubsetCache:
         self._lock = threading.Lock()
         font.face.makeSubset = self.make_subset
         font.face.addSubsetObjects = self.add_subset_objects
+        # reportlab only calls getCharWidth to fill each subset's /Widths array, and formats every
+        # number in pure Python per document; hand it pre-formatted numbers instead.
+        widths: dict[int, _Formatted] = {}
+        char_width = font.face.getCharWidth
+
+        def formatted_width(code: int) -> _Formatted:
+            found = widths.get(code)
+            if found is None:
+                found = widths[code] = _Formatted(char_width(code))
+            return found
+
+        font.face.getCharWidth = formatted_width
 
     def _get(self, cache: OrderedDict[tuple[int, ...], bytes], key: tuple[int, ...]) -> bytes | None:
         with self._lock:
