@@ -111,6 +111,17 @@ def register(sub: Any) -> None:
     st.add_argument("--reason", default="")
     st.set_defaults(func=_status)
 
+    ed = _with_actor(rsub.add_parser("edit", help="correct or complete the subject's details"))
+    ed.add_argument("reference")
+    ed.add_argument("--name")
+    ed.add_argument("--address")
+    ed.add_argument("--requester")
+    ed.add_argument("--add-email", action="append", default=[])
+    ed.add_argument("--add-phone", action="append", default=[])
+    ed.add_argument("--add-customer-id", action="append", default=[])
+    ed.add_argument("--remove", action="append", default=[], metavar="IDENTIFIER")
+    ed.set_defaults(func=_edit)
+
     pz = _with_actor(rsub.add_parser("pause", help="stop the clock (waiting for a clarification), where the law allows"))
     pz.add_argument("reference")
     pz.add_argument("--reason", required=True)
@@ -273,6 +284,15 @@ def _status(args: argparse.Namespace) -> int:
     d = svc.change_status(open_ctx(args), args.reference, args.status, _actor(args), args.reason,
                           args.expect_version)
     print(f"{d.reference} {d.status}")  # noqa: T201
+    return 0
+
+
+def _edit(args: argparse.Namespace) -> int:
+    d = svc.update_subject(open_ctx(args), args.reference, _actor(args), name=args.name,
+                           address=args.address, requester=args.requester, add_emails=args.add_email,
+                           add_phones=args.add_phone, add_customer_ids=args.add_customer_id,
+                           remove=args.remove, expected_version=args.expect_version)
+    print(f"{d.reference} {d.subject_name}: {', '.join(i.value for i in d.identifiers)}")  # noqa: T201
     return 0
 
 

@@ -177,3 +177,23 @@ def test_clock_pause_for_clarification(ctx: AppContext, new: New, capsys: pytest
 
     assert main(["--data-dir", str(ctx.paths.data_dir), "request", "pause", gdpr, "--reason", "x"]) == 2
     assert "cannot be stopped" in capsys.readouterr().err
+
+
+def test_update_subject_is_audited(ctx: AppContext, new: New) -> None:
+    ref = new(name="Zoe Odegard", phones=("+47 912 34 567",)).reference
+    d = svc.update_subject(ctx, ref, ACTOR, name="Zoë  Ødegård", address="Storgata 1, Oslo",
+                           add_emails=("Zoe@Work.example",), remove=("+4791234567",))
+    assert d.subject_name == "Zoë Ødegård" and d.subject_address == "Storgata 1, Oslo"
+    assert d.emails == ["zoe.odegard@example.com", "Zoe@Work.example"] and d.phones == []
+    [edit] = [e for e in audit.history(ctx, "request", ref) if e.action == "edit"]
+    assert edit.changes["subject_name"] == ("Zoe Odegard", "Zoë Ødegård")
+    assert edit.changes["identifiers_added"] == (None, "Zoe@Work.example")
+    assert edit.changes["identifiers_removed"] == ("+47 912 34 567", None)
+    assert [r.reference for r in svc.list_requests(ctx, svc.RequestQuery(text="zoe@work"))] == [ref]
+    with pytest.raises(ValidationError, match="not a valid e-mail"):
+        svc.update_subject(ctx, ref, ACTOR, add_emails=("nope@",))
+    with pytest.raises(ValidationError, match="Nothing to change"):
+        svc.update_subject(ctx, ref, ACTOR, name="Zoë Ødegård")
+    with pytest.raises(ValidationError, match="must remain"):
+        svc.update_subject(ctx, ref, ACTOR, address="", remove=("zoe.odegard@example.com", "zoe@work.example"))
+    assert len(svc.get_request(ctx, ref).emails) == 2
