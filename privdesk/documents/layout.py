@@ -587,23 +587,35 @@ def source_flowables(
         if len(groups) > 1:
             out.append(Paragraph(markup(labels["columns_part"].format(part=g, parts=len(groups))), st.small))
         header = [labels["row_label"]] + [headers[i] for i in group]
+        inner = [w - 2 * CELL_PAD for w in widths]
         body: list[list[str]] = []
+        wrapped: list[list[list[str]]] = []
         for n, row_cells in enumerate(cells, start=1):
             line = [str(n)]
+            lines = [[str(n)]]
             for slot, i in enumerate(group, start=1):
                 text = row_cells[i]
-                chars_per_line = max((widths[slot] - 2 * CELL_PAD) / (CELL_FONT_SIZE * 0.5), 1)
-                if len(text) > chars_per_line and len(text) / chars_per_line + text.count("\n") > MAX_CELL_LINES:
+                chars_per_line = inner[slot] / (CELL_FONT_SIZE * 0.45)
+                cell_lines = (
+                    wrap_lines(text, inner[slot], measure)
+                    if len(text) / chars_per_line + text.count("\n") <= 2 * MAX_CELL_LINES else None
+                )
+                if cell_lines is None or len(cell_lines) > MAX_CELL_LINES:
+                    # Too tall for a table row (it could outgrow a page): print it as a note below.
                     note_counter[0] += 1
                     note = note_counter[0]
-                    line.append(labels["long_value_ref"].format(note=note))
+                    text = labels["long_value_ref"].format(note=note)
+                    cell_lines = wrap_lines(text, inner[slot], measure)
                     heading = labels["long_value_heading"].format(note=note, row=n, column=headers[i])
                     notes.append(Paragraph(markup(heading), st.cell_head))
-                    notes.extend(Paragraph(markup(chunk), st.note) for chunk in _chunks(text))
-                else:
-                    line.append(text)
+                    notes.extend(Paragraph(markup(chunk), st.note) for chunk in _chunks(row_cells[i]))
+                line.append(text)
+                lines.append(cell_lines)
             body.append(line)
-        out.append(RecordTable(header, body, widths, measure=measure))
+            wrapped.append(lines)
+        bold = Measure(FONT_BOLD, CELL_FONT_SIZE)
+        head_lines = [wrap_lines(h, inner[k], bold) for k, h in enumerate(header)]
+        out.append(RecordTable(header, body, widths, (head_lines, wrapped)))
         out.append(Spacer(1, 3 * mm))
     out.extend(notes)
     return out

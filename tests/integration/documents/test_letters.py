@@ -358,3 +358,19 @@ def test_incomplete_search_is_refused(changes: dict[str, object], message: str, 
 
     with pytest.raises(LetterNotApplicableError, match=message):
         render_letter("export", request_, profile, replace(snapshot, **changes), today=TODAY)  # type: ignore[arg-type]
+
+
+def test_tall_cells_become_notes_and_never_break_the_layout(request_: LetterRequest, profile: OrgProfile) -> None:
+    from privdesk.documents import ExportSource
+
+    cols = tuple(f"c{n}" for n in range(7))
+    rows = [{c: "short" for c in cols} for _ in range(3)]
+    rows[0]["c1"] = "\n".join(f"line {n}" for n in range(45))  # many short lines
+    rows[1]["c2"] = "W" * 700  # one unbreakable, wide word
+    rows[2]["c3"] = "Straße " * 60  # wraps, but fits in a row
+    letter = build_letter("export", request_, profile, ExportSnapshot((ExportSource("db", "t", cols, rows),)), today=TODAY)
+    text = flat(pdf_text(letter.pdf))
+    assert "Note 1: record 1, c1" in text and "line 44" in text
+    assert "Note 2: record 2, c2" in text
+    assert "Note 3" not in text
+    assert text.replace(" ", "").count("W" * 50) >= 1
