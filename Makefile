@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
 .PHONY: run test lint bench system-deps venv screenshot clean
 
@@ -28,7 +27,7 @@ run: system-deps venv
 	$(BIN)/privdesk gui
 
 test: system-deps venv lint
-	$(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: venv
 	$(BIN)/ruff check privdesk tests benchmarks
