@@ -278,3 +278,23 @@ def test_pause_and_resume_buttons(qtbot: QtBot, demo_ctx: AppContext) -> None:
     assert pane.model.data(pane.model.index(0, 6)) == "paused"
     qtbot.mouseClick(detail.resume_button, Qt.MouseButton.LeftButton)
     assert detail.detail.paused_since is None and detail.pause_button.isVisible()
+
+
+def test_edit_subject_and_holiday_override(qtbot: QtBot, demo_ctx: AppContext) -> None:
+    pane = make_pane(qtbot, demo_ctx)
+    dlg = pane.new_request()
+    dlg.name.setText("Holiday Tester")
+    dlg.emails.setText("holiday@example.de")
+    dlg.law.setCurrentIndex(dlg.law.findData("gdpr"))
+    dlg.holiday.setText("XX")
+    assert not dlg.save_button.isEnabled() and "'XX'" in dlg.errors["holiday"].text()
+    dlg.holiday.setText("de-by")
+    assert dlg.save_button.isEnabled()
+    with qtbot.waitSignal(dlg.opened) as blocker:
+        dlg.save()
+    d = svc.get_request(demo_ctx, blocker.args[0].reference)
+    assert (d.holiday_country, d.holiday_subdivision) == ("DE", "BY")
+    assert pane.detail.edit_subject({"name": "Holiday Tester-Berg", "add_phones": ["+49 89 1234567"]})
+    assert pane.detail.detail is not None and pane.detail.detail.subject_name == "Holiday Tester-Berg"
+    assert pane.detail.detail.phones == ["+49 89 1234567"]
+    assert "edit" in pane.detail.timeline.item(pane.detail.timeline.count() - 1).text()

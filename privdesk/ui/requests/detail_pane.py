@@ -96,6 +96,42 @@ class ReasonDialog(QDialog):
         self.reason.textChanged.connect(lambda: ok.setEnabled(bool(self.reason.toPlainText().strip())))
 
 
+class EditSubjectDialog(QDialog):
+    """Correct the subject's name, address or requester, add identifiers (old values stay in
+    the audit trail)."""
+
+    def __init__(self, d: svc.RequestDetail, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Edit subject of {0}").format(d.reference))
+        form = QFormLayout(self)
+        self.name = QLineEdit(d.subject_name)
+        self.name.setObjectName("editName")
+        self.address = QPlainTextEdit(d.subject_address)
+        self.address.setObjectName("editAddress")
+        self.address.setFixedHeight(54)
+        self.requester = QLineEdit(d.requester)
+        self.requester.setObjectName("editRequester")
+        self.add_email = QLineEdit()
+        self.add_email.setObjectName("editAddEmail")
+        self.add_phone = QLineEdit()
+        self.add_phone.setObjectName("editAddPhone")
+        form.addRow(self.tr("Name:"), self.name)
+        form.addRow(self.tr("Postal address:"), self.address)
+        form.addRow(self.tr("Requester:"), self.requester)
+        form.addRow(self.tr("Add e-mail:"), self.add_email)
+        form.addRow(self.tr("Add phone:"), self.add_phone)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> dict[str, object]:
+        return {"name": self.name.text(), "address": self.address.toPlainText(),
+                "requester": self.requester.text(),
+                "add_emails": [self.add_email.text()] if self.add_email.text().strip() else [],
+                "add_phones": [self.add_phone.text()] if self.add_phone.text().strip() else []}
+
+
 # A function that asks the officer for a reason: returns (reason, outcome) or None when cancelled.
 AskReason = Callable[[str, str, bool], "tuple[str, str] | None"]
 
@@ -184,6 +220,9 @@ class DetailPane(QWidget):
         self.verify_failed_button.setObjectName("verifyFailedButton")
         self.assign_combo = QComboBox()
         self.assign_combo.setObjectName("assignCombo")
+        self.edit_button = QPushButton(self.tr("Edit subject…"))
+        self.edit_button.setObjectName("editButton")
+        self.edit_button.clicked.connect(lambda: self.edit_subject())
         self.pause_button = QPushButton(self.tr("Stop clock…"))
         self.pause_button.setObjectName("pauseButton")
         self.pause_button.setToolTip(self.tr("Waiting for a clarification you asked for: the law lets the clock stop."))
@@ -199,8 +238,9 @@ class DetailPane(QWidget):
         tools.addWidget(self.attach_button, 1, 1)
         tools.addWidget(self.pause_button, 2, 0)
         tools.addWidget(self.resume_button, 2, 1)
-        tools.addWidget(QLabel(self.tr("Assign to:")), 3, 0)
-        tools.addWidget(self.assign_combo, 3, 1)
+        tools.addWidget(self.edit_button, 3, 0)
+        tools.addWidget(QLabel(self.tr("Assign to:")), 4, 0)
+        tools.addWidget(self.assign_combo, 4, 1)
         self.pause_button.clicked.connect(lambda: self.pause())
         self.resume_button.clicked.connect(lambda: self.resume())
         layout.addLayout(tools)
@@ -244,7 +284,7 @@ class DetailPane(QWidget):
         self.detail = d
         enabled = d is not None
         for w in (self.verify_button, self.verify_failed_button, self.assign_combo, self.note_button,
-                  self.attach_button):
+                  self.attach_button, self.edit_button):
             w.setEnabled(enabled)
         self.pause_button.setVisible(bool(d and d.can_pause and d.paused_since is None))
         self.resume_button.setVisible(bool(d and d.paused_since is not None and d.is_open))
@@ -377,6 +417,23 @@ class DetailPane(QWidget):
                                                 expected_version=d.version))
         return self._run(lambda d: svc.change_status(self.ctx, d.reference, target, actor, reason or "",
                                                      expected_version=d.version))
+
+    def edit_subject(self, values: dict[str, object] | None = None) -> bool:
+        """Open the edit dialog (or apply ``values`` directly, as tests do)."""
+        if self.detail is None:
+            return False
+        if values is None:
+            dlg = EditSubjectDialog(self.detail, self)
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return False
+            values = dlg.values()
+        v = values
+        return self._run(lambda d: svc.update_subject(
+            self.ctx, d.reference, self.actor(), name=str(v.get("name", d.subject_name)),
+            address=str(v.get("address", d.subject_address)), requester=str(v.get("requester", d.requester)),
+            add_emails=list(v.get("add_emails", [])),  # type: ignore[call-overload]
+            add_phones=list(v.get("add_phones", [])),  # type: ignore[call-overload]
+            expected_version=d.version))
 
     def pause(self, reason: str | None = None) -> bool:
         if reason is None:

@@ -123,6 +123,12 @@ class NewRequestDialog(QDialog):
         self.received.setObjectName("receivedEdit")
         self.received.setPlaceholderText("YYYY-MM-DD")
         add("received", "Received*", self.received)
+        self.holiday = QLineEdit()
+        self.holiday.setObjectName("holidayEdit")
+        self.holiday.setPlaceholderText(self.tr("organisation default ({0})").format(
+            "-".join(x for x in (self._country, self._subdivision) if x) or self.tr("weekends only")))
+        self.holiday.setToolTip(self.tr("Public holidays for this request only, e.g. DE-BY or US-CA."))
+        add("holiday", "Holidays", self.holiday)
         self.assignee = QComboBox()
         self.assignee.setObjectName("assigneeCombo")
         self.assignee.addItem(self.tr("Unassigned"), None)
@@ -141,7 +147,8 @@ class NewRequestDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-        for edit in (self.name, self.emails, self.phones, self.customer_ids, self.requester, self.received):
+        for edit in (self.name, self.emails, self.phones, self.customer_ids, self.requester, self.received,
+                     self.holiday):
             edit.textChanged.connect(self.validate)
         self.address.textChanged.connect(self.validate)
         for combo in (self.type, self.law):
@@ -171,6 +178,12 @@ class NewRequestDialog(QDialog):
         if not (_split(self.emails.text()) or _split(self.phones.text()) or _split(self.customer_ids.text())
                 or self.address.toPlainText().strip()) and "emails" not in out:
             out["emails"] = self.tr("Give an e-mail, phone, customer id or postal address.")
+        country, sub = self.holiday_codes()
+        if country:
+            try:
+                holiday_calendar(country, sub or None)
+            except PrivDeskError as exc:
+                out["holiday"] = exc.message
         text = self.received.text().strip()
         try:
             received = date.fromisoformat(text)
@@ -180,6 +193,12 @@ class NewRequestDialog(QDialog):
             if received > self.today:
                 out["received"] = self.tr("The received date is in the future.")
         return out
+
+    def holiday_codes(self) -> tuple[str, str]:
+        """The per-request holiday override typed as ``CC`` or ``CC-SUB`` ('' when none)."""
+        text = self.holiday.text().strip().upper()
+        country, _sep, sub = text.partition("-")
+        return country, sub
 
     def validate(self) -> bool:
         problems = self.problems()
@@ -196,7 +215,10 @@ class NewRequestDialog(QDialog):
         try:
             law = get_law(str(self.law.currentData()))
             rtype = RequestType(str(self.type.currentData()))
-            cal = holiday_calendar(self._country or None, self._subdivision or None) if self._country else None
+            country, sub = self.holiday_codes()
+            if not country:
+                country, sub = self._country, self._subdivision
+            cal = holiday_calendar(country or None, sub or None) if country else None
             dl = compute_deadline(law, rtype, date.fromisoformat(self.received.text().strip()), calendar=cal)
         except PrivDeskError as exc:
             self.preview.setText(exc.message)
@@ -217,7 +239,8 @@ class NewRequestDialog(QDialog):
             emails=tuple(_split(self.emails.text())), phones=tuple(_split(self.phones.text())),
             customer_ids=tuple(_split(self.customer_ids.text())),
             channel=str(self.channel.currentData()), address=self.address.toPlainText(),
-            requester=self.requester.text(), assignee_id=self.assignee.currentData())
+            requester=self.requester.text(), assignee_id=self.assignee.currentData(),
+            holiday_country=self.holiday_codes()[0], holiday_subdivision=self.holiday_codes()[1])
 
     def save(self) -> None:
         if not self.validate():
