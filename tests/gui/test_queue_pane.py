@@ -71,7 +71,7 @@ def test_keyboard_first(qtbot: QtBot, demo_ctx: AppContext) -> None:
     qtbot.keyClicks(pane.filter_bar.text, "aisha.khan")
     qtbot.keyClick(pane.filter_bar.text, Qt.Key.Key_Return)
     assert pane.model.rowCount() == 1
-    assert pane.count_label.text() == "1 requests"
+    assert pane.count_label.text() == "1 request"
     pane.view.setFocus()
     pane.view.setCurrentIndex(pane.model.index(0, 0))
     qtbot.keyClick(pane.view, Qt.Key.Key_Return)

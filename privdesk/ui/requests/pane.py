@@ -210,7 +210,8 @@ class RequestsPane(QWidget):
         self.announce(notify=False)
 
     def _update_count(self) -> None:
-        self.count_label.setText(self.tr("{0} requests").format(f"{self.model.rowCount():,}"))
+        n = self.model.rowCount()
+        self.count_label.setText((self.tr("{0} request") if n == 1 else self.tr("{0} requests")).format(f"{n:,}"))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.model.row_at(current.row()) if current.isValid() else None
