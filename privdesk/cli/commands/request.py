@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from datetime import date
 from typing import Any
@@ -166,7 +167,8 @@ def register(sub: Any) -> None:
 def _row_json(r: svc.RequestRow, today: date) -> dict[str, Any]:
     return {"reference": r.reference, "subject": r.subject_name, "email": r.primary_email or None,
             "type": r.type, "law": r.law, "received": r.received.isoformat(),
-            "due": r.deadline.isoformat(), "days_left": r.days_left(today), "status": r.status,
+            "due": r.deadline.isoformat(), "days_left": r.days_left(today) if r.is_open else None,
+            "status": r.status,
             "assignee": r.assignee_name or None, "paused": r.paused}
 
 
@@ -222,11 +224,19 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         emit_json([_row_json(r, today) for r in rows])
         return 0
-    for r in rows:
-        left = r.days_left(today)
-        when = "paused" if r.paused else (f"{-left}d overdue" if left < 0 else f"{left}d left")
-        print(f"{r.reference:<15} {r.deadline.isoformat()}  {when:<12} {r.status:<12} "  # noqa: T201
-              f"{r.type:<13} {r.law:<8} {r.subject_name}  {r.assignee_name}")
+    try:
+        for r in rows:
+            left = r.days_left(today)
+            when = ("closed" if not r.is_open else "paused" if r.paused
+                    else f"{-left}d overdue" if left < 0 else f"{left}d left")
+            print(f"{r.reference:<15} {r.deadline.isoformat()}  {when:<12} {r.status:<12} "  # noqa: T201
+                  f"{r.type:<13} {r.law:<8} {r.subject_name}  {r.assignee_name}")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `privdesk request list | head`: the reader has gone; that is not an error.
+        # https://docs.python.org/3/library/signal.html#note-on-sigpipe
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return 0
 
 
