@@ -1150,6 +1150,12 @@ EXPORT_COLUMNS = ("reference", "received", "type", "law", "channel", "subject", 
                   "assignee", "decided_by", "decided_on", "decision_reason", "outcome")
 
 
+def _cell(text: str) -> str:
+    """Free text that a spreadsheet would run as a formula gets a leading apostrophe
+    (CSV injection: a web-form name such as ``=HYPERLINK(...)``)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def export_log(ctx: AppContext, path: str | Path, q: RequestQuery = RequestQuery(),
                today: date | None = None) -> int:
     """The request log as CSV (record-keeping); the file is owner-only. Returns the row count."""
@@ -1167,9 +1173,10 @@ def export_log(ctx: AppContext, path: str | Path, q: RequestQuery = RequestQuery
         w = csv.writer(fh)
         w.writerow(EXPORT_COLUMNS)
         for r, assignee in s.execute(stmt.execution_options(yield_per=1000)):
-            w.writerow([r.reference, r.received, r.type, r.law, r.channel, r.subject_name, r.status,
-                        r.due, r.extended_due or "", r.deadline, r.extension_reason, r.verification,
-                        assignee, r.decided_by, r.decided_on or "", r.decision_reason, r.outcome])
+            w.writerow([r.reference, r.received, r.type, r.law, r.channel, _cell(r.subject_name), r.status,
+                        r.due, r.extended_due or "", r.deadline, _cell(r.extension_reason), r.verification,
+                        _cell(assignee), _cell(r.decided_by), r.decided_on or "", _cell(r.decision_reason),
+                        _cell(r.outcome)])
             count += 1
     log.info("request log exported: %d rows", count)
     return count

@@ -178,7 +178,7 @@ class RequestsPane(QWidget):
 
         self.announce_timer = QTimer(self)
         self.announce_timer.setInterval(ANNOUNCE_INTERVAL_MS)
-        self.announce_timer.timeout.connect(lambda: self.announce(notify=True))
+        self.announce_timer.timeout.connect(self._hourly)
         self.announce_timer.start()
         QTimer.singleShot(0, self, lambda: self.announce(notify=True))
 
@@ -208,6 +208,14 @@ class RequestsPane(QWidget):
         if current:
             self.select_reference(current)
         self.announce(notify=False)
+
+    def _hourly(self) -> None:
+        """Other officers may have changed the shared queue: re-read it, then remind."""
+        current = self.detail.detail.reference if self.detail.detail else None
+        self.model.refresh()
+        if current:
+            self.select_reference(current)
+        self.announce(notify=True)
 
     def _update_count(self) -> None:
         n = self.model.rowCount()

@@ -101,3 +101,11 @@ def test_export_log(ctx: AppContext, queue: dict[str, str], tmp_path: Path) -> N
     assert {r["subject"] for r in rows} >= {"Zoë Ødegård", "Łukasz Wróbel"}
     assert rows[0]["due"] == "2026-11-02" and rows[0]["law"] == "gdpr"
     assert (out.stat().st_mode & 0o777) == 0o600
+
+
+def test_export_neutralises_formulas(ctx: AppContext, new: New, tmp_path: Path) -> None:
+    new(name="=HYPERLINK(\"http://evil\")", emails=("evil@example.com",))
+    out = tmp_path / "log.csv"
+    svc.export_log(ctx, out)
+    [row] = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert row["subject"] == "'=HYPERLINK(\"http://evil\")"
