@@ -164,7 +164,8 @@ class SearchResult:
 class SearchOptions:
     depth: int = DEFAULT_DEPTH
     row_cap: int = DEFAULT_ROW_CAP
-    max_workers: int = 4
+    # CPU-bound on SQLite, so one query per core; more threads only fight the GUI thread
+    max_workers: int = field(default_factory=lambda: max(2, min(8, os.cpu_count() or 2)))
     statement_timeout_s: float | None = None  # None: each connection's own setting
 
 
@@ -292,17 +293,55 @@ def _like_escape(s: str) -> str:
 
 
 def _contains_any(c: ColumnElement[Any], needles: Iterable[str]) -> ColumnElement[bool]:
-    """``c LIKE '%n%'`` for each distinct needle: a cheap SQLite prefilter (LIKE folds ASCII case
-    without allocating, where ``lower(trim(c))`` builds two strings per row)."""
+    """``c LIKE '%n%'`` for each distinct needle (SQLite's LIKE folds ASCII case)."""
     uniq = sorted({_ascii_lower(n) for n in needles if n})
     return or_(*[c.like(f"%{_like_escape(n)}%", escape="\\") for n in uniq])
 
 
-def _prefiltered(c: ColumnElement[Any], exact: ColumnElement[bool], needles: Iterable[str],
+def _shape(value: str) -> str | None:
+    """``james.carter42@example.com`` -> ``_____.______42@_______.___``: letters become
+    single-character wildcards, so the pattern matches the value in any letter case."""
+    if not value.isascii() or any(ch in value for ch in "%_\\"):
+        return None
+    return "".join("_" if ch.isalpha() else ch for ch in value)
+
+
+def text_prefilter(c: ColumnElement[Any], values: Sequence[str], dialect: str) -> ColumnElement[bool] | None:
+    """A cheap condition every row matching ``lower(trim(c)) IN values`` also meets, or None.
+
+    ``lower()`` allocates a string per row and, under a UTF-8 locale, costs PostgreSQL several
+    times a plain scan; ``LIKE`` compares in place. The exact test still follows (``AND``), so the
+    prefilter only has to be necessary, never sufficient.
+    """
+    if not values:
+        return None
+    if dialect == "sqlite":
+        return _contains_any(c, values)
+    shapes: set[str] = set()
+    for v in values:
+        shape = _shape(v)
+        if shape is None:
+            return None
+        shapes.add(shape)
+    return or_(*[c.like(f"%{sh}%") for sh in sorted(shapes)])
+
+
+def _prefiltered(c: ColumnElement[Any], exact: ColumnElement[bool], values: Sequence[str],
                  dialect: str, affinity: str) -> ColumnElement[bool]:
-    if dialect != "sqlite" or affinity != "text":
+    if affinity != "text":
         return exact
-    return and_(_contains_any(c, needles), exact)
+    pre = text_prefilter(c, values, dialect)
+    return exact if pre is None else and_(pre, exact)
+
+
+def _phone_prefilter(c: ColumnElement[Any], keys: set[str], exact: ColumnElement[bool],
+                     affinity: str) -> ColumnElement[bool]:
+    """Stored formats keep a number's last two digits together (``67 89``, ``-0958``), so
+    ``LIKE '%58%'`` spares the digit-stripping expression on most rows."""
+    if affinity != "text":
+        return exact
+    tails = sorted({k[-2:] for k in keys})
+    return and_(or_(*[c.like(f"%{t}%") for t in tails]), exact)
 
 
 def plan_table(info: TableInfo, tmap: TableMap, values: PreparedValues, dialect: str,
@@ -325,10 +364,8 @@ def plan_table(info: TableInfo, tmap: TableMap, values: PreparedValues, dialect:
         if ck.kind == classify.EMAIL and values.emails:
             conds.append(_prefiltered(c, folded(c, aff).in_(values.emails), values.emails, dialect, aff))
         elif ck.kind == classify.PHONE and values.phone_keys:
-            # every stored format keeps the last two digits together ("67 89", "-0958", "0958")
-            tails = {k[-2:] for k in values.phone_keys}
-            conds.append(_prefiltered(c, digits_only(c, dialect, aff).in_(sorted(values.phone_keys)), tails,
-                                      dialect, aff))
+            conds.append(_phone_prefilter(c, values.phone_keys,
+                                          digits_only(c, dialect, aff).in_(sorted(values.phone_keys)), aff))
         elif ck.kind == classify.FULL_NAME and values.names:
             conds.append(_prefiltered(c, folded(c, aff).in_(values.names), values.names, dialect, aff))
         elif ck.kind == classify.FIRST_NAME:

@@ -128,3 +128,18 @@ def test_jsonable() -> None:
 def test_column_kind_dataclass_is_plain() -> None:
     ck = ColumnKind("a", "TEXT", c.EMAIL, "name", False, False)
     assert ck.kind == c.EMAIL
+
+
+def test_prefilters_are_case_blind_and_skip_what_they_cannot_shape() -> None:
+    from privdesk.discovery.search import _shape, text_prefilter
+
+    assert _shape("James.Carter42@Example.com") == "_____.______42@_______.___"
+    assert _shape("zoë@example.com") is None and _shape("50%") is None
+    col = sa_table(_table()).c["select"]
+    pre = text_prefilter(col, ["a.b1@x.example", "A.B1@X.EXAMPLE"], "postgresql")
+    assert pre is not None
+    sql = pre.compile(dialect=postgresql.dialect())
+    assert list(sql.params.values()) == ["%_._1@_._______%"]  # one shape for every case variant
+    assert text_prefilter(col, ["zoë@example.com"], "postgresql") is None
+    sqlite_pre = text_prefilter(col, ["50%_off"], "sqlite")
+    assert sqlite_pre is not None and "ESCAPE" in str(sqlite_pre.compile(dialect=sqlite.dialect()))
