@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from privdesk.services import breaches as breaches_service
 from privdesk.services import discovery as discovery_service
 from privdesk.services import requests_demo
 from privdesk.services import settings as settings_service
@@ -63,6 +64,7 @@ def seed_profile(ctx: AppContext) -> str:
 DEMO_STEPS: list[Callable[[AppContext], str]] = [seed_profile]
 DEMO_STEPS.append(requests_demo.seed_demo_requests)
 DEMO_STEPS.insert(1, discovery_service.seed_demo_connections)  # before requests, which may search
+DEMO_STEPS.append(breaches_service.seed_demo_breaches)
 
 
 def seed_demo(ctx: AppContext) -> list[str]:

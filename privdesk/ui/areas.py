@@ -33,6 +33,12 @@ def _search(ctx: AppContext) -> QWidget:
     return SearchPane(ctx)
 
 
+def _breaches(ctx: AppContext) -> QWidget:
+    from privdesk.ui.breaches import BreachesPane
+
+    return BreachesPane(ctx)
+
+
 def _dashboard(ctx: AppContext) -> QWidget:
     from privdesk.ui.dashboard_pane import DashboardPane
 
@@ -50,6 +56,7 @@ def available_areas() -> list[Area]:
     return [
         Area("requests", "Requests", QStyle.StandardPixmap.SP_FileDialogListView, _requests),
         Area("search", "Search", QStyle.StandardPixmap.SP_FileDialogContentsView, _search),
+        Area("breaches", "Breaches", QStyle.StandardPixmap.SP_MessageBoxWarning, _breaches),
         Area("dashboard", "Dashboard", QStyle.StandardPixmap.SP_FileDialogInfoView, _dashboard),
         Area("settings", "Settings", QStyle.StandardPixmap.SP_FileDialogDetailedView, _settings),
     ]

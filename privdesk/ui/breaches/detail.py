@@ -1,0 +1,268 @@
+"""One breach: its record, the clock of every notice, what was sent, the timeline, the people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from privdesk.domain import breach as dom
+from privdesk.errors import PrivDeskError
+from privdesk.services import breach_notices as notices
+from privdesk.services import breaches as svc
+from privdesk.services.context import AppContext
+from privdesk.ui.breaches.dialogs import BatchNoticesDialog, current_actor
+from privdesk.ui.breaches.model import STATE_COLOURS
+from privdesk.ui.dialogs import show_error
+from privdesk.ui.workers import Task, TaskControl, run_task
+
+AFFECTED_SHOWN = 500
+
+
+class BreachDetailView(QWidget):
+    """The detail pane. Widgets call services only; long work runs in ``run_task``.
+
+    Signals:
+        changed(str): the breach with this reference changed (notice sent, people added, status).
+    """
+
+    changed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.pool = ctx, pool
+        self.detail: svc.BreachDetail | None = None
+        self.now: datetime | None = None
+        self.task: Task | None = None
+        self.batch_dialog: BatchNoticesDialog | None = None
+        layout = QVBoxLayout(self)
+        self.heading = QLabel(self.tr("Select a breach"))
+        self.heading.setObjectName("breachHeading")
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        self.clocks = QListWidget()
+        self.clocks.setObjectName("clockList")
+        self.clocks.setMaximumHeight(84)
+        layout.addWidget(self.clocks)
+        actions = QHBoxLayout()
+        self.authority_button = QPushButton(self.tr("Notify authority…"))
+        self.authority_button.setObjectName("notifyAuthorityButton")
+        self.authority_button.clicked.connect(lambda: self.notify_authority())
+        self.subjects_button = QPushButton(self.tr("Notices to individuals…"))
+        self.subjects_button.setObjectName("notifySubjectsButton")
+        self.subjects_button.clicked.connect(lambda: self.open_batch())
+        self.affected_button = QPushButton(self.tr("Add affected (CSV)…"))
+        self.affected_button.setObjectName("affectedButton")
+        self.affected_button.clicked.connect(lambda: self.add_affected())
+        self.status_combo = QComboBox()
+        self.status_combo.setObjectName("statusCombo")
+        for st in dom.BreachStatus:
+            self.status_combo.addItem(st.value.capitalize(), st.value)
+        self.status_combo.activated.connect(self._status_chosen)
+        for w in (self.authority_button, self.subjects_button, self.affected_button):
+            actions.addWidget(w)
+        actions.addStretch()
+        actions.addWidget(QLabel(self.tr("Status:")))
+        actions.addWidget(self.status_combo)
+        layout.addLayout(actions)
+        self.message = QLabel()
+        self.message.setObjectName("detailMessage")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.tabs = QTabWidget()
+        self.record = QTextBrowser()
+        self.record.setObjectName("recordView")
+        self.notifications = QTableWidget(0, 5)
+        self.notifications.setObjectName("notificationTable")
+        self.notifications.setHorizontalHeaderLabels(["Sent", "To", "Phase", "Document", "Delay reasons"])
+        self.notifications.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.timeline = QListWidget()
+        self.timeline.setObjectName("timelineList")
+        self.affected = QTableWidget(0, 4)
+        self.affected.setObjectName("affectedTable")
+        self.affected.setHorizontalHeaderLabels(["Name", "E-mail / phone", "Language", "Notified"])
+        self.affected.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.tabs.addTab(self.record, self.tr("Record"))
+        self.tabs.addTab(self.notifications, self.tr("Notifications"))
+        self.tabs.addTab(self.timeline, self.tr("Timeline"))
+        self.tabs.addTab(self.affected, self.tr("Affected people"))
+        layout.addWidget(self.tabs, 1)
+        self._enable(False)
+
+    def _enable(self, on: bool) -> None:
+        for w in (self.authority_button, self.subjects_button, self.affected_button, self.status_combo):
+            w.setEnabled(on)
+
+    # -- showing ---------------------------------------------------------------------------------
+    def show_breach(self, reference: str | None) -> None:
+        if not reference:
+            self.detail = None
+            self.heading.setText(self.tr("Select a breach"))
+            self.clocks.clear()
+            self._enable(False)
+            return
+        d = svc.get_breach(self.ctx, reference, now=self.now)
+        self.detail = d
+        self._enable(True)
+        self.heading.setText(f"<h3>{escape(d.reference)} · {escape(d.title)}</h3>")
+        self.status_combo.setCurrentIndex(self.status_combo.findData(d.status))
+        self.clocks.clear()
+        for c in d.clocks:
+            regime = dom.get_regime(c.regime).short_name
+            due = f" · due {d.local(c.due).strftime('%Y-%m-%d %H:%M %z')}" if c.due else ""
+            item = QListWidgetItem(f"{c.kind.label} ({regime}): {c.describe()}{due} · {c.reason}")
+            if c.state in STATE_COLOURS:
+                bg, fg = STATE_COLOURS[c.state]
+                item.setBackground(QBrush(QColor(bg)))
+                item.setForeground(QBrush(QColor(fg)))
+            item.setToolTip(c.citation)
+            self.clocks.addItem(item)
+        self.record.setHtml(self._record_html(d))
+        self.notifications.setRowCount(len(d.notifications))
+        for i, n in enumerate(d.notifications):
+            doc = f"{n.document_file} ({n.document_sha256[:12]}…)" if n.document_file else ""
+            for j, text in enumerate((n.sent_at.strftime("%Y-%m-%d %H:%M %z") + (" (late)" if n.late else ""),
+                                      f"{n.recipient} [{n.kind}]", n.phase, doc, n.delay_reasons)):
+                self.notifications.setItem(i, j, QTableWidgetItem(text))
+        self.timeline.clear()
+        for e in svc.history(self.ctx, d.reference):
+            self.timeline.addItem(f"{e.at[:16].replace('T', ' ')}  {e.actor}  {e.action}: {e.describe()}")
+        people = svc.list_affected(self.ctx, d.reference, limit=AFFECTED_SHOWN)
+        self.affected.setRowCount(len(people))
+        for i, p in enumerate(people):
+            for j, text in enumerate((p.name, p.email or p.phone, p.language,
+                                      p.notified_at.strftime("%Y-%m-%d %H:%M") if p.notified_at else "")):
+                self.affected.setItem(i, j, QTableWidgetItem(text))
+        self.tabs.setTabText(3, self.tr("Affected people ({0:,})").format(d.affected))
+
+    def _record_html(self, d: svc.BreachDetail) -> str:
+        def row(label: str, value: object) -> str:
+            text = escape(str(value)) if value not in (None, "") else "—"
+            return f"<tr><td><b>{escape(label)}</b></td><td>{text.replace(chr(10), '<br>')}</td></tr>"
+
+        cats = "; ".join(c.label + (" (special)" if c.special else "") for c in d.data_categories)
+        rows = [
+            row("Aware", d.aware.strftime("%Y-%m-%d %H:%M %z") + f" ({d.aware_zone})"),
+            row("Authority due", d.authority_due.strftime("%Y-%m-%d %H:%M %z") if d.authority_due else ""),
+            row("Risk", dom.Risk(d.risk).label + (f" — {d.risk_reasoning}" if d.risk_reasoning else "")),
+            row("Nature", ", ".join(d.nature)), row("What happened", d.description),
+            row("Data categories", cats), row("Subject categories", "; ".join(d.subject_categories)),
+            row("People (approx.)", d.subjects_approx), row("Records (approx.)", d.records_approx),
+            row("Likely consequences", d.consequences), row("Measures taken", d.measures),
+            row("Measures proposed", d.measures_proposed),
+            row("Contact point", f"{d.contact_name} {d.contact_email} {d.contact_phone}".strip()),
+            row("Regimes", ", ".join(dom.get_regime(r).short_name for r in d.regimes)),
+            row("Art. 34(3) exceptions", ", ".join(d.exemptions) + (f" — {d.exemption_reasoning}" if d.exemption_reasoning else "")),
+            row("Countries", ", ".join(d.countries)), row("Authorities", "; ".join(d.authorities)),
+        ]
+        return "<table cellspacing='4'>" + "".join(rows) + "</table>"
+
+    # -- actions ---------------------------------------------------------------------------------
+    def notify_authority(self, path: Path | None = None, reasons: str | None = None,
+                         phase: str = "initial") -> Task | None:
+        """Write the authority notification in the background; asks for delay reasons when late."""
+        if self.detail is None:
+            return None
+        ref = self.detail.reference
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, self.tr("Save the notification"),
+                                                    f"{ref}-authority.pdf", "PDF (*.pdf)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        try:
+            check = svc.check_late(self.ctx, ref, dom.NoticeKind.AUTHORITY, self.now, phase=phase)
+        except PrivDeskError as exc:
+            show_error(self, exc)
+            return None
+        if check.reasons_required and reasons is None:
+            text, ok = QInputDialog.getMultiLineText(
+                self, self.tr("Late notification"),
+                self.tr("This notification is late. {0} requires the reasons for the delay:").format(check.citation))
+            if not ok:
+                return None
+            reasons = text
+        ctx, now, out, why = self.ctx, self.now, path, reasons or ""
+
+        def job(_control: TaskControl) -> notices.WrittenNotice:
+            return notices.notify_authority(ctx, ref, out, current_actor(), phase=phase, delay_reasons=why, now=now)
+
+        self.authority_button.setEnabled(False)
+        self.message.setText(self.tr("Writing the notification…"))
+        self.task = run_task(job, self._authority_done, self._failed, pool=self.pool)
+        return self.task
+
+    def _authority_done(self, w: notices.WrittenNotice) -> None:
+        self.authority_button.setEnabled(True)
+        self.message.setText(self.tr("Notification written to {0} ({1} pages) and recorded.").format(w.path, w.pages))
+        self._reload()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.authority_button.setEnabled(True)
+        self.message.setText(exc.message if isinstance(exc, PrivDeskError) else str(exc))
+        show_error(self, exc)
+
+    def open_batch(self) -> BatchNoticesDialog | None:
+        if self.detail is None:
+            return None
+        dlg = BatchNoticesDialog(self.ctx, self.detail.reference, self, pool=self.pool, now=self.now)
+        dlg.finished_batch.connect(lambda _r: self._reload())
+        self.batch_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def add_affected(self, path: Path | None = None) -> svc.AddResult | None:
+        if self.detail is None:
+            return None
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, self.tr("Affected people (CSV)"), "", "CSV (*.csv *.txt)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        try:
+            result = svc.import_affected_csv(self.ctx, self.detail.reference, path, current_actor())
+        except PrivDeskError as exc:
+            show_error(self, exc)
+            return None
+        extra = (" " + "; ".join(result.problems[:3])) if result.problems else ""
+        self.message.setText(result.message() + extra)
+        self._reload()
+        return result
+
+    def _status_chosen(self, index: int) -> None:
+        if self.detail is None:
+            return
+        status = self.status_combo.itemData(index)
+        if status == self.detail.status:
+            return
+        try:
+            svc.set_status(self.ctx, self.detail.reference, status, current_actor())
+        except PrivDeskError as exc:
+            show_error(self, exc)
+        self._reload()
+
+    def _reload(self) -> None:
+        if self.detail is not None:
+            ref = self.detail.reference
+            self.show_breach(ref)
+            self.changed.emit(ref)

@@ -1,0 +1,208 @@
+"""The Breaches area driven as a user would: the register's clocks and colours, filters, the
+detail with its timeline, recording a breach, notices in the background with progress and cancel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+from pytestqt.qtbot import QtBot
+
+from privdesk.domain.breach import BreachInput
+from privdesk.services import breaches as svc
+from privdesk.services import settings
+from privdesk.services.context import AppContext
+from privdesk.ui.breaches import BreachesPane
+from privdesk.ui.breaches.model import COL_CLOCK, COL_REFERENCE, STATE_COLOURS, StateRole
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+ACTOR = "dpo@northwind.example"
+PROFILE = {"org.name": "Northwind Analytics Ltd", "dpo.name": "Amara Okafor", "dpo.email": "dpo@northwind.example",
+           "authority.name": "Information Commissioner's Office", "default_law": "uk-gdpr"}
+
+
+def record(ctx: AppContext, title: str, aware: datetime, risk: str = "high", **kw: object) -> str:
+    data = BreachInput(title=title, aware=aware, nature="confidentiality", description=f"{title}: what happened.",
+                       data_categories="contact, credentials", subject_categories="customers", subjects_approx=10,
+                       records_approx=10, consequences="Phishing.", measures="Passwords reset.", risk=risk, **kw)  # type: ignore[arg-type]
+    return svc.add_breach(ctx, data, ACTOR, now=NOW).reference
+
+
+@pytest.fixture
+def seeded(ctx: AppContext) -> AppContext:
+    settings.update_settings(ctx, PROFILE)
+    record(ctx, "Late one", NOW - timedelta(hours=80))            # red: 8 h late
+    record(ctx, "Amber one", NOW - timedelta(hours=60))           # amber: 12 h left
+    record(ctx, "Fresh one", NOW - timedelta(hours=2))            # ok: 70 h left
+    record(ctx, "Harmless", NOW - timedelta(hours=1), risk="none")  # no notice required
+    return ctx
+
+
+@pytest.fixture
+def pane(qtbot: QtBot, seeded: AppContext) -> BreachesPane:
+    p = BreachesPane(seeded, pool=QThreadPool())
+    qtbot.addWidget(p)
+    p.resize(1100, 760)
+    p.set_now(NOW)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def titles(p: BreachesPane) -> list[str]:
+    return [r.title for r in p.model.rows]
+
+
+def test_register_shows_clocks_to_the_minute_with_colours(qtbot: QtBot, pane: BreachesPane, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    qtmodeltester.check(pane.model)
+    assert titles(pane)[:3] == ["Late one", "Amber one", "Fresh one"]  # most urgent first
+    m = pane.model
+
+    def cell(row: int) -> str:
+        return str(m.data(m.index(row, COL_CLOCK)))
+
+    assert cell(0) == "Supervisory authority: late by 8 h 00 min"
+    assert cell(1) == "Supervisory authority: 12 h 00 min left"
+    assert cell(2) == "Supervisory authority: 2 d 22 h 00 min left"
+    assert [m.data(m.index(i, COL_CLOCK), StateRole) for i in range(3)] == ["red", "amber", "ok"]
+    assert m.data(m.index(0, COL_CLOCK), 8).color().name() == STATE_COLOURS["red"][0]  # BackgroundRole
+    assert "1 late" in pane.summary.text() and "1 due within 24 h" in pane.summary.text()
+    # one minute later the clock moves by one minute
+    pane.set_now(NOW + timedelta(minutes=1))
+    assert str(m.data(m.index(1, COL_CLOCK))) == "Supervisory authority: 11 h 59 min left"
+    pane.grab().save(str(Path(pane.ctx.paths.data_dir) / "breaches.png"))
+
+
+def test_filters(qtbot: QtBot, pane: BreachesPane) -> None:
+    pane.clock_filter.setCurrentIndex(pane.clock_filter.findData("late"))
+    assert titles(pane) == ["Late one"]
+    pane.clock_filter.setCurrentIndex(pane.clock_filter.findData("due-soon"))
+    assert titles(pane) == ["Late one", "Amber one"]
+    pane.clock_filter.setCurrentIndex(0)
+    pane.risk_filter.setCurrentIndex(pane.risk_filter.findData("none"))
+    assert titles(pane) == ["Harmless"]
+    pane.risk_filter.setCurrentIndex(0)
+    qtbot.keyClicks(pane.filter, "fresh")
+    assert titles(pane) == ["Fresh one"]
+
+
+def test_detail_timeline_and_status(qtbot: QtBot, pane: BreachesPane) -> None:
+    pane.table.selectRow(1)
+    d = pane.detail
+    assert d.detail is not None and d.detail.title == "Amber one"
+    assert "Amber one" in d.heading.text()
+    clocks = [d.clocks.item(i).text() for i in range(d.clocks.count())]
+    assert clocks[0].startswith("Supervisory authority (UK GDPR): 12 h 00 min left")
+    assert any(c.startswith("Individuals (UK GDPR): without undue delay") for c in clocks)
+    assert "record" in d.timeline.item(0).text()
+    d.status_combo.setCurrentIndex(d.status_combo.findData("contained"))
+    d.status_combo.activated.emit(d.status_combo.currentIndex())
+    assert svc.get_breach(pane.ctx, d.detail.reference).status == "contained"
+    assert "status: open -> contained" in d.timeline.item(d.timeline.count() - 1).text()
+    assert "Contained" in str(pane.model.data(pane.model.index(1, 5)))
+
+
+def test_record_a_breach_keeps_input_on_error(qtbot: QtBot, pane: BreachesPane) -> None:
+    dlg = pane.new_breach()
+    qtbot.addWidget(dlg)
+    title = dlg.findChild(QLineEdit, "field:title")
+    aware = dlg.findChild(QLineEdit, "field:aware")
+    desc = dlg.findChild(QPlainTextEdit, "field:description")
+    assert title is not None and aware is not None and desc is not None
+    qtbot.keyClicks(title, "Phishing of a payroll clerk")
+    aware.setText("yesterday at nine")
+    desc.setPlainText("A clerk entered credentials on a fake login page.")
+    dlg.save()
+    assert "time of awareness" in dlg.error.text() and dlg.isVisible()
+    assert title.text() == "Phishing of a payroll clerk"
+    aware.setText("2026-11-21T08:15+00:00")
+    dlg.save()
+    assert not dlg.isVisible()
+    assert pane.detail.detail is not None and pane.detail.detail.title == "Phishing of a payroll clerk"
+    assert pane.selected_reference() == pane.detail.detail.reference
+
+
+def test_export_register(qtbot: QtBot, pane: BreachesPane, tmp_path: Path) -> None:
+    out = tmp_path / "register.csv"
+    assert pane.export_register(out) == 4
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert {r["title"] for r in rows} == {"Late one", "Amber one", "Fresh one", "Harmless"}
+    assert "exported" in pane.summary.text()
+
+
+def test_late_authority_notice_asks_for_reasons_then_runs_in_background(qtbot: QtBot, pane: BreachesPane,
+                                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    pane.table.selectRow(0)  # "Late one"
+    asked: list[str] = []
+    monkeypatch.setattr(QInputDialog, "getMultiLineText",
+                        lambda *a, **k: (asked.append(a[2]) or "The forensic report came on day four.", True))
+    out = tmp_path / "authority.pdf"
+    task = pane.detail.notify_authority(out)
+    assert task is not None and asked and "reasons for the delay" in asked[0]
+    with qtbot.waitSignal(task.signals.finished, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: "recorded" in pane.detail.message.text(), timeout=5000)
+    assert out.exists()
+    d = svc.get_breach(pane.ctx, pane.detail.detail.reference if pane.detail.detail else "", now=NOW)
+    assert d.notifications[0].late and d.notifications[0].delay_reasons.startswith("The forensic report")
+    assert pane.detail.notifications.rowCount() == 1
+    assert "(late)" in pane.detail.notifications.item(0, 0).text()
+
+
+def test_batch_dialog_progress_cancel_and_result(qtbot: QtBot, pane: BreachesPane, tmp_path: Path) -> None:
+    pane.table.selectRow(2)  # "Fresh one"
+    ref = pane.detail.detail.reference if pane.detail.detail else ""
+    people = [{"name": f"Person {i:03d}", "email": f"p{i}@example.com"} for i in range(120)]
+    svc.add_affected(pane.ctx, ref, people, ACTOR)
+    pane.detail.show_breach(ref)
+    dlg = pane.detail.open_batch()
+    assert dlg is not None
+    qtbot.addWidget(dlg)
+    dlg.folder.setText(str(tmp_path / "first"))
+    seen: list[int] = []
+    dlg.progress.valueChanged.connect(seen.append)
+
+    def cancel_early(done: int, _t: int, _m: str) -> None:
+        if done >= 25:
+            dlg.cancel()
+
+    task = dlg.start()
+    assert task is not None and not dlg.start_button.isEnabled() and dlg.cancel_button.isEnabled()
+    task.signals.progress.connect(cancel_early)
+    with qtbot.waitSignal(dlg.finished_batch, timeout=60000) as blocker:
+        pass
+    result = blocker.args[0]
+    assert result.cancelled and 25 <= result.written < 120
+    assert dlg.start_button.isEnabled() and "cancelled" in dlg.status.text()
+    dlg.folder.setText(str(tmp_path / "rest"))
+    dlg.pending_only.setChecked(True)
+    dlg.start()
+    with qtbot.waitSignal(dlg.finished_batch, timeout=60000) as blocker:
+        pass
+    rest = blocker.args[0]
+    assert not rest.cancelled and rest.written == 120 - result.written
+    assert seen and max(seen) >= rest.written
+    dlg.grab().save(str(tmp_path / "batch.png"))
+    assert "Affected people (120)" in pane.detail.tabs.tabText(3)
+
+
+def test_main_window_lists_breaches_before_dashboard(qtbot: QtBot, demo_ctx: AppContext) -> None:
+    from privdesk.ui.main_window import MainWindow
+
+    win = MainWindow(demo_ctx)
+    qtbot.addWidget(win)
+    keys = win.area_keys()
+    assert keys.index("breaches") == keys.index("dashboard") - 1 and keys[-1] == "settings"
+    pane = win.show_area("breaches")
+    assert isinstance(pane, BreachesPane)
+    assert len(svc.list_breaches(demo_ctx)) == 3
+    m = pane.model
+    pane.status_filter.setCurrentIndex(pane.status_filter.findData(""))
+    assert m.rowCount() == 3 and {str(m.data(m.index(i, COL_REFERENCE)))[:3] for i in range(3)} == {"BR-"}
