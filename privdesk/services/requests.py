@@ -60,6 +60,7 @@ from privdesk.domain.requests import (
 from privdesk.errors import ConflictError, NotFoundError, ValidationError
 from privdesk.services import audit
 from privdesk.services.context import AppContext
+from privdesk.store import audit as store_audit
 from privdesk.store import models
 from privdesk.store.request_models import Attachment, Request, SubjectIdentifier
 
@@ -507,6 +508,9 @@ class ReferenceAllocator:
     """Hands out ``DSR-YYYY-NNNN`` numbers; reads the highest once per unit of work."""
 
     def __init__(self, s: Session, year: int) -> None:
+        # Numbering and the audit chain share one lock on PostgreSQL: two officers opening
+        # requests at the same moment take turns instead of colliding on a number.
+        store_audit.lock_chain(s)
         self.year = year
         prefix = f"DSR-{year}-"
         refs = s.scalars(select(Request.reference).where(Request.reference.like(prefix + "%"))

@@ -55,13 +55,19 @@ def hash_of(entry: AuditEntry) -> str:
                       entry.entity_id, entry.action, entry.changes)
 
 
+def lock_chain(session: Session) -> None:
+    """On PostgreSQL, queue this transaction behind any other that is extending the chain (or
+    numbering requests); released at commit. Elsewhere a no-op: SQLite has one writer anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+
+
 def append(session: Session, actor: str, entity: str, entity_id: str, action: str,
            changes: Mapping[str, tuple[Any, Any]] | None = None,
            at: datetime | None = None) -> AuditEntry:
     """Add one entry to the chain inside the caller's transaction (the caller commits)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Two officers on a shared database must not both extend the chain from the same tail.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    # Two officers on a shared database must not both extend the chain from the same tail.
+    lock_chain(session)
     session.flush()
     tail = _cached_tail(session)
     if tail is None:

@@ -39,3 +39,35 @@ def test_lifecycle_on_postgres(postgres_db: str, tmp_path: Path) -> None:
         assert result.ok and result.entries == 5
     finally:
         ctx.close()
+
+
+@pytest.mark.postgres
+def test_two_officers_at_once_on_postgres(postgres_db: str, tmp_path: Path) -> None:
+    """Concurrent intake on a shared database: distinct references and one unbroken chain."""
+    import threading
+
+    ctx = AppContext.open(tmp_path / "data", db_url=postgres_db)
+    errors: list[BaseException] = []
+
+    def officer(n: int) -> None:
+        try:
+            for i in range(8):
+                svc.open_request(ctx, svc.NewRequest(
+                    type="access", law="gdpr", received=date(2026, 11, 2), name=f"Person {n}-{i}",
+                    emails=(f"p{n}-{i}@example.com",)), f"officer{n}@example.org", today=TODAY)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=officer, args=(n,)) for n in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        refs = [r.reference for r in svc.list_requests(ctx, limit=None)]
+        assert len(refs) == len(set(refs)) == 24
+        result = audit.verify(ctx)
+        assert result.ok and result.entries == 24
+    finally:
+        ctx.close()
