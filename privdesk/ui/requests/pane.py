@@ -317,12 +317,14 @@ class RequestsPane(QWidget):
         for key, label in (("assign_selected", "Assign selected…"),
                            ("assign_filtered", "Assign all filtered…"),
                            ("status_selected", "Change status of selected…"),
+                           ("status_filtered", "Change status of all filtered…"),
                            ("export", "Export request log (filtered) to CSV…")):
             act = self.bulk_menu.addAction(self.tr(label))
             self.bulk_actions[key] = act
         self.bulk_actions["assign_selected"].triggered.connect(lambda: self._ask_bulk_assign(False))
         self.bulk_actions["assign_filtered"].triggered.connect(lambda: self._ask_bulk_assign(True))
-        self.bulk_actions["status_selected"].triggered.connect(self._ask_bulk_status)
+        self.bulk_actions["status_selected"].triggered.connect(lambda: self._ask_bulk_status(False))
+        self.bulk_actions["status_filtered"].triggered.connect(lambda: self._ask_bulk_status(True))
         self.bulk_actions["export"].triggered.connect(self._ask_export)
 
     def _ask_bulk_assign(self, filtered: bool) -> None:
@@ -333,7 +335,7 @@ class RequestsPane(QWidget):
             oid = None if name == names[0] else officers[names.index(name) - 1][0]
             self.bulk_assign(oid, filtered)
 
-    def _ask_bulk_status(self) -> None:
+    def _ask_bulk_status(self, filtered: bool) -> None:
         labels = [status_label(s.value) for s in Status]
         label, ok = QInputDialog.getItem(self, self.tr("Change status"), self.tr("Move to:"), labels, 0, False)
         if not ok:
@@ -344,7 +346,7 @@ class RequestsPane(QWidget):
             reason, ok = QInputDialog.getText(self, self.tr("Reason"), self.tr("Reason (recorded on each request):"))
             if not ok:
                 return
-        self.bulk_status(status, reason)
+        self.bulk_status(status, reason, filtered)
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export request log"), "request-log.csv",
@@ -368,8 +370,9 @@ class RequestsPane(QWidget):
         self._status(self.tr("{0} requests assigned").format(len(result.changed)))
         return result
 
-    def bulk_status(self, status: str, reason: str = "") -> svc.BulkResult | None:
-        refs = self.selected_references()
+    def bulk_status(self, status: str, reason: str = "", filtered: bool = False) -> svc.BulkResult | None:
+        refs = svc.query_references(self.ctx, self.model.query, today=self.today) if filtered \
+            else self.selected_references()
         if not refs:
             self._status(self.tr("Nothing selected."))
             return None
