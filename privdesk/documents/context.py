@@ -28,12 +28,13 @@ class UnprintableTextError(PrivDeskError):
 
 
 def format_date(d: date) -> str:
-    """``25 November 2026``: unambiguous in every country the letters go to."""
-    return f"{d.day} {d:%B %Y}"
+    """``25 November 2026``: unambiguous in every country the letters go to. The day and month are
+    joined by a no-break space so a line never ends with a bare day number."""
+    return f"{d.day}\u00a0{d:%B %Y}"
 
 
 def format_datetime(dt: datetime) -> str:
-    text = f"{dt.day} {dt:%B %Y at %H:%M}"
+    text = f"{dt.day}\u00a0{dt:%B %Y at %H:%M}"
     zone = dt.tzname()
     return f"{text} {zone}" if zone else text
 

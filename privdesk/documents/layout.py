@@ -109,9 +109,86 @@ def styles() -> Styles:
 
 
 def markup(text: str) -> str:
-    """Plain text to Paragraph markup: escape XML, keep line breaks, keep "§ 1798.125" on one line."""
-    text = escape(text).replace("\n", "<br/>")
-    return text.replace("§ ", "§\u00a0") if "§ " in text else text
+    """Plain text to Paragraph markup (the letterhead): escape XML, keep line breaks."""
+    return escape(text).replace("\n", "<br/>")
+
+
+class TextBlock(Flowable):  # type: ignore[misc]  # reportlab ships no type hints
+    """A paragraph of plain text: word-wrapped, left or right aligned, optional bullet.
+
+    Letters hold no inline markup, so platypus' Paragraph (markup parser, fragments, per-word
+    measuring) costs far more than the layout needs; this one measures words through a memo shared
+    by every letter of the process and draws all lines in one text object. Honours the style's
+    font, size, leading, indents, alignment, colour, spacing and keepWithNext.
+    """
+
+    def __init__(self, text: str, style: ParagraphStyle, bullet: str | None = None,
+                 _lines: list[str] | None = None, _for_width: float | None = None) -> None:
+        super().__init__()
+        # keep "§ 1798.125" together: wrapping breaks at plain spaces only
+        self.text = text.replace("§ ", "§\u00a0") if "§ " in text else text
+        self.style = style
+        self.bullet = bullet
+        self._lines = _lines
+        self._for_width = _for_width
+
+    def _inner(self, avail: float) -> float:
+        return float(avail - self.style.leftIndent - self.style.rightIndent)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self._lines is None or self._for_width != availWidth:
+            self._lines = wrap_lines(self.text, self._inner(availWidth), measure_for(self.style.fontName, self.style.fontSize))
+            self._for_width = availWidth
+        self.width = availWidth
+        self.height = len(self._lines) * self.style.leading
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        self.wrap(availWidth, availHeight)
+        assert self._lines is not None
+        fit = int(availHeight // self.style.leading)
+        if fit < 2 or len(self._lines) - fit < 1:  # no orphan first line; nothing to split
+            return []
+        if len(self._lines) - fit == 1:  # no widow: carry two lines over
+            fit -= 1
+        return [
+            TextBlock(self.text, self.style, self.bullet, self._lines[:fit], availWidth),
+            TextBlock(self.text, self.style, None, self._lines[fit:], availWidth),
+        ]
+
+    def draw(self) -> None:
+        st = self.style
+        assert self._lines is not None
+        canvas = self.canv
+        text = canvas.beginText()
+        text.setFont(st.fontName, st.fontSize, st.leading)
+        text.setFillColor(st.textColor)
+        code = text._code
+        y = self.height - st.fontSize
+        right = st.alignment == TA_RIGHT
+        measure = measure_for(st.fontName, st.fontSize)
+        for line in self._lines:
+            if line:
+                x = self.width - st.rightIndent - measure(line) if right else st.leftIndent
+                code.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm")  # as setTextOrigin(), see RecordTable._lines
+                text._textOut(line)
+            y -= st.leading
+        if self.bullet:
+            text.setFont(st.bulletFontName if st.bulletFontName in (FONT, FONT_BOLD) else st.fontName, st.fontSize)
+            code.append(f"1 0 0 1 {st.bulletIndent:.2f} {self.height - st.fontSize:.2f} Tm")
+            text._textOut(self.bullet)
+        canvas.drawText(text)
+
+
+_MEASURES: dict[tuple[str, float], Measure] = {}
+
+
+def measure_for(font: str, size: float) -> Measure:
+    """One bounded width memo per font and size, shared by all letters of the process."""
+    found = _MEASURES.get((font, size))
+    if found is None:
+        found = _MEASURES[(font, size)] = Measure(font, size)
+    return found
 
 
 def text_flowables(text: str, st: Styles) -> list[Flowable]:
@@ -124,27 +201,29 @@ def text_flowables(text: str, st: Styles) -> list[Flowable]:
         lines = block.split("\n")
         if any(line.startswith("- ") for line in lines):
             para: list[str] = []
+            bullet: list[str] | None = None
             for line in lines:
                 if line.startswith("- "):
                     if para:
-                        out.append(Paragraph(markup(" ".join(para)), st.body))
+                        out.append(TextBlock(" ".join(para), st.body))
                         para = []
-                    out.append(Paragraph(markup(line[2:].strip()), st.bullet, bulletText="•"))
-                elif out and not para and isinstance(out[-1], Paragraph) and out[-1].style is st.bullet:
-                    # continuation line of the previous bullet
-                    prev = out.pop()
-                    out.append(Paragraph(prev.text + " " + markup(line.strip()), st.bullet, bulletText="•"))
+                    if bullet is not None:
+                        out.append(TextBlock(" ".join(bullet), st.bullet, "•"))
+                    bullet = [line[2:].strip()]
+                elif bullet is not None and not para:
+                    bullet.append(line.strip())  # continuation line of the bullet
                 else:
                     para.append(line.strip())
+            if bullet is not None:
+                out.append(TextBlock(" ".join(bullet), st.bullet, "•"))
             if para:
-                out.append(Paragraph(markup(" ".join(para)), st.body))
-        else:
+                out.append(TextBlock(" ".join(para), st.body))
+        elif len(lines) > 1 and all(len(line) < 60 for line in lines):
             # Single newlines inside a paragraph are source wrapping, except in a block that is all
             # short lines (an address), which keeps its lines.
-            if len(lines) > 1 and all(len(line) < 60 for line in lines):
-                out.append(Paragraph(markup(block), st.body))
-            else:
-                out.append(Paragraph(markup(" ".join(line.strip() for line in lines)), st.body))
+            out.append(TextBlock(block, st.body))
+        else:
+            out.append(TextBlock(" ".join(line.strip() for line in lines), st.body))
     return out
 
 
@@ -279,7 +358,7 @@ def _address_block(ctx: LetterContext, labels: Mapping[str, str], st: Styles) ->
         recipient.extend(v["subject_address"].splitlines())
     elif v["subject_email"]:
         recipient.append(v["subject_email"])
-    left = Paragraph("<br/>".join(markup(r) for r in recipient if r.strip()), st.body)
+    left = TextBlock("\n".join(r for r in recipient if r.strip()), st.body)
     facts = [
         (labels["date_label"], v["today"]),
         (labels["reference_label"], v["reference"]),
@@ -301,12 +380,12 @@ def _address_block(ctx: LetterContext, labels: Mapping[str, str], st: Styles) ->
 def _section_flowables(section: Section, ctx: LetterContext, guard: TextGuard, file: str, st: Styles) -> list[Flowable]:
     out: list[Flowable] = []
     if section.heading:
-        out.append(Paragraph(markup(fill(section.heading, ctx, guard, file)), st.heading))
+        out.append(TextBlock(fill(section.heading, ctx, guard, file), st.heading))
     if section.text:
         out.extend(text_flowables(fill(section.text, ctx, guard, file), st))
     if section.items:
         for item in ctx.lists[section.items]:
-            out.append(Paragraph(markup(item), st.bullet, bulletText="•"))
+            out.append(TextBlock(item, st.bullet, "•"))
     return out
 
 
@@ -314,18 +393,18 @@ def letter_story(template: LetterTemplate, ctx: LetterContext, guard: TextGuard,
     st = styles()
     file = template.file
     story: list[Flowable] = [Spacer(1, LETTERHEAD_H), _address_block(ctx, labels, st), Spacer(1, 8 * mm)]
-    story.append(Paragraph(markup(fill(template.title, ctx, guard, file)), st.title))
-    story.append(Paragraph(markup(fill(template.subject, ctx, guard, file)), st.subject))
-    story.append(Paragraph(markup(fill(template.salutation, ctx, guard, file)), st.body))
+    story.append(TextBlock(fill(template.title, ctx, guard, file), st.title))
+    story.append(TextBlock(fill(template.subject, ctx, guard, file), st.subject))
+    story.append(TextBlock(fill(template.salutation, ctx, guard, file), st.body))
     for section in template.sections:
         if section.applies(ctx.flags):
             story.extend(_section_flowables(section, ctx, guard, file, st))
     signature = [line for line in fill(template.signature, ctx, guard, file).splitlines() if line.strip()]
     story.append(KeepTogether([
         Spacer(1, 2 * mm),
-        Paragraph(markup(fill(template.closing, ctx, guard, file)), st.body),
+        TextBlock(fill(template.closing, ctx, guard, file), st.body),
         Spacer(1, 7 * mm),
-        Paragraph("<br/>".join(markup(s) for s in signature), st.body),
+        TextBlock("\n".join(signature), st.body),
     ]))
     return story
 
@@ -561,8 +640,8 @@ def source_flowables(
     title = guard.clean(source.title, "a table name")
     out: list[Flowable] = [
         CondPageBreak(40 * mm),
-        Paragraph(markup(title), st.h2),
-        Paragraph(markup(labels["source_rows"].format(rows=len(source.rows))), st.small),
+        TextBlock(title, st.h2),
+        TextBlock(labels["source_rows"].format(rows=len(source.rows)), st.small),
         Spacer(1, 2 * mm),
     ]
     columns = _columns_of(source)
@@ -585,7 +664,7 @@ def source_flowables(
     for g, group in enumerate(groups, start=1):
         widths = [index_w, *_column_widths([natural[i] for i in group], [minimum[i] for i in group], avail)]
         if len(groups) > 1:
-            out.append(Paragraph(markup(labels["columns_part"].format(part=g, parts=len(groups))), st.small))
+            out.append(TextBlock(labels["columns_part"].format(part=g, parts=len(groups)), st.small))
         header = [labels["row_label"]] + [headers[i] for i in group]
         inner = [w - 2 * CELL_PAD for w in widths]
         body: list[list[str]] = []
@@ -607,8 +686,8 @@ def source_flowables(
                     text = labels["long_value_ref"].format(note=note)
                     cell_lines = wrap_lines(text, inner[slot], measure)
                     heading = labels["long_value_heading"].format(note=note, row=n, column=headers[i])
-                    notes.append(Paragraph(markup(heading), st.cell_head))
-                    notes.extend(Paragraph(markup(chunk), st.note) for chunk in _chunks(row_cells[i]))
+                    notes.append(TextBlock(heading, st.cell_head))
+                    notes.extend(TextBlock(chunk, st.note) for chunk in _chunks(row_cells[i]))
                 line.append(text)
                 lines.append(cell_lines)
             body.append(line)
@@ -643,17 +722,17 @@ def appendix_story(
     st = styles()
     file = template.file
     texts = template.appendix
-    story: list[Flowable] = [PageBreak(), Paragraph(markup(fill(texts["title"], ctx, guard, file)), st.title)]
+    story: list[Flowable] = [PageBreak(), TextBlock(fill(texts["title"], ctx, guard, file), st.title)]
     story.extend(text_flowables(fill(texts["intro"], ctx, guard, file), st))
     if "has_portability_file" in ctx.flags:
-        story.append(Paragraph(markup(fill(texts["portability_heading"], ctx, guard, file)), st.h2))
-        story.append(Paragraph(markup(fill(texts["portability"], ctx, guard, file)), st.body))
+        story.append(TextBlock(fill(texts["portability_heading"], ctx, guard, file), st.h2))
+        story.append(TextBlock(fill(texts["portability"], ctx, guard, file), st.body))
     if not snapshot.row_count:
-        story.append(Paragraph(markup(fill(texts["empty"], ctx, guard, file)), st.body))
+        story.append(TextBlock(fill(texts["empty"], ctx, guard, file), st.body))
         return story
-    story.append(Paragraph(markup(fill(texts["summary_heading"], ctx, guard, file)), st.h2))
+    story.append(TextBlock(fill(texts["summary_heading"], ctx, guard, file), st.h2))
     for item in ctx.lists["sources_summary"]:
-        story.append(Paragraph(markup(item), st.bullet, bulletText="•"))
+        story.append(TextBlock(item, st.bullet, "•"))
     notes = [0]
     for source in snapshot.sources:
         if source.rows:
