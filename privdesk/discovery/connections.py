@@ -161,8 +161,58 @@ def is_mariadb(conn: Connection) -> bool:
     return bool(getattr(conn.dialect, "is_mariadb", False))
 
 
+class Canceller:
+    """Stops queries in flight when ``event`` is set: PostgreSQL through libpq's cancel request,
+    MySQL/MariaDB with ``KILL QUERY`` on a second connection. (SQLite stops through its
+    progress handler.) One watcher thread per search, polling the event every 50 ms."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+        self._lock = threading.Lock()
+        self._live: dict[int, tuple[Engine, Any, str]] = {}
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def register(self, engine: Engine, raw: Any, dialect: str) -> int:
+        with self._lock:
+            token = id(raw)
+            self._live[token] = (engine, raw, dialect)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="privdesk-cancel", daemon=True)
+                self._thread.start()
+        return token
+
+    def unregister(self, token: int) -> None:
+        with self._lock:
+            self._live.pop(token, None)
+
+    def _watch(self) -> None:
+        while not self._done.is_set():
+            if self.event.wait(0.05):
+                self.cancel_all()
+                return
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            live = list(self._live.values())
+        for engine, raw, dialect in live:
+            try:
+                if dialect == "postgresql":
+                    raw.cancel()
+                elif dialect in ("mysql", "mariadb"):
+                    thread_id = int(raw.thread_id())
+                    with engine.connect() as conn:
+                        conn.exec_driver_sql(f"KILL QUERY {thread_id}")
+            except Exception as exc:  # the query may have just finished; nothing to stop
+                log.debug("cancel request failed: %s", type(exc).__name__)
+
+    def close(self) -> None:
+        self._done.set()
+
+
 @contextmanager
-def read_only(engine: Engine, timeout_s: float, cancel: threading.Event | None = None) -> Iterator[Connection]:
+def read_only(engine: Engine, timeout_s: float, cancel: threading.Event | None = None,
+              canceller: Canceller | None = None) -> Iterator[Connection]:
     """A connection inside a read-only transaction with a statement timeout; always rolled back.
 
     SQLite is already ``mode=ro`` + ``query_only``; its timeout and cancellation use a progress
@@ -191,9 +241,12 @@ def read_only(engine: Engine, timeout_s: float, cancel: threading.Event | None =
             else:
                 conn.execute(text("SET SESSION max_execution_time = :ms"), {"ms": int(timeout_s * 1000)})
             conn.exec_driver_sql("START TRANSACTION READ ONLY")
+        token = canceller.register(engine, raw, name) if canceller is not None and name != "sqlite" else None
         try:
             yield conn
         finally:
+            if token is not None and canceller is not None:
+                canceller.unregister(token)
             if name == "sqlite" and isinstance(raw, sqlite3.Connection):
                 raw.set_progress_handler(None, 0)
             conn.rollback()

@@ -41,6 +41,7 @@ from sqlalchemy.sql.expression import TableClause
 
 from privdesk.discovery import classify
 from privdesk.discovery.connections import (
+    Canceller,
     ConnectionSpec,
     build_engine,
     explain,
@@ -488,18 +489,20 @@ def run_search(targets: Sequence[SearchTarget], query: SearchQuery, options: Sea
     start = time.monotonic()
     values = prepare(query)
     out = _Collector(on_event)
+    canceller = Canceller(stop)
     if targets and not query.is_empty:
         table_pool = ThreadPoolExecutor(max_workers=max(1, opts.max_workers), thread_name_prefix="privdesk-table",
                                         initializer=_background_priority)
         try:
             with ThreadPoolExecutor(max_workers=min(8, len(targets)), thread_name_prefix="privdesk-conn",
                                     initializer=_background_priority) as conn_pool:
-                futures = [conn_pool.submit(_search_connection, t, values, opts, table_pool, out, stop)
-                           for t in targets]
+                futures = [conn_pool.submit(_search_connection, t, values, opts, table_pool, out, stop,
+                                            canceller) for t in targets]
                 for f in futures:
                     f.result()
         finally:
             table_pool.shutdown(wait=True, cancel_futures=True)
+            canceller.close()
     elapsed = time.monotonic() - start
     log.info("search over %d connections: %d rows, %d errors in %.2f s", len(targets), len(out.matches),
              len(out.errors), elapsed)
@@ -508,7 +511,8 @@ def run_search(targets: Sequence[SearchTarget], query: SearchQuery, options: Sea
 
 
 def _search_connection(target: SearchTarget, values: PreparedValues, opts: SearchOptions,
-                       table_pool: ThreadPoolExecutor, out: _Collector, stop: threading.Event) -> None:
+                       table_pool: ThreadPoolExecutor, out: _Collector, stop: threading.Event,
+                       canceller: Canceller | None = None) -> None:
     spec = target.spec
     timeout = opts.statement_timeout_s or spec.statement_timeout_s
     try:
@@ -524,7 +528,7 @@ def _search_connection(target: SearchTarget, values: PreparedValues, opts: Searc
             if stop.is_set():  # a half-read schema must not be cached
                 return
             cmap = target.on_introspected(schema) if target.on_introspected else build_map(spec.name, schema, {}, set())
-        _run_connection(spec, engine, cmap, values, opts, timeout, table_pool, out, stop)
+        _run_connection(spec, engine, cmap, values, opts, timeout, table_pool, out, stop, canceller)
     except Exception as exc:  # a connection's failure is reported, the others go on
         if not stop.is_set():
             log.info("search on connection %s failed: %s", spec.name, type(exc).__name__)
@@ -535,7 +539,7 @@ def _search_connection(target: SearchTarget, values: PreparedValues, opts: Searc
 
 def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, values: PreparedValues,
                     opts: SearchOptions, timeout: float, table_pool: ThreadPoolExecutor, out: _Collector,
-                    stop: threading.Event) -> None:
+                    stop: threading.Event, canceller: Canceller | None = None) -> None:
     schema = cmap.schema
     dialect = engine.dialect.name
     plans: list[tuple[TableInfo, TableMap, Select[Any]]] = []
@@ -551,7 +555,7 @@ def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, value
     def run_one(info: TableInfo, stmt: Select[Any]) -> list[dict[str, Any]]:
         if stop.is_set():
             return []
-        with read_only(engine, timeout, stop) as conn:
+        with read_only(engine, timeout, stop, canceller) as conn:
             res = conn.execute(stmt)
             keys = list(res.keys())
             return [dict(zip(keys, r, strict=True)) for r in res]
@@ -585,7 +589,8 @@ def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, value
         out.progress(spec.name)
     if opts.depth > 0 and frontier and not stop.is_set():
         try:
-            _follow_foreign_keys(spec, engine, cmap, frontier, opts, timeout, out, stop, seen, counts, more)
+            _follow_foreign_keys(spec, engine, cmap, frontier, opts, timeout, out, stop, seen, counts, more,
+                                 canceller)
         except Exception as exc:
             if not stop.is_set():
                 out.emit(SearchError(spec.name, f"Following foreign keys: {explain(exc, spec, timeout)}"))
@@ -597,7 +602,7 @@ def _follow_foreign_keys(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap,
                          frontier: list[tuple[TableInfo, dict[str, Any], dict[str, Any]]],
                          opts: SearchOptions, timeout: float, out: _Collector, stop: threading.Event,
                          seen: set[tuple[str, tuple[Any, ...]]], counts: dict[str, int],
-                         more: dict[str, bool]) -> None:
+                         more: dict[str, bool], canceller: Canceller | None = None) -> None:
     """Breadth-first from the matched rows to the rows that reference them, ``opts.depth`` levels
     deep; ``seen`` guards against cycles and rows already reported."""
     schema = cmap.schema
@@ -609,7 +614,7 @@ def _follow_foreign_keys(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap,
         for fk in t.foreign_keys:
             if len(fk.columns) == len(fk.ref_columns) and fk.columns:
                 dependents[fk.ref_table].append((t, fk.columns, fk.ref_columns))
-    with read_only(engine, timeout, stop) as conn:
+    with read_only(engine, timeout, stop, canceller) as conn:
         for depth in range(1, opts.depth + 1):
             nxt: list[tuple[TableInfo, dict[str, Any], dict[str, Any]]] = []
             by_parent: dict[str, list[tuple[TableInfo, dict[str, Any], dict[str, Any]]]] = defaultdict(list)

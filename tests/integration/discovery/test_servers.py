@@ -108,3 +108,25 @@ def test_plain_messages_on_server(ctx: AppContext, server_url: str) -> None:
     r = svc.test_connection(ctx, "nodb")
     assert not r.ok and "does not exist" in r.message, r.message
     assert "privdesk-test" not in r.message
+
+
+def test_cancel_stops_a_running_query(server_url: str) -> None:
+    import threading
+
+    from privdesk.discovery.connections import Canceller
+
+    clean, password = parse_url(server_url)
+    engine = build_engine(ConnectionSpec("srv", clean), password)
+    stop = threading.Event()
+    canceller = Canceller(stop)
+    slow = "SELECT pg_sleep(20)" if engine.dialect.name == "postgresql" else \
+        "SELECT count(*) FROM information_schema.columns a, information_schema.columns b, information_schema.columns c"
+    threading.Timer(0.5, stop.set).start()
+    start = time.monotonic()
+    try:
+        with read_only(engine, 30, stop, canceller) as conn, pytest.raises(DBAPIError):
+            conn.execute(text(slow)).all()
+        assert time.monotonic() - start < 5
+    finally:
+        canceller.close()
+        engine.dispose()
