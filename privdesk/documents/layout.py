@@ -30,11 +30,8 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
-    Table,
-    TableStyle,
 )
 
 from privdesk.documents.context import LetterContext, TextGuard, cell_text
@@ -72,7 +69,6 @@ class Styles:
     title: ParagraphStyle
     subject: ParagraphStyle
     small: ParagraphStyle
-    small_right: ParagraphStyle
     org: ParagraphStyle
     org_name: ParagraphStyle
     h2: ParagraphStyle
@@ -96,7 +92,6 @@ def styles() -> Styles:
         title=ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=15, leading=19, spaceAfter=4),
         subject=ParagraphStyle("subject", parent=body, fontName=FONT_BOLD, spaceAfter=10),
         small=small,
-        small_right=ParagraphStyle("small_right", parent=small, alignment=TA_RIGHT),
         org=ParagraphStyle("org", parent=small, alignment=TA_RIGHT, textColor=GREY),
         org_name=ParagraphStyle("org_name", parent=body, fontName=FONT_BOLD, fontSize=13, leading=16,
                                 alignment=TA_RIGHT, spaceAfter=2),
@@ -109,7 +104,7 @@ def styles() -> Styles:
 
 
 def markup(text: str) -> str:
-    """Plain text to Paragraph markup (the letterhead): escape XML, keep line breaks."""
+    """Plain text to Paragraph markup: escape XML, keep line breaks (for callers using Paragraph)."""
     return escape(text).replace("\n", "<br/>")
 
 
@@ -314,23 +309,27 @@ def _letterhead(name: str, details: tuple[str, ...], logo_png: bytes | None) -> 
     reader = logo_reader(logo_png) if logo_png else None
     text_w = FRAME_W - LOGO_BOX[0] - 6 * mm if reader is not None else FRAME_W
     top = PAGE_H - MARGIN_TOP + 4 * mm
-    blocks: list[tuple[Paragraph, float, float]] = []
+    # (font, size, colour, x of the right edge, baseline, text) for every line, right-aligned
+    lines: list[tuple[str, float, Any, float, float, str]] = []
     y = top
-    for text, style in ((markup(name), st.org_name), ("<br/>".join(markup(d) for d in details), st.org)):
-        if not text:
-            continue
-        para = Paragraph(text, style)
-        _, ph = para.wrap(text_w, LETTERHEAD_H)
-        blocks.append((para, PAGE_W - MARGIN_X - text_w, y - ph))
-        y -= ph + 1
+    right = PAGE_W - MARGIN_X
+    for texts, style in (((name,), st.org_name), (details, st.org)):
+        measure = measure_for(style.fontName, style.fontSize)
+        for text in texts:
+            for line in wrap_lines(text, text_w, measure) if text else []:
+                y -= style.leading
+                lines.append((style.fontName, style.fontSize, style.textColor, right, y + style.leading - style.fontSize, line))
+        y -= 1
     logo = logo_size(reader) if reader is not None else (0.0, 0.0)
 
     def paint(canvas: Canvas, _doc: Any) -> None:
         canvas.saveState()
         if reader is not None:
             canvas.drawImage(reader, MARGIN_X, top - logo[1], logo[0], logo[1], mask="auto")
-        for para, x, py in blocks:
-            para.drawOn(canvas, x, py)
+        for font, size, colour, x, baseline, line in lines:
+            canvas.setFont(font, size)
+            canvas.setFillColor(colour)
+            canvas.drawRightString(x, baseline, line)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         rule_y = PAGE_H - MARGIN_TOP - LETTERHEAD_H + 6 * mm
@@ -340,16 +339,50 @@ def _letterhead(name: str, details: tuple[str, ...], logo_png: bytes | None) -> 
     return paint
 
 
-_FACTS_STYLE = TableStyle([
-    ("FONT", (0, 0), (-1, -1), FONT, 8.5, 11),
-    ("ALIGN", (0, 0), (0, -1), "RIGHT"),
-    ("TEXTCOLOR", (0, 0), (0, -1), GREY),
-    ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-    ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
-])
+FACT_SIZE = 8.5
+FACT_LEADING = 11.5
 
 
-def _address_block(ctx: LetterContext, labels: Mapping[str, str], st: Styles) -> Table:
+class AddressBlock(Flowable):  # type: ignore[misc]  # reportlab ships no type hints
+    """The recipient's name and address on the left; date, reference, received and due dates on the
+    right, flush with the right margin."""
+
+    def __init__(self, recipient: list[str], facts: list[tuple[str, str]], style: ParagraphStyle) -> None:
+        super().__init__()
+        self.recipient = recipient
+        self.facts = facts
+        self.body = style
+        fact_measure = measure_for(FONT, FACT_SIZE)
+        self.label_w = max(fact_measure(k) for k, _ in facts)
+        self.value_w = max(fact_measure(v) for _, v in facts)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width = availWidth
+        left_w = availWidth - self.label_w - self.value_w - 12 * mm
+        measure = measure_for(self.body.fontName, self.body.fontSize)
+        self.lines = [wrapped for line in self.recipient for wrapped in wrap_lines(line, left_w, measure)]
+        self.height = max(len(self.lines) * self.body.leading, len(self.facts) * FACT_LEADING)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        c.setFont(self.body.fontName, self.body.fontSize)
+        y = self.height - self.body.fontSize
+        for line in self.lines:
+            c.drawString(0, y, line)
+            y -= self.body.leading
+        value_x = self.width - self.value_w
+        y = self.height - self.body.fontSize
+        c.setFont(FONT, FACT_SIZE)
+        for label, value in self.facts:
+            c.setFillColor(GREY)
+            c.drawRightString(value_x - 4, y, label)
+            c.setFillColor(colors.black)
+            c.drawString(value_x, y, value)
+            y -= FACT_LEADING
+
+
+def _address_block(ctx: LetterContext, labels: Mapping[str, str], st: Styles) -> AddressBlock:
     v = ctx.values
     recipient = [v["addressee_name"]]
     if v["requester_name"]:
@@ -358,23 +391,13 @@ def _address_block(ctx: LetterContext, labels: Mapping[str, str], st: Styles) ->
         recipient.extend(v["subject_address"].splitlines())
     elif v["subject_email"]:
         recipient.append(v["subject_email"])
-    left = TextBlock("\n".join(r for r in recipient if r.strip()), st.body)
     facts = [
         (labels["date_label"], v["today"]),
         (labels["reference_label"], v["reference"]),
         (labels["received_label"], v["received_date"]),
         (labels["due_label"], v["effective_due_date"]),
     ]
-    # Plain strings, not Paragraphs: short single lines, and a Table lays strings out far faster.
-    label_w = max(stringWidth(k, FONT, 8.5) for k, _ in facts) + 4
-    value_w = max(stringWidth(val, FONT, 8.5) for _, val in facts) + 4
-    right = Table([list(f) for f in facts], colWidths=[label_w, value_w], style=_FACTS_STYLE, hAlign="RIGHT")
-    return Table(
-        [[left, right]],
-        colWidths=[FRAME_W - label_w - value_w, label_w + value_w],
-        style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                          ("RIGHTPADDING", (0, 0), (-1, -1), 0)]),
-    )
+    return AddressBlock([r for r in recipient if r.strip()], facts, st.body)
 
 
 def _section_flowables(section: Section, ctx: LetterContext, guard: TextGuard, file: str, st: Styles) -> list[Flowable]:
