@@ -255,7 +255,13 @@ def set_indexes_pg(urls: dict[str, str], on: bool) -> None:
 # -- measuring ------------------------------------------------------------------------------------
 
 def targets_for(urls: dict[str, str]) -> list[Any]:
-    from privdesk.discovery.connections import ConnectionSpec, build_engine, parse_url, read_only
+    from privdesk.discovery.connections import (
+        ENGINES,
+        ConnectionSpec,
+        build_engine,
+        parse_url,
+        read_only,
+    )
     from privdesk.discovery.introspect import build_map, introspect
     from privdesk.discovery.search import SearchTarget
 
@@ -267,7 +273,7 @@ def targets_for(urls: dict[str, str]) -> list[Any]:
         with read_only(eng, 60) as conn:
             schema = introspect(conn)
         eng.dispose()
-        out.append(SearchTarget(spec, pw, build_map(name, schema, {}, set())))
+        out.append(SearchTarget(spec, pw, build_map(name, schema, {}, set()), engines=ENGINES))
     return out
 
 

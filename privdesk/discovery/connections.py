@@ -7,6 +7,7 @@ string, logged or stored.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
 import threading
@@ -126,13 +127,56 @@ def build_engine(spec: ConnectionSpec, password: str | None) -> Engine:
             connect_args = {"connect_timeout": int(CONNECT_TIMEOUT_S),
                             "read_timeout": int(spec.statement_timeout_s) + 10}
         return create_engine(url, connect_args=connect_args, pool_size=4, max_overflow=4,
-                             pool_recycle=600)
+                             pool_recycle=600, pool_pre_ping=True)
     except NoSuchModuleError as exc:
         raise ConnectionFailed(_driver_missing(spec)) from exc
     except ImportError as exc:
         raise ConnectionFailed(_driver_missing(spec)) from exc
     except ArgumentError as exc:
         raise ConnectionFailed(f"The address of connection {spec.name!r} is not usable: {exc}") from exc
+
+
+class EngineCache:
+    """Engines kept between searches, so a second search reuses warm connections instead of
+    logging in again (a PostgreSQL SCRAM login costs more than an indexed search).
+
+    Keyed by connection name, URL and a hash of the password, so a changed URL or password gets
+    a fresh engine; :meth:`evict` drops a removed connection's pool.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._engines: dict[str, tuple[tuple[str, str], Engine]] = {}
+
+    def get(self, spec: ConnectionSpec, password: str | None) -> Engine:
+        key = (spec.url, hashlib.sha256((password or "").encode()).hexdigest())
+        with self._lock:
+            hit = self._engines.get(spec.name)
+            if hit is not None and hit[0] == key:
+                return hit[1]
+        engine = build_engine(spec, password)
+        with self._lock:
+            old = self._engines.get(spec.name)
+            self._engines[spec.name] = (key, engine)
+        if old is not None and old[1] is not engine:
+            old[1].dispose()
+        return engine
+
+    def evict(self, name: str) -> None:
+        with self._lock:
+            hit = self._engines.pop(name, None)
+        if hit is not None:
+            hit[1].dispose()
+
+    def clear(self) -> None:
+        with self._lock:
+            engines = [e for _k, e in self._engines.values()]
+            self._engines.clear()
+        for e in engines:
+            e.dispose()
+
+
+ENGINES = EngineCache()
 
 
 def _sqlite_engine(path: Path) -> Engine:

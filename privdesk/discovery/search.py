@@ -43,6 +43,7 @@ from privdesk.discovery import classify
 from privdesk.discovery.connections import (
     Canceller,
     ConnectionSpec,
+    EngineCache,
     build_engine,
     explain,
     read_only,
@@ -179,6 +180,7 @@ class SearchTarget:
     password: str | None = None
     column_map: ColumnMap | None = None
     on_introspected: Callable[[SchemaInfo], ColumnMap] | None = None
+    engines: EngineCache | None = None  # reuse pooled engines between searches (the app does)
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -516,7 +518,10 @@ def _search_connection(target: SearchTarget, values: PreparedValues, opts: Searc
     spec = target.spec
     timeout = opts.statement_timeout_s or spec.statement_timeout_s
     try:
-        engine = build_engine(spec, target.password)
+        if target.engines is not None:
+            engine = target.engines.get(spec, target.password)
+        else:
+            engine = build_engine(spec, target.password)
     except ConnectionFailed as exc:
         out.emit(SearchError(spec.name, exc.message))
         return
@@ -534,7 +539,8 @@ def _search_connection(target: SearchTarget, values: PreparedValues, opts: Searc
             log.info("search on connection %s failed: %s", spec.name, type(exc).__name__)
             out.emit(SearchError(spec.name, explain(exc, spec, timeout)))
     finally:
-        engine.dispose()
+        if target.engines is None:
+            engine.dispose()
 
 
 def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, values: PreparedValues,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from privdesk.discovery import classify, secrets
 from privdesk.discovery.connections import (
+    ENGINES,
     ConnectionSpec,
     ProbeResult,
     build_engine,
@@ -126,6 +127,7 @@ def remove_connection(ctx: AppContext, name: str) -> None:
         s.delete(row)
         real = row.name
     secrets.delete_password(real)
+    ENGINES.evict(real)
     log.info("connection %s removed", real)
 
 
@@ -301,7 +303,7 @@ def prepare_targets(ctx: AppContext, connections: Sequence[str] = ()) -> list[Se
         def persist(schema: SchemaInfo, _name: str = spec.name) -> ColumnMap:
             return _save_schema(ctx, _name, schema)
 
-        targets.append(SearchTarget(spec, password_for(spec), cmap, persist))
+        targets.append(SearchTarget(spec, password_for(spec), cmap, persist, ENGINES))
     return targets
 
 

@@ -174,3 +174,15 @@ def test_cli_search_json_contract(data_dir: Path, company_sqlite: Path, capsys: 
     assert main([*d, "search", "--json"]) == 2
     assert "at least one identifier" in capsys.readouterr().err
     assert main([*d, "search", "--email", "x@example.com", "--connection", "nope", "--json"]) == 2
+
+
+def test_engines_are_reused_and_evicted(ctx: AppContext, company_sqlite: Path, add_sqlite: AddFn) -> None:
+    from privdesk.discovery.connections import ENGINES
+
+    add_sqlite("crm", company_sqlite)
+    svc.search(ctx, SearchQuery(emails=("aisha.khan@example.co.uk",)))
+    first = ENGINES._engines["crm"][1]
+    svc.search(ctx, SearchQuery(emails=("aisha.khan@example.co.uk",)))
+    assert ENGINES._engines["crm"][1] is first
+    svc.remove_connection(ctx, "crm")
+    assert "crm" not in ENGINES._engines
