@@ -28,7 +28,6 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    KeepTogether,
     PageBreak,
     SimpleDocTemplate,
     Spacer,
@@ -75,6 +74,7 @@ class Styles:
     cell: ParagraphStyle
     cell_head: ParagraphStyle
     note: ParagraphStyle
+    closing: ParagraphStyle
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +100,7 @@ def styles() -> Styles:
         cell=cell,
         cell_head=ParagraphStyle("cell_head", parent=cell, fontName=FONT_BOLD),
         note=ParagraphStyle("note", parent=body, fontSize=8.5, leading=11.5, splitLongWords=True),
+        closing=ParagraphStyle("closing", parent=body, spaceBefore=12),
     )
 
 
@@ -118,8 +119,10 @@ class TextBlock(Flowable):  # type: ignore[misc]  # reportlab ships no type hint
     """
 
     def __init__(self, text: str, style: ParagraphStyle, bullet: str | None = None,
-                 _lines: list[str] | None = None, _for_width: float | None = None) -> None:
+                 _lines: list[str] | None = None, _for_width: float | None = None,
+                 keep_together: bool = False) -> None:
         super().__init__()
+        self.keep_together = keep_together
         # keep "§ 1798.125" together: wrapping breaks at plain spaces only
         self.text = text.replace("§ ", "§\u00a0") if "§ " in text else text
         self.style = style
@@ -139,6 +142,8 @@ class TextBlock(Flowable):  # type: ignore[misc]  # reportlab ships no type hint
         return self.width, self.height
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        if self.keep_together:
+            return []
         self.wrap(availWidth, availHeight)
         assert self._lines is not None
         fit = int(availHeight // self.style.leading)
@@ -423,12 +428,9 @@ def letter_story(template: LetterTemplate, ctx: LetterContext, guard: TextGuard,
         if section.applies(ctx.flags):
             story.extend(_section_flowables(section, ctx, guard, file, st))
     signature = [line for line in fill(template.signature, ctx, guard, file).splitlines() if line.strip()]
-    story.append(KeepTogether([
-        Spacer(1, 2 * mm),
-        TextBlock(fill(template.closing, ctx, guard, file), st.body),
-        Spacer(1, 7 * mm),
-        TextBlock("\n".join(signature), st.body),
-    ]))
+    # Closing, room to sign, signature: one block that never splits (cheaper than KeepTogether).
+    closing = fill(template.closing, ctx, guard, file)
+    story.append(TextBlock("\n".join([closing, "", "", *signature]), st.closing, keep_together=True))
     return story
 
 
