@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -910,6 +910,8 @@ def add_affected(ctx: AppContext, reference: str, people: Iterable[Mapping[str, 
                 for f in ("name", "email", "phone", "address", "language", "region"):
                     if not getattr(existing, f) and getattr(person, f):
                         setattr(existing, f, getattr(person, f))
+                if existing.name.isupper() and person.name and not person.name.isupper():
+                    existing.name = person.name  # "ZOË ØDEGÅRD" from one system, "Zoë Ødegård" from another
                 merged += 1
                 target = existing
             else:
@@ -1061,18 +1063,21 @@ def count_affected(ctx: AppContext, reference: str) -> int:
 
 def mark_notified(ctx: AppContext, reference: str, results: Iterable[tuple[int, str, str]],
                   at: datetime) -> int:
-    """Store on each person the notice file and SHA-256 written for them (no audit entry here:
-    the batch's notification record carries the manifest's hash)."""
-    n = 0
+    """Store on each person the notice file and SHA-256 written for them, in one bulk UPDATE
+    (no audit entry here: the batch's notification record carries the manifest's hash)."""
+    rows = list(results)
+    if not rows:
+        return 0
     with _unit(ctx) as s:
         b = _load(s, reference)
-        for pid, file, sha in results:
-            p = s.get(AffectedPerson, pid)
-            if p is None or p.breach_id != b.id:
-                continue
-            p.notified_at, p.notice_file, p.notice_sha256 = at, file, sha
-            n += 1
-    return n
+        ids = {pid for pid, _f, _h in rows}
+        own = set(s.scalars(select(AffectedPerson.id).where(AffectedPerson.breach_id == b.id,
+                                                            AffectedPerson.id.in_(ids))))
+        params = [{"id": pid, "notified_at": at, "notice_file": file, "notice_sha256": sha}
+                  for pid, file, sha in rows if pid in own]
+        if params:
+            s.execute(update(AffectedPerson), params)
+    return len(params)
 
 
 def remove_affected(ctx: AppContext, reference: str, person_id: int, actor: str) -> None:
