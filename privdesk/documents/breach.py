@@ -340,6 +340,7 @@ class _ReusedParagraph(Paragraph):  # type: ignore[misc]  # reportlab ships no t
 
 
 def _reusable(flowables: list[Flowable]) -> list[Flowable]:
+    """Shared flowables: Paragraphs keep their broken lines (TextBlocks already do)."""
     out: list[Flowable] = []
     for f in flowables:
         if type(f) is Paragraph:
@@ -353,12 +354,12 @@ def _section_flowables(sec: NoticeSection, values: Mapping[str, str], lists: Map
     st = layout.styles()
     story: list[Flowable] = []
     if sec.heading:
-        story.append(Paragraph(_para_text(_fill(sec.heading, values, guard, "a heading")), st.heading))
+        story.append(layout.TextBlock(_fill(sec.heading, values, guard, "a heading"), st.heading))
     if sec.text.strip():
         story.extend(layout.text_flowables(_fill(sec.text, values, guard, f"section {sec.heading!r}"), st))
     if sec.items:
         for item in lists.get(sec.items, ()):
-            story.append(Paragraph(_para_text(guard.clean(item, sec.items)), st.bullet, bulletText="•"))
+            story.append(layout.TextBlock(guard.clean(item, sec.items), st.bullet, "•"))
     if sec.rows:
         story.append(_rows_table([(_fill(a, values, guard, sec.heading), _fill(b, values, guard, sec.heading))
                                   for a, b in sec.rows], st))
@@ -393,9 +394,9 @@ def _story(template: NoticeTemplate, values: Mapping[str, str], flags: frozenset
     st = layout.styles()
     story: list[Flowable] = []
     if recipient_block:
-        story.append(Paragraph(_para_text(guard.clean(recipient_block, "the recipient's address")), _cell_style()))
+        story.append(layout.TextBlock(guard.clean(recipient_block, "the recipient's address"), _cell_style()))
         story.append(Spacer(1, 6 * mm))
-    story.append(Paragraph(_para_text(_fill(template.title, values, guard, "the title")), st.title))
+    story.append(layout.TextBlock(_fill(template.title, values, guard, "the title"), st.title))
     story.append(Spacer(1, 2 * mm))
     if template.intro.strip():
         story.extend(layout.text_flowables(_fill(template.intro, values, guard, "the introduction"), st))
@@ -442,33 +443,40 @@ _PAINTERS: dict[int, tuple[OrgProfile, Callable[[Canvas, Any], None]]] = {}
 
 
 def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any], None]:
-    """Organisation name and details (10-point and up), logo on the left; built once per profile."""
+    """Organisation name and details (10-point and up), logo on the left; laid out once per
+    profile and drawn as plain strings on every first page."""
     hit = _PAINTERS.get(id(profile))
     if hit is not None and hit[0] is profile:
         return hit[1]
-    name = _para_text(guard.clean(profile.org_name or "", "the organisation name"))
+    name = guard.clean(profile.org_name or "", "the organisation name")
     details = [profile.org_address.replace("\n", ", ")] if profile.org_address else []
     contact = " · ".join(p for p in (profile.org_email, profile.org_phone) if p)
     if contact:
         details.append(contact)
-    detail = "<br/>".join(_para_text(guard.clean(d, "the organisation details")) for d in details)
+    details = [guard.clean(d, "the organisation details") for d in details]
     reader = layout.logo_reader(profile.logo_png) if profile.logo_png else None
-    name_style, detail_style = _head_styles()
-    paras = _reusable([Paragraph(text, style) for text, style in ((name, name_style), (detail, detail_style)) if text])
+    text_w = layout.FRAME_W - layout.LOGO_BOX[0] - 6 * mm if reader is not None else layout.FRAME_W
+    top = layout.PAGE_H - layout.MARGIN_TOP + 4 * mm
+    right = layout.PAGE_W - layout.MARGIN_X
+    lines: list[tuple[str, float, Any, float, str]] = []
+    y = top
+    for texts, style in (([name], _head_styles()[0]), (details, _head_styles()[1])):
+        measure = layout.measure_for(style.fontName, style.fontSize)
+        for text in texts:
+            for line in layout.wrap_lines(text, text_w, measure) if text else []:
+                lines.append((style.fontName, style.fontSize, style.textColor, y - style.fontSize, line))
+                y -= style.leading
+        y -= 1
+    logo = layout.logo_size(reader) if reader is not None else (0.0, 0.0)
 
     def paint(canvas: Canvas, _doc: Any) -> None:
         canvas.saveState()
-        top = layout.PAGE_H - layout.MARGIN_TOP + 4 * mm
-        text_w = layout.FRAME_W
         if reader is not None:
-            w, h = layout.logo_size(reader)
-            canvas.drawImage(reader, layout.MARGIN_X, top - h, w, h, mask="auto")
-            text_w = layout.FRAME_W - layout.LOGO_BOX[0] - 6 * mm
-        y = top
-        for para in paras:
-            _, ph = para.wrap(text_w, layout.LETTERHEAD_H)
-            para.drawOn(canvas, layout.PAGE_W - layout.MARGIN_X - text_w, y - ph)
-            y -= ph + 1
+            canvas.drawImage(reader, layout.MARGIN_X, top - logo[1], logo[0], logo[1], mask="auto")
+        for font, size, colour, baseline, line in lines:
+            canvas.setFont(font, size)
+            canvas.setFillColor(colour)
+            canvas.drawRightString(right, baseline, line)
         canvas.setStrokeColor(layout.RULE)
         canvas.setLineWidth(0.5)
         rule_y = layout.PAGE_H - layout.MARGIN_TOP - layout.LETTERHEAD_H + 6 * mm
@@ -484,7 +492,7 @@ def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any]
 @functools.lru_cache(maxsize=1)
 def _head_styles() -> tuple[ParagraphStyle, ParagraphStyle]:
     st = layout.styles()
-    return (ParagraphStyle("brorg", parent=st.org_name, fontSize=13),
+    return (ParagraphStyle("brorg", parent=st.org_name, fontSize=13, leading=16),
             ParagraphStyle("brorgd", parent=st.org, fontSize=10, leading=12.5))
 
 
