@@ -30,7 +30,7 @@ _lock = threading.Lock()
 _covered: frozenset[str] | None = None
 # Layout characters the text pipeline turns into line breaks or spaces before they reach a font.
 _LAYOUT = frozenset("\n\r\t")
-SUBSET_CACHE_SIZE = 256
+SUBSET_CACHE_SIZE = 64
 
 
 class _Formatted(pdfdoc.PDFObject):  # type: ignore[misc]  # reportlab ships no type hints

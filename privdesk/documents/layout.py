@@ -436,6 +436,9 @@ def letter_story(template: LetterTemplate, ctx: LetterContext, guard: TextGuard,
 
 # --- appendix ---------------------------------------------------------------------------------
 
+MEASURE_CACHE_SIZE = 20_000
+
+
 class Measure:
     """String widths in one font and size, memoised: appendix values repeat a lot (statuses, e-mails)."""
 
@@ -448,8 +451,9 @@ class Measure:
         width = self._cache.get(text)
         if width is None:
             width = stringWidth(text, self.font, self.size)
-            if len(self._cache) < 50_000:
-                self._cache[text] = width
+            if len(self._cache) >= MEASURE_CACHE_SIZE:
+                self._cache.clear()  # bounded: memory must not grow with the number of letters
+            self._cache[text] = width
         return width
 
 
