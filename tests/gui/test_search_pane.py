@@ -168,3 +168,55 @@ def test_bad_url_is_explained(qtbot: QtBot, ctx: AppContext) -> None:
     box = dlg.findChild(object, "errorBox")
     assert box is not None
     box.close()
+
+
+def test_results_model_passes_qtmodeltester(qtmodeltester: object) -> None:
+    from privdesk.discovery.search import Match, SearchError, TableCount, Via
+    from privdesk.ui.search_pane import ResultsModel
+
+    model = ResultsModel()
+    model.add_match(Match("crm", "customers", {"id": 1}, {"id": 1, "email": "a@example.com"}, ("email",)))
+    model.add_match(Match("crm", "orders", {"id": 9}, {"id": 9, "customer_id": 1}, (), Via("customers", {"id": 1}), 1))
+    model.mark_more(TableCount("crm", "orders", 1, True))
+    model.add_error(SearchError("shop", "The database server cannot be reached."))
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    assert model.rows == 2 and model.table_count() == 2
+    assert model.item(0).text() == "crm — 2 rows"
+    assert model.item(0).child(1).text() == "orders — 1 row (more rows than the cap)"
+
+
+def test_password_asked_when_no_keyring(qtbot: QtBot, ctx: AppContext, monkeypatch: object) -> None:
+    import keyring
+    from keyring.backend import KeyringBackend
+    from keyring.errors import NoKeyringError
+    from PySide6.QtWidgets import QInputDialog
+
+    from privdesk.discovery import secrets
+
+    class NoKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            raise NoKeyringError("none")
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise NoKeyringError("none")
+
+        def delete_password(self, service: str, username: str) -> None:
+            raise NoKeyringError("none")
+
+    keyring.set_keyring(NoKeyring())
+    svc.add_connection(ctx, "pg", "postgresql://u:first@127.0.0.1:1/x")
+    secrets.forget_session()
+    pane = _pane(qtbot, ctx)
+    pane.email_edit.setText("a@example.com")
+    pane.start_search()
+    qtbot.waitUntil(lambda: isinstance(getattr(pane, "password_dialog", None), QInputDialog), timeout=10000)
+    dlg = pane.password_dialog
+    assert "Enter it for this session" in dlg.labelText()
+    dlg.setTextValue("typed-now")
+    with qtbot.waitSignal(pane.finished, timeout=15000) as blocker:
+        dlg.accept()
+    assert secrets.get_password("pg") == "typed-now"
+    assert blocker.args[0].errors and "cannot be reached" in blocker.args[0].errors[0].message
+    secrets.forget_session()
