@@ -985,6 +985,11 @@ def people_from_matches(matches: Iterable[Any]) -> list[dict[str, str]]:
     return people
 
 
+def add_affected_from_matches(ctx: AppContext, reference: str, matches: Iterable[Any], actor: str) -> AddResult:
+    """Add the people of a subject search result (``SearchResult.matches``) to a breach."""
+    return add_affected(ctx, reference, people_from_matches(matches), actor, source="search")
+
+
 def _subject_search(ctx: AppContext) -> SearchFn:
     """The subject search of ``privdesk.services.discovery`` as {email/phone} -> people found."""
     try:

@@ -28,3 +28,12 @@ def test_identifier_csv_finds_people_in_the_connected_databases(org_ctx: AppCont
     # stored minimally: the search's other columns (birth dates, orders, ...) are not kept
     assert set(vars(people[0])) == {"id", "name", "email", "phone", "address", "language", "region", "source",
                                     "notified_at", "notice_file", "notice_sha256"}
+
+
+def test_people_from_a_search_result(org_ctx: AppContext, breach: svc.BreachDetail) -> None:
+    discovery.seed_demo_connections(org_ctx)
+    result = discovery.search(org_ctx, discovery.make_query(org_ctx, emails=["lukasz.wrobel@example.pl"]))
+    added = svc.add_affected_from_matches(org_ctx, breach.reference, result.matches, ACTOR)
+    assert added.added == 1 and added.merged >= 0
+    (person,) = svc.list_affected(org_ctx, breach.reference)
+    assert person.email == "lukasz.wrobel@example.pl" and "wróbel" in person.name.casefold()
