@@ -935,13 +935,17 @@ def import_affected_csv(ctx: AppContext, reference: str, path: Path, actor: str)
         # Identifiers only: names and addresses come from the subject search when there is one.
         try:
             return add_affected_from_identifiers(ctx, reference, rows, actor)
-        except _SearchUnavailable:
+        except SearchUnavailable:
             log.info("no subject search available; identifiers imported as they are")
     return add_affected(ctx, reference, rows, actor, source="csv")
 
 
-class _SearchUnavailable(Exception):
-    pass
+class SearchUnavailable(ValidationError):
+    """No subject search to run identifiers through (no connected databases)."""
+
+    def __init__(self) -> None:
+        super().__init__("There are no connected databases to search. Add a connection in the Search "
+                         "area, or import a CSV that has the people's names and addresses.")
 
 
 SearchFn = Callable[[AppContext, Mapping[str, str]], list[Mapping[str, Any]]]
@@ -995,9 +999,9 @@ def _subject_search(ctx: AppContext) -> SearchFn:
     try:
         from privdesk.services import discovery as disc
     except ImportError:
-        raise _SearchUnavailable() from None
+        raise SearchUnavailable() from None
     if not disc.list_connections(ctx):
-        raise _SearchUnavailable()
+        raise SearchUnavailable()
 
     def run(c: AppContext, ident: Mapping[str, str]) -> list[Mapping[str, Any]]:
         value = (ident.get("email") or ident.get("phone") or ident.get("identifier") or "").strip()

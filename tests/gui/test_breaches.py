@@ -206,3 +206,79 @@ def test_main_window_lists_breaches_before_dashboard(qtbot: QtBot, demo_ctx: App
     m = pane.model
     pane.status_filter.setCurrentIndex(pane.status_filter.findData(""))
     assert m.rowCount() == 3 and {str(m.data(m.index(i, COL_REFERENCE)))[:3] for i in range(3)} == {"BR-"}
+
+
+def test_edit_records_an_exception_and_the_clock_follows(qtbot: QtBot, pane: BreachesPane) -> None:
+    pane.table.selectRow(1)  # "Amber one", high risk
+    dlg = pane.detail.edit()
+    assert dlg is not None
+    qtbot.addWidget(dlg)
+    ex = dlg.findChild(QLineEdit, "field:exemptions")
+    why = dlg.findChild(QLineEdit, "field:exemption_reasoning")
+    assert ex is not None and why is not None
+    assert dlg.findChild(QLineEdit, "field:title").text() == "Amber one"  # type: ignore[union-attr]
+    ex.setText("unintelligible")
+    dlg.save()
+    assert "must be documented" in dlg.error.text()
+    why.setText("The exported file was encrypted with AES-256; the key was not sent.")
+    dlg.save()
+    assert not dlg.isVisible()
+    d = pane.detail.detail
+    assert d is not None and d.exemptions == ("unintelligible",)
+    clocks = [pane.detail.clocks.item(i).text() for i in range(pane.detail.clocks.count())]
+    assert any(c.startswith("Individuals (UK GDPR): not required") and "exception recorded" in c for c in clocks)
+    last = svc.history(pane.ctx, d.reference)[-1]
+    assert last.action == "update" and set(last.changes) == {"exemptions", "exemption_reasoning"}
+
+
+def test_record_a_follow_up_notification(qtbot: QtBot, pane: BreachesPane, tmp_path: Path) -> None:
+    pane.table.selectRow(2)  # "Fresh one"
+    ref = pane.detail.detail.reference if pane.detail.detail else ""
+    svc.record_notification(pane.ctx, ref, "authority", ACTOR, sent_at=NOW - timedelta(hours=1), now=NOW)
+    pane.detail.show_breach(ref)
+    dlg = pane.detail.record_notification()
+    assert dlg is not None
+    qtbot.addWidget(dlg)
+    sent = tmp_path / "follow-up.pdf"
+    sent.write_bytes(b"%PDF-1.4 follow-up")
+    dlg.phase.setCurrentIndex(dlg.phase.findData("follow-up"))
+    dlg.case_ref.setText("ICO-2026-0042")
+    dlg.file.setText(str(sent))
+    dlg.sent_at.setText("tomorrow")
+    dlg.save()
+    assert "time the notice was sent" in dlg.error.text()
+    dlg.sent_at.setText(NOW.isoformat(timespec="minutes"))
+    dlg.save()
+    assert dlg.record is not None and dlg.record.phase == "follow-up" and dlg.record.case_reference == "ICO-2026-0042"
+    assert pane.detail.notifications.rowCount() == 2
+    assert "follow-up.pdf" in pane.detail.notifications.item(1, 3).text()
+
+
+def test_add_from_search_without_connections_says_why(qtbot: QtBot, pane: BreachesPane,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "open", lambda self: shown.append(self.text()))
+    pane.table.selectRow(0)
+    task = pane.detail.add_from_search("zoe@example.com\n+44 20 7946 0958\n")
+    assert task is not None
+    with qtbot.waitSignal(task.signals.finished, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert "no connected databases" in shown[0]
+    assert pane.detail.search_button.isEnabled()
+
+
+def test_add_from_search_with_the_demo_databases(qtbot: QtBot, pane: BreachesPane) -> None:
+    from privdesk.services import discovery
+
+    discovery.seed_demo_connections(pane.ctx)
+    pane.table.selectRow(0)
+    task = pane.detail.add_from_search("zoe.odegard@example.com\n")
+    assert task is not None
+    with qtbot.waitSignal(task.signals.finished, timeout=30000):
+        pass
+    qtbot.waitUntil(lambda: "added" in pane.detail.message.text(), timeout=5000)
+    assert pane.detail.affected.rowCount() == 1
+    assert pane.detail.affected.item(0, 1).text() == "zoe.odegard@example.com"

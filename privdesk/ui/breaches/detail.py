@@ -31,7 +31,12 @@ from privdesk.errors import PrivDeskError
 from privdesk.services import breach_notices as notices
 from privdesk.services import breaches as svc
 from privdesk.services.context import AppContext
-from privdesk.ui.breaches.dialogs import BatchNoticesDialog, current_actor
+from privdesk.ui.breaches.dialogs import (
+    BatchNoticesDialog,
+    NewBreachDialog,
+    RecordNotificationDialog,
+    current_actor,
+)
 from privdesk.ui.breaches.model import STATE_COLOURS
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.workers import Task, TaskControl, run_task
@@ -74,12 +79,24 @@ class BreachDetailView(QWidget):
         self.affected_button = QPushButton(self.tr("Add affected (CSV)…"))
         self.affected_button.setObjectName("affectedButton")
         self.affected_button.clicked.connect(lambda: self.add_affected())
+        self.search_button = QPushButton(self.tr("Add from search…"))
+        self.search_button.setObjectName("searchAffectedButton")
+        self.search_button.setToolTip(self.tr("Run e-mails and phone numbers through the subject search and "
+                                              "add the people found"))
+        self.search_button.clicked.connect(lambda: self.add_from_search())
+        self.edit_button = QPushButton(self.tr("Edit…"))
+        self.edit_button.setObjectName("editButton")
+        self.edit_button.clicked.connect(lambda: self.edit())
+        self.record_button = QPushButton(self.tr("Record notification…"))
+        self.record_button.setObjectName("recordNotificationButton")
+        self.record_button.clicked.connect(lambda: self.record_notification())
         self.status_combo = QComboBox()
         self.status_combo.setObjectName("statusCombo")
         for st in dom.BreachStatus:
             self.status_combo.addItem(st.value.capitalize(), st.value)
         self.status_combo.activated.connect(self._status_chosen)
-        for w in (self.authority_button, self.subjects_button, self.affected_button):
+        for w in (self.edit_button, self.authority_button, self.subjects_button, self.record_button,
+                  self.affected_button, self.search_button):
             actions.addWidget(w)
         actions.addStretch()
         actions.addWidget(QLabel(self.tr("Status:")))
@@ -110,7 +127,8 @@ class BreachDetailView(QWidget):
         self._enable(False)
 
     def _enable(self, on: bool) -> None:
-        for w in (self.authority_button, self.subjects_button, self.affected_button, self.status_combo):
+        for w in (self.edit_button, self.authority_button, self.subjects_button, self.record_button,
+                  self.affected_button, self.search_button, self.status_combo):
             w.setEnabled(on)
 
     # -- showing ---------------------------------------------------------------------------------
@@ -222,6 +240,22 @@ class BreachDetailView(QWidget):
         self.message.setText(exc.message if isinstance(exc, PrivDeskError) else str(exc))
         show_error(self, exc)
 
+    def edit(self) -> NewBreachDialog | None:
+        if self.detail is None:
+            return None
+        dlg = NewBreachDialog(self.ctx, self, now=self.now, detail=self.detail)
+        dlg.recorded.connect(lambda _d: self._reload())
+        dlg.open()
+        return dlg
+
+    def record_notification(self) -> RecordNotificationDialog | None:
+        if self.detail is None:
+            return None
+        dlg = RecordNotificationDialog(self.ctx, self.detail, self, now=self.now)
+        dlg.accepted.connect(self._reload)
+        dlg.open()
+        return dlg
+
     def open_batch(self) -> BatchNoticesDialog | None:
         if self.detail is None:
             return None
@@ -248,6 +282,40 @@ class BreachDetailView(QWidget):
         self.message.setText(result.message() + extra)
         self._reload()
         return result
+
+    def add_from_search(self, identifiers: str | None = None) -> Task | None:
+        """Search the connected databases for each e-mail or phone (one a line) in the background."""
+        if self.detail is None:
+            return None
+        if identifiers is None:
+            text, ok = QInputDialog.getMultiLineText(
+                self, self.tr("Add affected people from a search"),
+                self.tr("E-mail addresses or phone numbers, one a line:"))
+            if not ok:
+                return None
+            identifiers = text
+        rows = [{"identifier": line.strip()} for line in identifiers.splitlines() if line.strip()]
+        if not rows:
+            return None
+        ctx, ref = self.ctx, self.detail.reference
+
+        def job(control: TaskControl) -> svc.AddResult:
+            control.progress(0, len(rows), "searching")
+            return svc.add_affected_from_identifiers(ctx, ref, rows, current_actor())
+
+        self.search_button.setEnabled(False)
+        self.message.setText(self.tr("Searching the connected databases for {0} identifiers…").format(len(rows)))
+        self.task = run_task(job, self._search_done, self._search_failed, pool=self.pool)
+        return self.task
+
+    def _search_done(self, result: svc.AddResult) -> None:
+        self.search_button.setEnabled(True)
+        self.message.setText(result.message())
+        self._reload()
+
+    def _search_failed(self, exc: BaseException) -> None:
+        self.search_button.setEnabled(True)
+        self._failed(exc)
 
     def _status_chosen(self, index: int) -> None:
         if self.detail is None:

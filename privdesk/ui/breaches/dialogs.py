@@ -45,19 +45,23 @@ def current_actor() -> str:
 
 
 class NewBreachDialog(QDialog):
-    """The breach record as an authority's form asks for it; errors keep the input.
+    """The breach record as an authority's form asks for it; errors keep the input. Given a
+    ``detail`` it edits that breach instead (the risk assessment and exceptions change as the
+    investigation goes on; every change goes to the audit trail).
 
     Signals:
-        recorded(object): the new :class:`BreachDetail`.
+        recorded(object): the new or changed :class:`BreachDetail`.
     """
 
     recorded = Signal(object)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, now: datetime | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, now: datetime | None = None,
+                 detail: svc.BreachDetail | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.now = now
-        self.setWindowTitle(self.tr("Record a breach"))
+        self.editing = detail
+        self.setWindowTitle(self.tr("Record a breach") if detail is None else self.tr("Edit {0}").format(detail.reference))
         self.setMinimumWidth(620)
         form = QFormLayout()
         self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
@@ -122,6 +126,29 @@ class NewBreachDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.result_detail: svc.BreachDetail | None = None
+        if detail is not None:
+            self._fill(detail)
+
+    def _fill(self, d: svc.BreachDetail) -> None:
+        values = {
+            "title": d.title, "aware": d.aware.isoformat(timespec="minutes"), "description": d.description,
+            "data_categories": ", ".join(c.to_text() for c in d.data_categories),  # labels hold commas
+            "subject_categories": ", ".join(d.subject_categories),
+            "subjects_approx": "" if d.subjects_approx is None else str(d.subjects_approx),
+            "records_approx": "" if d.records_approx is None else str(d.records_approx),
+            "consequences": d.consequences, "measures": d.measures, "measures_proposed": d.measures_proposed,
+            "risk_reasoning": d.risk_reasoning, "regimes": ", ".join(d.regimes),
+            "exemptions": ", ".join(d.exemptions), "exemption_reasoning": d.exemption_reasoning,
+        }
+        for key, value in values.items():
+            w = self.fields[key]
+            if isinstance(w, QPlainTextEdit):
+                w.setPlainText(value)
+            else:
+                w.setText(value)
+        for key, cb in self.nature.items():
+            cb.setChecked(key in d.nature)
+        self.risk.setCurrentIndex(self.risk.findData(d.risk))
 
     def _text(self, key: str) -> str:
         w = self.fields[key]
@@ -132,7 +159,11 @@ class NewBreachDialog(QDialog):
         values["nature"] = ",".join(k for k, cb in self.nature.items() if cb.isChecked())
         values["risk"] = self.risk.currentData()
         try:
-            detail = svc.add_breach(self.ctx, dom.BreachInput(**values), current_actor(), now=self.now)
+            if self.editing is None:
+                detail = svc.add_breach(self.ctx, dom.BreachInput(**values), current_actor(), now=self.now)
+            else:
+                detail = svc.update_breach(self.ctx, self.editing.reference, values, current_actor(),
+                                           expected_version=self.editing.version, now=self.now)
         except PrivDeskError as exc:
             self.error.setText(exc.message)
             return
@@ -280,3 +311,92 @@ class BatchNoticesDialog(QDialog):
         self._running(False)
         text = exc.message if isinstance(exc, PrivDeskError) else f"{type(exc).__name__}: {exc}"
         self.status.setText(text)
+
+
+class RecordNotificationDialog(QDialog):
+    """Records a notice sent outside PrivDesk (a follow-up through the authority's portal, the
+    Attorney General's sample copy, a public communication), with the file sent and its hash."""
+
+    def __init__(self, ctx: AppContext, detail: svc.BreachDetail, parent: QWidget | None = None,
+                 now: datetime | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.detail, self.now = ctx, detail, now
+        self.record: svc.NotificationRecord | None = None
+        self.setWindowTitle(self.tr("Record a notification – {0}").format(detail.reference))
+        self.setMinimumWidth(520)
+        form = QFormLayout()
+        self.kind = QComboBox()
+        self.kind.setObjectName("kindCombo")
+        for k in dom.NoticeKind:
+            self.kind.addItem(k.label, k.value)
+        self.phase = QComboBox()
+        self.phase.setObjectName("phaseCombo")
+        for ph in dom.Phase:
+            self.phase.addItem(ph.value.capitalize(), ph.value)
+        zone = detail.zone
+        self.sent_at = QLineEdit(datetime.now(zone).isoformat(timespec="minutes") if now is None
+                                 else now.astimezone(zone).isoformat(timespec="minutes"))
+        self.sent_at.setObjectName("sentAtEdit")
+        self.recipient = QLineEdit()
+        self.recipient.setObjectName("recipientEdit")
+        self.recipient.setPlaceholderText(self.tr("default: the authority in Settings, or the law's"))
+        self.case_ref = QLineEdit()
+        self.case_ref.setObjectName("caseRefEdit")
+        self.file = QLineEdit()
+        self.file.setObjectName("fileEdit")
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(browse)
+        self.count = QSpinBox()
+        self.count.setObjectName("countSpin")
+        self.count.setRange(1, 10_000_000)
+        self.reasons = QPlainTextEdit()
+        self.reasons.setObjectName("reasonsEdit")
+        self.reasons.setFixedHeight(50)
+        form.addRow(self.tr("To"), self.kind)
+        form.addRow(self.tr("Phase"), self.phase)
+        form.addRow(self.tr("Sent at"), self.sent_at)
+        form.addRow(self.tr("Recipient"), self.recipient)
+        form.addRow(self.tr("Authority's case reference"), self.case_ref)
+        form.addRow(self.tr("Document sent"), file_row)
+        form.addRow(self.tr("People told"), self.count)
+        form.addRow(self.tr("Reasons for a delay"), self.reasons)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setObjectName("errorLabel")
+        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, self.tr("The document sent"))
+        if chosen:
+            self.file.setText(chosen)
+
+    def save(self) -> None:
+        from privdesk.services.breach_notices import sha256_file
+
+        path = Path(self.file.text().strip()) if self.file.text().strip() else None
+        try:
+            sha = sha256_file(path) if path is not None else ""
+        except OSError as exc:
+            self.error.setText(self.tr("Cannot read {0}: {1}").format(path, exc.strerror))
+            return
+        try:
+            self.record = svc.record_notification(
+                self.ctx, self.detail.reference, self.kind.currentData(), current_actor(),
+                sent_at=self.sent_at.text(), phase=self.phase.currentData(), recipient=self.recipient.text(),
+                document_file=path.name if path else "", document_sha256=sha,
+                delay_reasons=self.reasons.toPlainText(), case_reference=self.case_ref.text(),
+                count=self.count.value(), now=self.now)
+        except PrivDeskError as exc:
+            self.error.setText(exc.message)
+            return
+        self.accept()
