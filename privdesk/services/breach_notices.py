@@ -192,6 +192,20 @@ def notify_authority(ctx: AppContext, reference: str, out: Path, actor: str, pha
 
 # -- individual notices -----------------------------------------------------------------------------
 
+def write_sample_notice(ctx: AppContext, reference: str, out: Path, california: bool = True,
+                        language: str = "", now: datetime | None = None) -> WrittenNotice:
+    """A notice with placeholders instead of a person: the sample copy the California Attorney
+    General receives when more than 500 residents are notified (Cal. Civ. Code § 1798.82(f)).
+    Record it with ``record_notification(kind="attorney-general")`` once submitted."""
+    at = svc._now(now)
+    d = svc.get_breach(ctx, reference, now=at)
+    data = notice_data(ctx, d, at)
+    sample = docs.Recipient(0, "[Name of the resident]", "", "[Postal address]", language, california)
+    notice = docs.render_person_notice(data, sample)
+    sha = docs.write_private(Path(out), notice.pdf)
+    return WrittenNotice(Path(out), sha, notice.pages, False, notice.warnings, None)
+
+
 @dataclass(frozen=True)
 class BatchResult:
     """The outcome of a batch: how many written, who failed and why, the manifest or combined file."""

@@ -136,6 +136,12 @@ def register(sub: Any) -> None:
     ns.add_argument("--as", dest="actor", metavar="EMAIL")
     ns.set_defaults(func=_notify_subjects)
 
+    sm = bs.add_parser("sample-notice", help="a notice with placeholders (the California Attorney General's sample copy)")
+    sm.add_argument("reference")
+    sm.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.pdf")
+    sm.add_argument("--standard", action="store_true", help="the plain-language layout instead of California's")
+    sm.set_defaults(func=_sample)
+
     nd = bs.add_parser("notified", help="record a notification sent outside PrivDesk")
     nd.add_argument("reference")
     nd.add_argument("--to", required=True, metavar="authority|individuals|attorney-general|public")
@@ -262,6 +268,14 @@ def _notify_subjects(args: argparse.Namespace) -> int:
     where = ", ".join(str(x) for x in (r.manifest, r.combined) if x)
     print(f"{r.message()} in {r.seconds:.1f} s -> {where}")  # noqa: T201
     return 1 if r.failed and not r.written else 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from privdesk.services import breach_notices as notices
+
+    w = notices.write_sample_notice(open_ctx(args), args.reference, args.output, california=not args.standard)
+    print(f"{w.path} ({w.pages} pages, sha256 {w.sha256})")  # noqa: T201
+    return 0
 
 
 def _notified(args: argparse.Namespace) -> int:

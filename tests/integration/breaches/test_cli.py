@@ -96,3 +96,22 @@ def test_affected_notify_and_export(data: Path, tmp_path: Path, capsys: pytest.C
 def test_unknown_reference_exits_2(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(data, "breach", "show", "BR-2026-0042") == 2
     assert "There is no breach BR-2026-0042." in capsys.readouterr().err
+
+
+def test_attorney_general_sample_copy_and_record(data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = list(ADD) + ["--regimes", "california"]
+    assert run(data, *args) == 0
+    ref = capsys.readouterr().out.strip()
+    sample = tmp_path / "sample.pdf"
+    assert run(data, "breach", "sample-notice", ref, "-o", str(sample)) == 0
+    text = " ".join(p.extract_text() for p in PdfReader(sample).pages)
+    assert "Notice of Data Breach" in text and "[Name of the resident]" in text
+    assert run(data, "breach", "notified", ref, "--to", "individuals", "--count", "620",
+               "--delay-reasons", "Addresses were confirmed with the post office first.") == 0
+    capsys.readouterr()
+    assert run(data, "breach", "notified", ref, "--to", "attorney-general", "--file", str(sample)) == 0
+    assert "California Attorney General" in capsys.readouterr().out
+    assert run(data, "breach", "show", ref, "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    ag = [n for n in shown["notifications"] if n["kind"] == "attorney-general"]
+    assert ag and len(ag[0]["document_sha256"]) == 64 and ag[0]["document_file"] == "sample.pdf"

@@ -199,3 +199,25 @@ def test_aware_without_offset_uses_the_local_zone(org_ctx: AppContext, monkeypat
     d = svc.add_breach(org_ctx, breach_input(aware="2026-11-20T09:30"), ACTOR, now=NOW)
     assert d.aware_zone == "America/Los_Angeles"
     assert d.aware.astimezone(UTC) == datetime(2026, 11, 20, 17, 30, tzinfo=UTC)
+
+
+def test_migration_upgrades_an_old_database_and_downgrades(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from privdesk.store.database import Database, alembic_config
+
+    db = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}", backups_dir=tmp_path / "backups")
+    db.upgrade_to("0002_officers_assets")
+    assert "breaches" not in inspect(db.engine).get_table_names()
+    db.upgrade_to("0003_breaches")
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"breaches", "breach_notifications", "breach_affected"} <= tables
+    cols = {c["name"] for c in inspect(db.engine).get_columns("breaches")}
+    assert {"aware_at", "aware_zone", "authority_due", "risk", "exemptions"} <= cols
+    cfg = alembic_config(db.engine)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003_breaches@-1")
+    assert "breaches" not in inspect(db.engine).get_table_names()
+    db.dispose()
