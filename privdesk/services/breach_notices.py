@@ -268,9 +268,11 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
     at = svc._now(now)
     check_subjects_late(ctx, reference, at, delay_reasons)
     d = svc.get_breach(ctx, reference, now=at)
-    total = d.affected
-    if total == 0:
+    total = svc.count_affected(ctx, d.reference, only_pending) if only_pending else d.affected
+    if d.affected == 0:
         raise ValidationError(f"{d.reference} has no affected people yet; add them first (breach affected-add).")
+    if total == 0:
+        raise ValidationError(f"Everyone affected by {d.reference} has been notified already.")
     california_all = d.regimes == ("california",)
     data = notice_data(ctx, d, at)
     started = time.perf_counter()

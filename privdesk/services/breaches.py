@@ -1063,11 +1063,13 @@ def iter_affected(ctx: AppContext, reference: str, chunk: int = 1000,
         last = batch[-1].id
 
 
-def count_affected(ctx: AppContext, reference: str) -> int:
+def count_affected(ctx: AppContext, reference: str, only_pending: bool = False) -> int:
     with ctx.db.session() as s:
         b = _load(s, reference)
-        return int(s.scalar(select(func.count()).select_from(AffectedPerson)
-                            .where(AffectedPerson.breach_id == b.id)) or 0)
+        q = select(func.count()).select_from(AffectedPerson).where(AffectedPerson.breach_id == b.id)
+        if only_pending:
+            q = q.where(AffectedPerson.notified_at.is_(None))
+        return int(s.scalar(q) or 0)
 
 
 def mark_notified(ctx: AppContext, reference: str, results: Iterable[tuple[int, str, str]],

@@ -194,7 +194,9 @@ def test_one_persons_error_does_not_stop_the_batch(org_ctx: AppContext, full: sv
     monkeypatch.setattr(docs, "render_person_notice", real)
     again = notices.notify_subjects(org_ctx, full.reference, ACTOR, out_dir=tmp_path / "retry",
                                     only_pending=True, now=ON_TIME)
-    assert (again.total, again.written) == (5, 1)
+    assert (again.total, again.written) == (1, 1)
+    with pytest.raises(ValidationError, match="notified already"):
+        notices.notify_subjects(org_ctx, full.reference, ACTOR, out_dir=tmp_path / "x", only_pending=True, now=ON_TIME)
 
 
 def test_cancel_stops_the_batch(org_ctx: AppContext, full: svc.BreachDetail, tmp_path: Path) -> None:
