@@ -5,6 +5,7 @@ One module per capability; add yours to the import below.
 
 from privdesk.store import (  # noqa: F401
     breach_models,
+    casefile_models,
     discovery_models,
     models,
     request_models,

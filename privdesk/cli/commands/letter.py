@@ -1,0 +1,66 @@
+"""``privdesk letter`` and ``privdesk export``: a request's correspondence and its data."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from typing import Any
+
+from privdesk.cli.common import open_ctx, read_secret_stdin
+from privdesk.documents.model import LETTER_KINDS
+from privdesk.services import casefile
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return str(getattr(args, "actor", None) or getpass.getuser())
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("letter", help="write a letter for a request as a PDF")
+    p.add_argument("kind", choices=LETTER_KINDS, metavar="KIND", help=f"one of: {', '.join(LETTER_KINDS)}")
+    p.add_argument("reference", metavar="REF")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    p.add_argument("--password-stdin", action="store_true",
+                   help=f"protect the PDF with a password read from standard input ({casefile.PASSWORD_ENCRYPTION})")
+    p.add_argument("--as", dest="actor", metavar="EMAIL", help="who generates it (for the audit trail)")
+    p.set_defaults(func=_letter)
+
+    e = sub.add_parser("export", help="write the portability file of a request's latest attached search")
+    e.add_argument("reference", metavar="REF")
+    e.add_argument("--format", choices=casefile.EXPORT_FORMATS, default="json")
+    e.add_argument("-o", "--output", required=True, metavar="PATH")
+    e.add_argument("--as", dest="actor", metavar="EMAIL")
+    e.set_defaults(func=_export)
+
+    d = sub.add_parser("documents", help="list the documents generated for a request")
+    d.add_argument("reference", metavar="REF")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=_documents)
+
+
+def _letter(args: argparse.Namespace) -> int:
+    password = read_secret_stdin() if args.password_stdin else None
+    doc = casefile.generate_letter(open_ctx(args), args.kind, args.reference, args.output, _actor(args),
+                                   password=password)
+    print(f"{doc.filename} ({doc.pages} page{'s' if doc.pages != 1 else ''}, sha256 {doc.sha256})")  # noqa: T201
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    doc = casefile.export_portability(open_ctx(args), args.reference, args.format, args.output, _actor(args))
+    print(f"{doc.filename} (sha256 {doc.sha256})")  # noqa: T201
+    return 0
+
+
+def _documents(args: argparse.Namespace) -> int:
+    from privdesk.cli import emit_json
+
+    docs = casefile.list_documents(open_ctx(args), args.reference)
+    if args.json:
+        emit_json([{"kind": d.kind, "filename": d.filename, "sha256": d.sha256, "size": d.size,
+                    "pages": d.pages, "encryption": d.encryption or None, "created_by": d.created_by,
+                    "created_at": d.created_at, "path": str(d.stored_path)} for d in docs])
+    else:
+        for d in docs:
+            print(f"{d.created_at:%Y-%m-%d %H:%M}  {d.kind:<16} {d.filename}  {d.sha256[:16]}…")  # noqa: T201
+    return 0
