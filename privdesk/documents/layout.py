@@ -436,7 +436,7 @@ def letter_story(template: LetterTemplate, ctx: LetterContext, guard: TextGuard,
 
 # --- appendix ---------------------------------------------------------------------------------
 
-MEASURE_CACHE_SIZE = 20_000
+MEASURE_CACHE_SIZE = 4096
 
 
 class Measure:
