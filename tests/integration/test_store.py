@@ -119,3 +119,19 @@ def test_old_postgres_schema_upgrades(postgres_db: str, data_dir: Path) -> None:
     assert ctx.db.migration_state().up_to_date
     assert ctx.last_backup is None  # backups are for SQLite files; PostgreSQL has its own tools
     ctx.close()
+
+
+def test_migrations_match_the_models_for_every_table(data_dir: Path) -> None:
+    """What Alembic builds is exactly what the models describe: columns, nullability and indexes."""
+    from privdesk.store.all_models import metadata
+
+    ctx = AppContext.open(data_dir)
+    insp = inspect(ctx.db.engine)
+    assert set(metadata.tables) <= set(insp.get_table_names())
+    for name, table in metadata.tables.items():
+        db_cols = {c["name"]: c for c in insp.get_columns(name)}
+        assert set(db_cols) == {c.name for c in table.columns}, name
+        for col in table.columns:
+            assert bool(db_cols[col.name]["nullable"]) == bool(col.nullable) or col.primary_key, (name, col.name)
+        assert {str(i["name"]) for i in insp.get_indexes(name)} >= {str(i.name) for i in table.indexes}, name
+    ctx.close()
