@@ -17,6 +17,8 @@ import hashlib
 import io
 import logging
 import multiprocessing
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -281,8 +283,16 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
     warnings: list[str] = []
     cancelled = False
     manifest_path = Path(out_dir) / "manifest.csv" if out_dir is not None else None
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    # The manifest is streamed to a temporary file beside its final name, so memory does not grow
+    # with the number of people; it replaces the final name (owner-only) when the batch ends.
+    manifest_tmp: Path | None = None
+    if manifest_path is not None:
+        Path(out_dir or ".").mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp_name = tempfile.mkstemp(prefix=".manifest.", suffix=".tmp", dir=manifest_path.parent)
+        os.close(fd)
+        manifest_tmp = Path(tmp_name)
+    sink = manifest_tmp.open("w", encoding="utf-8", newline="") if manifest_tmp else io.StringIO()
+    writer = csv.writer(sink, lineterminator="\r\n")
     writer.writerow(MANIFEST_COLUMNS)
     combiner = docs.CombinedWriter(data, f"Breach notices {d.reference}") if combined is not None else None
     done = 0
@@ -312,48 +322,57 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
             svc.mark_notified(ctx, d.reference, good, at)
         done += len(results)
 
-    report("starting")
-    if out_dir is not None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
-        if processes > 1:
-            cancelled = _run_pool(data, chunks(), str(out_dir), processes, take, cancel, report)
-        else:
-            for people in chunks():
-                if cancel is not None and cancel.is_set():
-                    cancelled = True
-                    break
-                for i in range(0, len(people), 25):
+    try:
+        report("starting")
+        if out_dir is not None:
+            Path(out_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+            if processes > 1:
+                cancelled = _run_pool(data, chunks(), str(out_dir), processes, take, cancel, report)
+            else:
+                for people in chunks():
                     if cancel is not None and cancel.is_set():
                         cancelled = True
                         break
-                    take(docs.render_chunk(data, people[i:i + 25], str(out_dir)))
-                    report(f"{done} of {total}")
+                    for i in range(0, len(people), 25):
+                        if cancel is not None and cancel.is_set():
+                            cancelled = True
+                            break
+                        take(docs.render_chunk(data, people[i:i + 25], str(out_dir)))
+                        report(f"{done} of {total}")
+                    if cancelled:
+                        break
+        combined_ids: list[int] = []
+        if combiner is not None and not cancelled:
+            for people in chunks():
+                for p in people:
+                    if cancel is not None and cancel.is_set():
+                        cancelled = True
+                        break
+                    try:
+                        combiner.add(p)
+                        combined_ids.append(p.id)
+                        if out_dir is None:
+                            outcomes_ok += 1
+                    except Exception as exc:  # one person's error does not stop the batch
+                        failed.append(docs.PersonOutcome(p.id, p.name, p.email, p.address, error=f"{type(exc).__name__}: {exc}"))
+                    if out_dir is None:
+                        done += 1
+                        if done % 25 == 0:
+                            report(f"{done} of {total}")
                 if cancelled:
                     break
-    combined_ids: list[int] = []
-    if combiner is not None and not cancelled:
-        for people in chunks():
-            for p in people:
-                if cancel is not None and cancel.is_set():
-                    cancelled = True
-                    break
-                try:
-                    combiner.add(p)
-                    combined_ids.append(p.id)
-                    if out_dir is None:
-                        outcomes_ok += 1
-                except Exception as exc:  # one person's error does not stop the batch
-                    failed.append(docs.PersonOutcome(p.id, p.name, p.email, p.address, error=f"{type(exc).__name__}: {exc}"))
-                if out_dir is None:
-                    done += 1
-                    if done % 25 == 0:
-                        report(f"{done} of {total}")
-            if cancelled:
-                break
+    except BaseException:
+        sink.close()
+        if manifest_tmp is not None:
+            manifest_tmp.unlink(missing_ok=True)
+        raise
     sha = ""
     combined_path = None
-    if manifest_path is not None:
-        sha = docs.write_private(manifest_path, buf.getvalue().encode("utf-8"))
+    sink.close()
+    if manifest_path is not None and manifest_tmp is not None:
+        os.chmod(manifest_tmp, 0o600)
+        os.replace(manifest_tmp, manifest_path)
+        sha = sha256_file(manifest_path)
     if combiner is not None and not cancelled:
         combined_path = Path(str(combined))
         csha = docs.write_private(combined_path, combiner.finish())

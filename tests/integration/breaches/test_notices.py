@@ -116,6 +116,8 @@ def test_each_individual_notice_names_its_person_and_nobody_else(org_ctx: AppCon
     assert seen[-1] == (5, 5)
     rows = list(csv.DictReader(io.StringIO((out / "manifest.csv").read_text(encoding="utf-8"))))
     assert [row["name"] for row in rows] == [p["name"] for p in PEOPLE]
+    assert os.stat(out / "manifest.csv").st_mode & 0o777 == 0o600
+    assert not list(out.glob(".*"))  # no temporary files left behind
     names = [p["name"] for p in PEOPLE]
     for row in rows:
         f = out / row["file"]
