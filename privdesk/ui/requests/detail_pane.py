@@ -13,8 +13,10 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,9 +39,11 @@ from PySide6.QtWidgets import (
 
 from privdesk.errors import ConflictError, PrivDeskError
 from privdesk.services import audit as audit_svc
+from privdesk.services import casefile
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.requests.letters_dialog import LettersDialog
 from privdesk.ui.requests.queue_model import (
     OVERDUE,
     PAUSED,
@@ -250,6 +254,33 @@ class DetailPane(QWidget):
         self.note_button.clicked.connect(self.add_note)
         self.attach_button.clicked.connect(self.attach)
 
+        case_title = QLabel(self.tr("<b>Case file</b> — the search attached and the documents sent"))
+        case_title.setWordWrap(True)
+        layout.addWidget(case_title)
+        case_row = QHBoxLayout()
+        self.letters_button = QPushButton(self.tr("Letters…"))
+        self.letters_button.setObjectName("lettersButton")
+        self.letters_button.setToolTip(self.tr("Preview, save and record a letter for this request"))
+        self.letters_button.clicked.connect(lambda: self.open_letters())
+        self.export_button = QPushButton(self.tr("Export data…"))
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setToolTip(self.tr("Write the machine-readable copy of the attached search (JSON or CSV)"))
+        self.export_button.clicked.connect(lambda: self.export_data())
+        case_row.addWidget(self.letters_button)
+        case_row.addWidget(self.export_button)
+        case_row.addStretch(1)
+        layout.addLayout(case_row)
+        self.snapshot_label = QLabel()
+        self.snapshot_label.setObjectName("snapshotLabel")
+        self.snapshot_label.setWordWrap(True)
+        layout.addWidget(self.snapshot_label)
+        self.documents = QListWidget()
+        self.documents.setObjectName("documentsList")
+        self.documents.setMaximumHeight(110)
+        self.documents.setToolTip(self.tr("Double-click to open"))
+        self.documents.itemActivated.connect(self.open_document)
+        layout.addWidget(self.documents)
+
         timeline_label = QLabel(self.tr("<b>Audit timeline</b>"))
         layout.addWidget(timeline_label)
         self.timeline = QListWidget()
@@ -284,8 +315,10 @@ class DetailPane(QWidget):
         self.detail = d
         enabled = d is not None
         for w in (self.verify_button, self.verify_failed_button, self.assign_combo, self.note_button,
-                  self.attach_button, self.edit_button):
+                  self.attach_button, self.edit_button, self.letters_button, self.export_button):
             w.setEnabled(enabled)
+        self.documents.clear()
+        self.snapshot_label.clear()
         self.pause_button.setVisible(bool(d and d.can_pause and d.paused_since is None))
         self.resume_button.setVisible(bool(d and d.paused_since is not None and d.is_open))
         self._clear_actions()
@@ -365,12 +398,66 @@ class DetailPane(QWidget):
             b.clicked.connect(lambda _=False, t=target: self.do_action(t))
             self.actions_box.addWidget(b, n // 2, n % 2)
             self.action_buttons[target] = b
+        self._show_case_file(d.reference)
         for e in audit_svc.history(self.ctx, "request", d.reference):
             text = f"{e.at[:16].replace('T', ' ')}  {e.actor} — {e.action}"
             detail = _timeline_detail(e)
             item = QListWidgetItem(f"{text}\n    {detail}" if detail else text)
             item.setToolTip(detail)
             self.timeline.addItem(item)
+
+    def _show_case_file(self, reference: str) -> None:
+        snaps = casefile.list_snapshots(self.ctx, reference)
+        if snaps:
+            s = snaps[0]
+            used = "; ".join(f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in s.identifiers.items() if v)
+            self.snapshot_label.setText(self.tr("Search attached {0} by {1}: {2} rows ({3}).").format(
+                s.taken_at[:16].replace("T", " "), s.attached_by, s.row_count, used))
+        else:
+            self.snapshot_label.setText(self.tr("No search attached yet: use the Search area and "
+                                                "“Attach to request”."))
+        self.export_button.setEnabled(bool(snaps))
+        for doc in casefile.list_documents(self.ctx, reference):
+            when = doc.created_at.strftime("%Y-%m-%d %H:%M") if doc.created_at else ""
+            lock = " 🔒" if doc.encryption else ""
+            item = QListWidgetItem(f"{when}  {doc.kind}: {doc.filename}{lock}")
+            item.setData(Qt.ItemDataRole.UserRole, str(doc.stored_path))
+            item.setToolTip(f"sha256 {doc.sha256}\n{doc.stored_path}")
+            self.documents.addItem(item)
+
+    def open_letters(self) -> LettersDialog | None:
+        if self.detail is None:
+            return None
+        dlg = LettersDialog(self.ctx, self.detail.reference, self.actor, self)
+        dlg.generated.connect(lambda _doc: self.reload())
+        dlg.open()
+        return dlg
+
+    def export_data(self, path: str | None = None) -> casefile.DocumentInfo | None:
+        if self.detail is None:
+            return None
+        ref = self.detail.reference
+        if path is None:
+            path, chosen = QFileDialog.getSaveFileName(
+                self, self.tr("Export the subject's data"), str(Path.home() / f"{ref}-data.json"),
+                "JSON (*.json);;ZIP of CSV files (*.zip)")
+            if not path:
+                return None
+        fmt = "csv" if path.lower().endswith(".zip") else "json"
+        try:
+            doc = casefile.export_portability(self.ctx, ref, fmt, path, self.actor())
+        except PrivDeskError as exc:
+            show_error(self, exc, self.tr("Data not exported"))
+            return None
+        self.reload()
+        return doc
+
+    def open_document(self, item: QListWidgetItem) -> None:
+        path = str(item.data(Qt.ItemDataRole.UserRole))
+        if not Path(path).exists():
+            show_error(self, PrivDeskError(f"The file {path} is no longer there."))
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
     def _clear_actions(self) -> None:
         for b in self.action_buttons.values():
