@@ -8,6 +8,7 @@ Cyrillic. What it cannot draw (e.g. CJK) is reported by :func:`unprintable`, nev
 from __future__ import annotations
 
 import threading
+import unicodedata
 import zlib
 from collections import OrderedDict
 from typing import Any
@@ -31,6 +32,7 @@ _covered: frozenset[str] | None = None
 # Layout characters the text pipeline turns into line breaks or spaces before they reach a font.
 _LAYOUT = frozenset("\n\r\t")
 SUBSET_CACHE_SIZE = 64
+_RTL = frozenset({"R", "AL", "AN"})
 
 
 class _Formatted(pdfdoc.PDFObject):  # type: ignore[misc]  # reportlab ships no type hints
@@ -136,7 +138,11 @@ def register_fonts() -> None:
         # Body text is regular, headings and table headers bold: a character must exist in both.
         regular = set(fonts[FONT].face.charToGlyph)
         bold = set(fonts[FONT_BOLD].face.charToGlyph)
-        _covered = frozenset(map(chr, regular & bold)) | _LAYOUT
+        # reportlab draws text left to right without shaping: Arabic or Hebrew would come out
+        # reversed and unjoined, so right-to-left letters count as unprintable too.
+        _covered = frozenset(
+            ch for ch in map(chr, regular & bold) if unicodedata.bidirectional(ch) not in _RTL
+        ) | _LAYOUT
 
 
 def covered_characters() -> frozenset[str]:
@@ -155,4 +161,7 @@ def unprintable(text: str) -> list[str]:
 
 def describe(chars: list[str]) -> str:
     """``'王' (U+738B), '😀' (U+1F600)`` for an error message."""
-    return ", ".join(f"{c!r} (U+{ord(c):04X})" for c in chars)
+    text = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in chars)
+    if any(unicodedata.bidirectional(c) in _RTL for c in chars):
+        text += " (right-to-left scripts cannot be laid out yet)"
+    return text

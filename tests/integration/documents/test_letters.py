@@ -164,6 +164,12 @@ def test_unprintable_characters_are_reported_not_dropped(request_: LetterRequest
     assert len(marked.warnings) == 2  # subject_name and addressee_name
 
 
+@pytest.mark.parametrize("name", ["محمد علي", "דוד לוי"])
+def test_right_to_left_names_are_reported(name: str, request_: LetterRequest, profile: OrgProfile) -> None:
+    with pytest.raises(UnprintableTextError, match="right-to-left"):
+        render_letter("acknowledgement", with_(request_, subject_name=name), profile, today=TODAY)
+
+
 def test_unprintable_cell_in_appendix_names_table_and_column(request_: LetterRequest, profile: OrgProfile) -> None:
     from privdesk.documents import ExportSource
 
@@ -374,3 +380,19 @@ def test_tall_cells_become_notes_and_never_break_the_layout(request_: LetterRequ
     assert "Note 2: record 2, c2" in text
     assert "Note 3" not in text
     assert text.replace(" ", "").count("W" * 50) >= 1
+
+
+@pytest.mark.parametrize("law", ["gdpr", "uk-gdpr", "ccpa", "lgpd", "vcdpa", "cpa"])
+def test_every_kind_under_every_law(law: str, request_: LetterRequest, profile: OrgProfile, snapshot: ExportSnapshot) -> None:
+    from privdesk.documents.templates import load_templates
+
+    short = load_templates().laws[law].short
+    for kind in LETTER_KINDS:
+        req = with_(fitting_request(kind, request_), law=law)
+        if kind == "extension" and law == "lgpd":
+            continue  # the LGPD allows no extension (refusal tested above)
+        text = flat(pdf_text(render_letter(kind, req, profile, snapshot, PORTABILITY, TODAY)))
+        assert "()" not in text and "{" not in text and "}" not in text, (law, kind)
+        if kind != "verification":  # a practical request that cites nothing
+            cites = (short.split("/")[0], "Cal. Civ. Code", "Va. Code", "C.R.S.")
+            assert any(c in text for c in cites), (law, kind)
