@@ -90,6 +90,7 @@ def run_one(data_dir: Path, reference: str, processes: int, out_dir: Path) -> di
     busiest = max(parent_cpu, worker_cpu / processes) if processes > 1 else total_cpu
     return {"written": r.written, "seconds": seconds, "rate": r.written / seconds,
             "cpu_ms_per_notice": 1000 * total_cpu / r.written, "cpu_rate": r.written / busiest,
+            "parent_cpu_s": parent_cpu, "worker_cpu_s": worker_cpu,
             "rss_mb": self_mb, "worker_rss_mb": child_mb}
 
 
@@ -121,6 +122,7 @@ def main() -> int:
             size = sum(f.stat().st_size for f in out.glob("*.pdf")) / 1e6
             print(f"{label:>9}: {res['written']:,} notices in {res['seconds']:.1f} s = {res['rate']:.0f} notices/s wall; "
                   f"{res['cpu_ms_per_notice']:.2f} ms CPU per notice = {res['cpu_rate']:.0f} notices/s on free cores; "
+                  f"CPU parent {res['parent_cpu_s']:.1f} s, workers {res['worker_cpu_s']:.1f} s; "
                   f"peak RSS parent {res['rss_mb']:.0f} MB, worker {res['worker_rss_mb']:.0f} MB; {size:.0f} MB of PDFs")
             shutil.rmtree(out, ignore_errors=True)
         multi = results[f"multi x{args.processes}"]
