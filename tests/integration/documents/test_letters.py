@@ -254,7 +254,7 @@ def test_ccpa_and_lgpd_letters_cite_their_own_law(request_: LetterRequest, profi
     assert "GDPR" not in lgpd.replace("LGPD", "")
     denial = with_(request_, law="ccpa", law_name="CCPA", denial_reasons=("We could not verify your identity.",))
     text = flat(pdf_text(render_letter("denial", denial, profile, today=TODAY)))
-    assert "We could not verify your identity." in text and "11, §§ 7022 and 7024" in text
+    assert "We could not verify your identity." in text and "11, §§ 7022 to 7024" in text
 
 
 def test_denial_gives_reasons_complaint_and_judicial_remedy(request_: LetterRequest, profile: OrgProfile) -> None:
