@@ -13,7 +13,7 @@ import string
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -231,6 +231,42 @@ def load_notice_template(kind: str, language: str = "", directory: Path | None =
     return _load_template(d / f"{kind}.toml", allowed)
 
 
+def language_key(language: str) -> str:
+    """``pt-BR``, ``PT`` and ``pt_br`` all mean ``pt``."""
+    return language.strip().lower().replace("_", "-").split("-")[0]
+
+
+_LANG_KEYS = {"page", "months", "date", "moment", "occurred_range", "occurred_from", "occurred_ongoing",
+              "occurred_unknown", "phone", "not_known", "not_decided", "categories_unknown",
+              "categories", "advice"}
+
+
+@functools.lru_cache(maxsize=8)
+def load_language(language: str, directory: Path | None = None) -> Mapping[str, Any] | None:
+    """The wording of ``lang.<language>.toml``, or None when that language does not ship."""
+    d = directory or templates_dir()
+    path = d / f"lang.{language_key(language)}.toml"
+    if not language or not path.exists() or not (d / f"individual.{language_key(language)}.toml").exists():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"Cannot read the language file {path}: {exc}.") from exc
+    missing, unknown = _LANG_KEYS - set(data), set(data) - _LANG_KEYS
+    if missing or unknown:
+        raise ConfigurationError(f"Language file {path.name}: missing {sorted(missing)}, unknown {sorted(unknown)}.")
+    if not (isinstance(data["months"], list) and len(data["months"]) == 12):
+        raise ConfigurationError(f"Language file {path.name}: 'months' must list the twelve months.")
+    return data
+
+
+def shipped_languages(directory: Path | None = None) -> tuple[str, ...]:
+    """Languages with both an individual notice template and their wording file."""
+    d = directory or templates_dir()
+    return tuple(sorted(p.stem.split(".", 1)[1] for p in d.glob("lang.*.toml")
+                        if (d / f"individual.{p.stem.split('.', 1)[1]}.toml").exists()))
+
+
 @functools.lru_cache(maxsize=4)
 def load_advice(directory: Path | None = None) -> Mapping[str, tuple[str, ...]]:
     path = (directory or templates_dir()) / "advice.toml"
@@ -244,15 +280,27 @@ def load_advice(directory: Path | None = None) -> Mapping[str, tuple[str, ...]]:
 # -- what a notice is made of (plain, picklable values) ---------------------------------------------
 
 @dataclass(frozen=True)
+class LocalText:
+    """The values and lists of a notice in another language (dates, categories, advice)."""
+
+    values: Mapping[str, str]
+    categories: tuple[str, ...]
+    advice: tuple[str, ...]
+    page_label: str = "Page {page} of {pages}"
+
+
+@dataclass(frozen=True)
 class NoticeData:
     """The breach side of a notice, prepared once and shared by every person's notice (and by the
-    worker processes of a batch)."""
+    worker processes of a batch). ``languages`` holds the wording for people whose language has
+    its own template (``individual.<lang>.toml`` with ``lang.<lang>.toml``)."""
 
     values: Mapping[str, str]
     flags: frozenset[str]
     categories: tuple[str, ...]
     advice: tuple[str, ...]
     profile: OrgProfile
+    languages: Mapping[str, LocalText] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -497,7 +545,7 @@ def _head_styles() -> tuple[ParagraphStyle, ParagraphStyle]:
 
 
 def _build(story: list[Flowable], profile: OrgProfile, guard: TextGuard, title: str, subject: str,
-           footer: str) -> tuple[bytes, int]:
+           footer: str, page_label: str = "Page {page} of {pages}") -> tuple[bytes, int]:
     """Page 1 leaves room for the letterhead; later pages use the full height."""
     buf = io.BytesIO()
     doc = BaseDocTemplate(
@@ -516,7 +564,7 @@ def _build(story: list[Flowable], profile: OrgProfile, guard: TextGuard, title: 
     ])
 
     def make_canvas(*args: Any, **kwargs: Any) -> _NoticeCanvas:
-        return _NoticeCanvas(*args, page_label="Page {page} of {pages}", footer=footer, **kwargs)
+        return _NoticeCanvas(*args, page_label=page_label, footer=footer, **kwargs)
 
     doc.build(story, canvasmaker=make_canvas)
     return buf.getvalue(), int(doc.page)
@@ -535,8 +583,14 @@ def render_authority_notice(data: NoticeData) -> RenderedNotice:
     return RenderedNotice(pdf, pages, tuple(guard.warnings))
 
 
-def person_values(data: NoticeData, person: Recipient) -> dict[str, str]:
+def _local(data: NoticeData, person: Recipient) -> LocalText | None:
+    return None if person.california else data.languages.get(language_key(person.language))
+
+
+def person_values(data: NoticeData, person: Recipient, local: LocalText | None = None) -> dict[str, str]:
     values = dict(data.values)
+    if local is not None:
+        values.update(local.values)
     values.update(person_name=person.name or "Sir or Madam", person_email=person.email,
                   person_address=person.address)
     return values
@@ -547,15 +601,18 @@ def render_person_notice(data: NoticeData, person: Recipient) -> RenderedNotice:
     plain-language notice (in the person's language when a template for it ships)."""
     register_fonts()
     guard = TextGuard(mode="mark")
+    local = _local(data, person)
     template = (load_notice_template("california") if person.california
-                else load_notice_template("individual", person.language))
-    values = person_values(data, person)
+                else load_notice_template("individual", language_key(person.language) if local else ""))
+    values = person_values(data, person, local)
     block = "\n".join(x for x in (person.name, person.address or person.email) if x)
-    story = _story(template, values, data.flags, {"categories": data.categories, "advice": data.advice},
-                   guard, block, share=data)
+    lists = ({"categories": local.categories, "advice": local.advice} if local
+             else {"categories": data.categories, "advice": data.advice})
+    story = _story(template, values, data.flags, lists, guard, block, share=data)
     pdf, pages = _build(story, data.profile, guard, _fill(template.title, values, guard, "title"),
                         _fill(template.subject, values, guard, "subject"),
-                        f"{data.values['org_name']} · {data.values['reference']}")
+                        f"{data.values['org_name']} · {data.values['reference']}",
+                        local.page_label if local else "Page {page} of {pages}")
     return RenderedNotice(pdf, pages, tuple(guard.warnings))
 
 
@@ -617,13 +674,14 @@ class CombinedWriter:
         self.painter = _letterhead(data.profile, self.guard)
 
     def add(self, person: Recipient) -> None:
+        local = _local(self.data, person)
         template = (load_notice_template("california") if person.california
-                    else load_notice_template("individual", person.language))
-        values = person_values(self.data, person)
+                    else load_notice_template("individual", language_key(person.language) if local else ""))
+        values = person_values(self.data, person, local)
         block = "\n".join(x for x in (person.name, person.address or person.email) if x)
-        story = _story(template, values, self.data.flags,
-                       {"categories": self.data.categories, "advice": self.data.advice}, self.guard, block,
-                       share=self.data)
+        lists = ({"categories": local.categories, "advice": local.advice} if local
+                 else {"categories": self.data.categories, "advice": self.data.advice})
+        story = _story(template, values, self.data.flags, lists, self.guard, block, share=self.data)
         page = 0
         while story:
             page += 1

@@ -21,7 +21,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,8 +97,10 @@ def notice_data(ctx: AppContext, d: svc.BreachDetail, at: datetime, phase: str =
         "org_contact": " · ".join(x for x in (profile.org_email, profile.org_phone) if x),
         "contact_name": d.contact_name, "contact_email": d.contact_email, "contact_phone": d.contact_phone,
         "contact_phone_text": contact_phone_text,
-        "authority_name": profile.authority_name or reg.authority_label.removeprefix("the "),
-        "authority_address": profile.authority_address,
+        # The profile names the organisation's (GDPR) lead authority; other laws name their own.
+        "authority_name": (profile.authority_name if reg.id in ("gdpr", "uk-gdpr") and profile.authority_name
+                           else reg.authority_label.removeprefix("the ")),
+        "authority_address": profile.authority_address if reg.id in ("gdpr", "uk-gdpr") else "",
         "description": d.description, "occurred_text": occurred, "aware_date": _date(d.aware),
         "aware_text": _moment(d.aware), "consequences": d.consequences or "Not yet known.",
         "measures": d.measures or "Not yet decided.", "measures_proposed": d.measures_proposed,
@@ -145,9 +147,47 @@ def notice_data(ctx: AppContext, d: svc.BreachDetail, at: datetime, phase: str =
         flags.add("law_enforcement_delay")
     advice_map = docs.load_advice()
     advice = [*(a for k in sorted(keys) for a in advice_map.get(k, ())), *advice_map.get("always", ())]
+    languages = {lang: text for lang in docs.shipped_languages()
+                 if (text := _local_text(d, lang, keys)) is not None}
     return docs.NoticeData(values=values, flags=frozenset(flags),
                            categories=tuple(c.label for c in d.data_categories) or ("not yet known",),
-                           advice=tuple(advice), profile=profile)
+                           advice=tuple(advice), profile=profile, languages=languages)
+
+
+def _local_text(d: svc.BreachDetail, lang: str, keys: set[str]) -> docs.LocalText | None:
+    """The dates, categories and advice of an individual notice in ``lang`` (its wording file)."""
+    w = docs.load_language(lang)
+    if w is None:
+        return None
+
+    def date(x: datetime) -> str:
+        return str(w["date"]).format(day=x.day, month=w["months"][x.month - 1], year=x.year)
+
+    def moment(x: datetime) -> str:
+        z = f"{x:%z}"
+        zone = "UTC" if z in ("", "+0000") else f"UTC{z[:3]}:{z[3:]}"
+        return str(w["moment"]).format(date=date(x), time=f"{x:%H:%M}", zone=zone)
+
+    if d.occurred_from and d.occurred_to:
+        occurred = str(w["occurred_range"]).format(start=moment(d.occurred_from), end=moment(d.occurred_to))
+    elif d.occurred_from:
+        occurred = str(w["occurred_from"]).format(start=moment(d.occurred_from)) + (
+            str(w["occurred_ongoing"]) if d.ongoing else "")
+    else:
+        occurred = str(w["occurred_unknown"])
+    labels: Mapping[str, str] = w["categories"]
+    advice_map: Mapping[str, list[str]] = w["advice"]
+    values = {
+        "aware_date": date(d.aware), "occurred_text": occurred,
+        "contact_phone_text": str(w["phone"]).format(phone=d.contact_phone) if d.contact_phone else "",
+        "consequences": d.consequences or str(w["not_known"]),
+        "measures": d.measures or str(w["not_decided"]),
+        "categories_text": "; ".join(labels.get(c.key, c.label) for c in d.data_categories)
+        or str(w["categories_unknown"]),
+    }
+    categories = tuple(labels.get(c.key, c.label) for c in d.data_categories) or (str(w["categories_unknown"]),)
+    advice = (*(a for k in sorted(keys) for a in advice_map.get(k, ())), *advice_map.get("always", ()))
+    return docs.LocalText(values, categories, tuple(str(a) for a in advice), str(w["page"]))
 
 
 # -- the authority notification ---------------------------------------------------------------------

@@ -239,3 +239,31 @@ def test_no_notice_before_awareness(org_ctx: AppContext, full: svc.BreachDetail)
     with pytest.raises(ValidationError, match="before the organisation became aware"):
         svc.record_notification(org_ctx, full.reference, "authority", ACTOR,
                                 sent_at=datetime(2026, 11, 1, tzinfo=UTC), now=NOW)
+
+
+def test_people_are_told_in_their_language_when_it_ships(org_ctx: AppContext, tmp_path: Path) -> None:
+    d = svc.add_breach(org_ctx, breach_input(regimes="lgpd", risk="risk", data_categories="health, ssn, Plano de saúde",
+                                             occurred_from="2026-11-19T22:00-03:00"), ACTOR, now=NOW)
+    svc.add_affected(org_ctx, d.reference, [
+        {"name": "Ana Souza", "email": "ana@example.com.br", "language": "pt-BR"},
+        {"name": "John Smith", "email": "john@example.com", "language": "en"},
+        {"name": "Jean Dupont", "email": "jean@example.fr", "language": "fr"},  # no French template: English
+    ], ACTOR)
+    r = notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path, combined=tmp_path / "all.pdf",
+                                now=ON_TIME)
+    assert r.written == 3 and not r.warnings
+    rows = {row["name"]: row for row in csv.DictReader(io.StringIO((tmp_path / "manifest.csv").read_text(encoding="utf-8")))}
+    ana = text_of(tmp_path / rows["Ana Souza"]["file"])
+    assert "Prezado(a) Ana Souza" in ana and "O que aconteceu" in ana and "Dados de saúde" in ana
+    # shown in the zone awareness was recorded in (+01:00), from a start only
+    assert "a partir de 20 de novembro de 2026, às 02:00 (UTC+01:00)" in ana
+    assert "Tomamos conhecimento em 20 de novembro de 2026" in ana and "Página 1 de" in ana
+    assert "Plano de saúde" in ana and "Documentos oficiais" in ana and "Health data" not in ana
+    assert rows["Ana Souza"]["language"] == "pt-br"
+    assert "Autoridade Nacional de Proteção de Dados (ANPD)" in ana and "Information Commissioner" not in ana
+    for name in ("John Smith", "Jean Dupont"):
+        text = text_of(tmp_path / rows[name]["file"])
+        assert f"Dear {name}" in text and "What happened" in text and "Prezado" not in text
+    combined = text_of(tmp_path / "all.pdf")
+    assert "Prezado(a) Ana Souza" in combined and "Dear John Smith" in combined
+    assert docs.shipped_languages() == ("pt",)
