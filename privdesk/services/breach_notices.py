@@ -115,7 +115,9 @@ def notice_data(ctx: AppContext, d: svc.BreachDetail, at: datetime, phase: str =
         "citation_phased": (rule.phased_citation or rule.citation) if rule else "",
         "documentation_citation": reg.documentation_citation,
         "due_text": f"{_moment(d.local(due))} ({rule.deadline_text})" if due and rule else deadline,
-        "late_text": (f"No: {dom.format_left(dom.minutes_between(at, due))}" if late and due
+        "late_text": ("Not applicable: this follow-up completes our earlier notice (phased notification)"
+                      if phase != "initial" else
+                      f"No: {dom.format_left(dom.minutes_between(at, due))}" if late and due
                       else "Yes" if due else "Not applicable"),
         "deadline_words": f"the deadline of {_moment(d.local(due))}" if due else "the deadline",
         "delay_reasons": delay_reasons, "processor": d.processor or "None",

@@ -103,6 +103,7 @@ def test_late_authority_notice_needs_reasons_and_prints_them(org_ctx: AppContext
                              now=LATE + timedelta(days=1))
     ft = text_of(follow)
     assert "follow-up notification" in ft and "ICO-2026-991" in ft
+    assert "this follow-up completes our earlier notice" in ft and "Reasons for the delay" not in ft
 
 
 def test_each_individual_notice_names_its_person_and_nobody_else(org_ctx: AppContext, full: svc.BreachDetail,
