@@ -526,6 +526,10 @@ def _search_connection(target: SearchTarget, values: PreparedValues, opts: Searc
         out.emit(SearchError(spec.name, exc.message))
         return
     try:
+        # One connection first: an unreachable server then costs one connect timeout, not one
+        # per table query.
+        with engine.connect():
+            pass
         cmap = target.column_map
         if cmap is None:
             with read_only(engine, timeout, stop) as conn:

@@ -186,3 +186,28 @@ def test_engines_are_reused_and_evicted(ctx: AppContext, company_sqlite: Path, a
     assert ENGINES._engines["crm"][1] is first
     svc.remove_connection(ctx, "crm")
     assert "crm" not in ENGINES._engines
+
+
+def test_hanging_server_errors_within_the_timeout(ctx: AppContext, company_sqlite: Path, add_sqlite: AddFn) -> None:
+    import socket
+    import time
+
+    from privdesk.discovery.introspect import ColumnInfo, SchemaInfo, TableInfo
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)  # accepts, never answers
+    try:
+        add_sqlite("crm", company_sqlite)
+        svc.add_connection(ctx, "hang", f"postgresql://u:p@127.0.0.1:{sock.getsockname()[1]}/x")
+        # a cached map with many tables: the search must not wait once per table
+        tables = tuple(TableInfo(f"t{i}", (ColumnInfo("id", "INTEGER", "integer"), ColumnInfo("email", "TEXT", "text")),
+                                 ("id",)) for i in range(8))
+        svc._save_schema(ctx, "hang", SchemaInfo("postgresql", tables))
+        start = time.monotonic()
+        r = svc.search(ctx, SearchQuery(emails=("aisha.khan@example.co.uk",)))
+        assert time.monotonic() - start < 8
+        assert _keys(r, "customers") == {1}
+        assert [e.connection for e in r.errors] == ["hang"] and "cannot be reached" in r.errors[0].message
+    finally:
+        sock.close()
