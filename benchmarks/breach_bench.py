@@ -1,7 +1,8 @@
 """Breach notices benchmark: 10,000 individual notices, single-process beside multi-process.
 
 Run: ``python benchmarks/breach_bench.py [--count 10000] [--processes 2]`` (``make bench``).
-Creates a fresh case database with one high-risk breach and ``count`` affected people (a mix of
+Creates a fresh case database (demo profile with a logo) with one high-risk breach and ``count``
+affected people (a mix of
 Latin, Greek, Cyrillic names and California residents, so both layouts and the Unicode fonts are
 exercised), then writes every person's notice plus the manifest, each run in its own process so
 that peak memory is measured honestly:
@@ -47,6 +48,14 @@ def setup(data_dir: Path, count: int) -> str:
 
     ctx = AppContext.open(data_dir)
     settings.update_settings(ctx, DEMO_PROFILE)
+    # a letterhead logo, as a real organisation has (PIL comes with reportlab)
+    from PIL import Image, ImageDraw
+
+    logo = data_dir / "logo.png"
+    img = Image.new("RGB", (600, 240), "#1f2a37")
+    ImageDraw.Draw(img).ellipse((20, 20, 220, 220), fill="#2563eb")
+    img.save(logo)
+    settings.set_logo(ctx, logo)
     d = svc.add_breach(ctx, BreachInput(
         title="Customer database exposed", aware="2026-11-20T09:30+00:00", nature="confidentiality",
         description="A misconfigured backup bucket exposed customer records for six hours.",

@@ -21,6 +21,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -427,7 +428,7 @@ def _shared(key_obj: object, template: NoticeTemplate, i: int, build: Callable[[
             # would make it give up ("too large") instead of moving again
             f.__dict__.pop("_postponed", None)
         return hit[1]
-    if len(_SHARED) > 256:
+    if len(_SHARED) > 64:  # each entry pins its NoticeData (and the profile's logo)
         _SHARED.clear()
     flowables = _reusable(build())
     _SHARED[key] = (key_obj, flowables)
@@ -488,6 +489,33 @@ def _clip(text: str, width: float, size: float) -> str:
 
 
 _PAINTERS: dict[int, tuple[OrgProfile, Callable[[Canvas, Any], None]]] = {}
+LOGO_DPI = 300
+
+
+@functools.lru_cache(maxsize=4)
+def prepared_logo(png: bytes) -> ImageReader:
+    """The logo as a JPEG at print resolution for the letterhead box, made once per process.
+
+    reportlab re-reads and re-compresses a PNG's pixels for every document (about 2 ms a notice
+    for a 600x240 logo); a JPEG is copied into the PDF as it is. Transparency is flattened onto
+    white, the colour of the paper it is printed on.
+    """
+    from PIL import Image
+
+    src = layout.logo_reader(png)  # validates the image with the letters' message
+    with Image.open(io.BytesIO(png)) as im:
+        im.load()
+        rgba = im.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    w, h = layout.logo_size(src)
+    target = (max(1, round(w / 72 * LOGO_DPI)), max(1, round(h / 72 * LOGO_DPI)))
+    if target[0] < flat.width:
+        flat = flat.resize(target, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    flat.save(out, format="JPEG", quality=92)
+    out.seek(0)
+    return ImageReader(out)
 
 
 def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any], None]:
@@ -502,7 +530,7 @@ def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any]
     if contact:
         details.append(contact)
     details = [guard.clean(d, "the organisation details") for d in details]
-    reader = layout.logo_reader(profile.logo_png) if profile.logo_png else None
+    reader = prepared_logo(profile.logo_png) if profile.logo_png else None
     text_w = layout.FRAME_W - layout.LOGO_BOX[0] - 6 * mm if reader is not None else layout.FRAME_W
     top = layout.PAGE_H - layout.MARGIN_TOP + 4 * mm
     right = layout.PAGE_W - layout.MARGIN_X
@@ -520,7 +548,7 @@ def _letterhead(profile: OrgProfile, guard: TextGuard) -> Callable[[Canvas, Any]
     def paint(canvas: Canvas, _doc: Any) -> None:
         canvas.saveState()
         if reader is not None:
-            canvas.drawImage(reader, layout.MARGIN_X, top - logo[1], logo[0], logo[1], mask="auto")
+            canvas.drawImage(reader, layout.MARGIN_X, top - logo[1], logo[0], logo[1])
         for font, size, colour, baseline, line in lines:
             canvas.setFont(font, size)
             canvas.setFillColor(colour)
@@ -653,6 +681,20 @@ def render_chunk(data: NoticeData, people: Sequence[Recipient], out_dir: str) ->
         except Exception as exc:  # per-person errors are reported, the batch goes on
             out.append(PersonOutcome(p.id, p.name, p.email, p.address, "", "", f"{type(exc).__name__}: {exc}"))
     return out
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def init_worker(data: NoticeData, out_dir: str) -> None:
+    """Process-pool initializer: the breach side of the notices arrives once per worker (not with
+    every job), so its shared flowables and letterhead are built once per worker too."""
+    _WORKER["data"], _WORKER["out_dir"] = data, out_dir
+
+
+def render_worker_chunk(people: Sequence[Recipient]) -> list[PersonOutcome]:
+    """A job of a worker set up by :func:`init_worker`."""
+    return render_chunk(_WORKER["data"], people, _WORKER["out_dir"])
 
 
 class CombinedWriter:

@@ -445,7 +445,8 @@ def _run_pool(data: docs.NoticeData, chunks: Iterator[list[docs.Recipient]], out
     keeping at most two chunks per worker in flight so memory stays flat."""
     ctx = multiprocessing.get_context("spawn")
     cancelled = False
-    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=docs.init_worker,
+                             initargs=(data, out_dir)) as pool:
         pending: set[Future[list[docs.PersonOutcome]]] = set()
         source = iter(chunks)
         exhausted = False
@@ -457,7 +458,7 @@ def _run_pool(data: docs.NoticeData, chunks: Iterator[list[docs.Recipient]], out
                     exhausted = True
                     break
                 for i in range(0, len(people), 50):
-                    pending.add(pool.submit(docs.render_chunk, data, people[i:i + 50], out_dir))
+                    pending.add(pool.submit(docs.render_worker_chunk, people[i:i + 50]))
             if not pending:
                 break
             finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)

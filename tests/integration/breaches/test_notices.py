@@ -268,3 +268,26 @@ def test_people_are_told_in_their_language_when_it_ships(org_ctx: AppContext, tm
     combined = text_of(tmp_path / "all.pdf")
     assert "Prezado(a) Ana Souza" in combined and "Dear John Smith" in combined
     assert docs.shipped_languages() == ("pt",)
+
+
+def test_logo_is_embedded_once_prepared_as_jpeg(org_ctx: AppContext, full: svc.BreachDetail, tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    from privdesk.services import settings
+
+    logo = tmp_path / "logo.png"
+    img = Image.new("RGBA", (900, 300), (0, 0, 0, 0))  # transparent background
+    ImageDraw.Draw(img).ellipse((10, 10, 290, 290), fill="#2563eb")
+    img.save(logo)
+    settings.set_logo(org_ctx, logo)
+    svc.add_affected(org_ctx, full.reference, PEOPLE[:2], ACTOR)
+    r = notices.notify_subjects(org_ctx, full.reference, ACTOR, out_dir=tmp_path / "out", now=ON_TIME)
+    assert r.written == 2
+    for f in (tmp_path / "out").glob("*.pdf"):
+        page = PdfReader(f).pages[0]
+        (image,) = page.images
+        xobj = image.indirect_reference.get_object() if image.indirect_reference else None
+        assert xobj is not None and "/DCTDecode" in str(xobj["/Filter"])
+        assert xobj["/Width"] < 900  # down-sampled to print resolution for the letterhead box
+        pixel = image.image.convert("RGB").getpixel((2, 2)) if image.image else (0, 0, 0)
+        assert min(pixel) > 240  # transparency flattened onto white, not black
