@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QPainter,
+    QShowEvent,
     QStandardItem,
     QStandardItemModel,
     QTextDocument,
@@ -380,17 +381,23 @@ class SearchPane(QWidget):
 
     # -- connections ----------------------------------------------------------------------------
     def reload_connections(self) -> None:
-        checked = {self.conn_list.item(i).text() for i in range(self.conn_list.count())
-                   if self.conn_list.item(i).checkState() == Qt.CheckState.Checked}
-        first = self.conn_list.count() == 0
+        """List the registered connections; ones the officer unticked stay unticked, new ones
+        (added in the dialog, by the demo or on the command line) arrive ticked."""
+        unchecked = {self.conn_list.item(i).text() for i in range(self.conn_list.count())
+                     if self.conn_list.item(i).checkState() != Qt.CheckState.Checked}
         self.conn_list.clear()
         for c in svc.list_connections(self.ctx):
             item = QListWidgetItem(c.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            on = first or c.name in checked
+            on = c.name not in unchecked
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
             item.setToolTip(c.url)
             self.conn_list.addItem(item)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self.task is None:
+            self.reload_connections()
+        super().showEvent(event)
 
     def selected_connections(self) -> list[str]:
         return [self.conn_list.item(i).text() for i in range(self.conn_list.count())

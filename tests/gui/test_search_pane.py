@@ -220,3 +220,14 @@ def test_password_asked_when_no_keyring(qtbot: QtBot, ctx: AppContext, monkeypat
     assert secrets.get_password("pg") == "typed-now"
     assert blocker.args[0].errors and "cannot be reached" in blocker.args[0].errors[0].message
     secrets.forget_session()
+
+
+def test_connection_list_follows_the_registry(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    _company(ctx, tmp_path, "a")
+    pane = _pane(qtbot, ctx)
+    pane.conn_list.item(0).setCheckState(Qt.CheckState.Unchecked)
+    _company(ctx, tmp_path, "b")  # added elsewhere (dialog, demo, command line)
+    pane.hide()
+    pane.show()
+    assert [pane.conn_list.item(i).text() for i in range(pane.conn_list.count())] == ["a", "b"]
+    assert pane.selected_connections() == ["b"]
