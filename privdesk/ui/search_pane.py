@@ -84,6 +84,10 @@ def _short(v: Any, limit: int = 60) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
+def _frozen_key(key: dict[str, Any]) -> str:
+    return repr(sorted(key.items()))
+
+
 def row_html(m: Match) -> str:
     """The row's values, matched columns highlighted."""
     parts = []
@@ -158,6 +162,7 @@ class ResultsModel(QStandardItemModel):
         self._counts: dict[tuple[str, str], int] = {}
         self._more: set[tuple[str, str]] = set()
         self._errors: dict[str, list[str]] = {}
+        self._by_key: dict[tuple[str, str, str], Match] = {}
         self.rows = 0
 
     def reset_results(self) -> None:
@@ -167,6 +172,7 @@ class ResultsModel(QStandardItemModel):
         self._counts.clear()
         self._more.clear()
         self._errors.clear()
+        self._by_key.clear()
         self.rows = 0
 
     def _conn_item(self, name: str) -> QStandardItem:
@@ -208,14 +214,32 @@ class ResultsModel(QStandardItemModel):
         matched = self._blank(", ".join(m.matched_on))
         if m.matched_on:
             matched.setBackground(QBrush(QColor(_HIGHLIGHT)))
-        via = self._blank("" if m.via is None else
-                          f"{m.via.table} ({', '.join(f'{k}={v}' for k, v in m.via.key.items())})")
+            matched.setToolTip(", ".join(m.matched_on))
+        via = self._blank(self.via_path(m))
+        if m.via is not None:
+            via.setToolTip(self.tr("Reached through foreign keys from the row that matched: {0}").format(via.text()))
+        self._by_key[(m.connection, m.table, _frozen_key(m.key))] = m
         values = self._blank(" · ".join(f"{k}={_short(v)}" for k, v in m.row.items()))
         values.setData(row_html(m), HtmlRole)
         titem.appendRow([first, matched, via, values])
         self._counts[(m.connection, m.table)] += 1
         self.rows += 1
         self._label(m.connection, m.table)
+
+    def via_path(self, m: Match) -> str:
+        """The foreign-key path from the matched row down to this one: ``customers (id=1) › orders (id=10)``."""
+        steps: list[str] = []
+        via = m.via
+        seen: set[tuple[str, str]] = set()
+        while via is not None and len(steps) < 6:
+            ident = (via.table, _frozen_key(via.key))
+            if ident in seen:
+                break
+            seen.add(ident)
+            steps.append(f"{via.table} ({', '.join(f'{k}={_short(v, 20)}' for k, v in via.key.items())})")
+            parent = self._by_key.get((m.connection, via.table, _frozen_key(via.key)))
+            via = parent.via if parent is not None else None
+        return " › ".join(reversed(steps))
 
     def _label(self, conn: str, table: str) -> None:
         key = (conn, table)
@@ -364,7 +388,7 @@ class SearchPane(QWidget):
         header = self.tree.header()
         header.setSectionResizeMode(COL_ROW, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(COL_ROW, 230)
-        header.resizeSection(COL_MATCHED, 130)
+        header.resizeSection(COL_MATCHED, 170)
         header.resizeSection(COL_VIA, 150)
         header.setStretchLastSection(True)
         splitter = QSplitter(Qt.Orientation.Vertical)

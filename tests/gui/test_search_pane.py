@@ -72,6 +72,9 @@ def test_search_fills_the_tree(qtbot: QtBot, ctx: AppContext, tmp_path: Path) ->
     assert "<span style='background:" in cust.child(0, COL_VALUES).data(HtmlRole)
     assert "email" in cust.child(0, COL_VALUES).data(HtmlRole).split("<span")[1]
     assert tables["orders"].child(0, COL_VIA).text() == "customers (id=1)"
+    items = tables["order_items"]
+    paths = {items.child(i, COL_VIA).text() for i in range(items.rowCount())}
+    assert paths == {"customers (id=1) › orders (id=10)", "customers (id=1) › orders (id=11)"}
     assert "rows in" in pane.status.text() and "down" in pane.status.text()
     assert len(result.matches) == model.rows
     snap = pane.snapshot()
