@@ -786,7 +786,7 @@ _COLUMN_ALIASES = {
     "address": "address", "postal_address": "address", "postal address": "address", "endereco": "address",
     "language": "language", "lang": "language", "locale": "language", "idioma": "language",
     "region": "region", "state": "region", "country": "region", "jurisdiction": "region",
-    "identifier": "identifier", "id": "identifier", "value": "identifier",
+    "identifier": "identifier", "value": "identifier",  # not "id": a customer number is not a phone
 }
 _US_STATES = {"CA": CALIFORNIA, "CALIFORNIA": CALIFORNIA}
 

@@ -137,6 +137,11 @@ def test_affected_people_merge_on_normalised_identifiers(org_ctx: AppContext, br
                  "Ana Souza;ANA@example.br;;pt;\n"
                  "Carla Diaz;carla@example.com;1 Main St, Fresno;es;CA\n"
                  "Zoe again;zoe.odegard@example.com;;;\n", encoding="utf-8")
+    f.write_text("id;Name;E-mail;Postal address;Language;State\n"
+                 "C-1;Dmitri Ivanov;dmitri@example.ru;Lenina 1\\nMoscow;ru;\n"
+                 "C-2;Ana Souza;ANA@example.br;;pt;\n"
+                 "C-3;Carla Diaz;carla@example.com;1 Main St, Fresno;es;CA\n"
+                 "C-4;Zoe again;zoe.odegard@example.com;;;\n", encoding="utf-8")
     r2 = svc.import_affected_csv(org_ctx, breach.reference, f, ACTOR)
     assert (r2.added, r2.merged, r2.problems) == (3, 1, ())
     assert svc.count_affected(org_ctx, breach.reference) == 5
