@@ -463,10 +463,14 @@ class SearchPane(QWidget):
 
         self._set_running(True)
         self.status.setText(self.tr("Searching {0} connection(s)…").format(len(names)))
-        task = run_task(work, on_done=self._done, on_error=self._failed, pool=self.pool, start=False)
-        task.signals.partial.connect(self._on_event)
-        task.signals.cancelled.connect(self._cancelled)
-        task.signals.finished.connect(self._task_finished)
+        task = run_task(work, pool=self.pool, start=False)
+        # Signals of a task that is no longer the current one (a new search started while its
+        # last events were in flight) are ignored, so two searches never mix in the tree.
+        task.signals.partial.connect(lambda ev, t=task: self._on_event(ev) if t is self.task else None)
+        task.signals.result.connect(lambda r, t=task: self._done(r) if t is self.task else None)
+        task.signals.error.connect(lambda e, t=task: self._failed(e) if t is self.task else None)
+        task.signals.cancelled.connect(lambda t=task: self._cancelled() if t is self.task else None)
+        task.signals.finished.connect(lambda t=task: self._task_finished(t))
         self.task = task
         if self.pool is None:
             from PySide6.QtCore import QThreadPool
@@ -560,6 +564,7 @@ class SearchPane(QWidget):
             text += " " + self.tr("{0} connection error(s): {1}").format(
                 n_err, "; ".join(f"{e.connection}: {e.message}" for e in result.errors))
         self.status.setText(text)
+        self._task_finished(self.task)  # ready for the next search before anyone hears "finished"
         self.finished.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
@@ -588,7 +593,9 @@ class SearchPane(QWidget):
     def _cancelled(self) -> None:
         self.status.setText(self.tr("Search cancelled: {0} rows found before it stopped.").format(self.model.rows))
 
-    def _task_finished(self) -> None:
+    def _task_finished(self, task: Task | None) -> None:
+        if task is not self.task:
+            return
         self.task = None
         self._stop = None
         self._set_running(False)

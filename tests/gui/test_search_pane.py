@@ -234,3 +234,21 @@ def test_connection_list_follows_the_registry(qtbot: QtBot, ctx: AppContext, tmp
     pane.show()
     assert [pane.conn_list.item(i).text() for i in range(pane.conn_list.count())] == ["a", "b"]
     assert pane.selected_connections() == ["b"]
+
+
+def test_back_to_back_searches(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    """Starting the next search the moment one finishes must work (a script, an impatient officer)."""
+    _company(ctx, tmp_path)
+    pane = _pane(qtbot, ctx)
+    results: list[SearchResult] = []
+    for email in ("aisha.khan@example.co.uk", "zoe.odegard@example.com", "james.carter@example.com"):
+        pane.email_edit.setText(email)
+        with qtbot.waitSignal(pane.finished, timeout=15000) as blocker:
+            pane.start_search()
+            assert pane.task is not None  # really started, not ignored as "still running"
+        results.append(blocker.args[0])
+    assert [r.query.emails for r in results] == [("aisha.khan@example.co.uk",), ("zoe.odegard@example.com",),
+                                                  ("james.carter@example.com",)]
+    assert pane.model.item(0).child(0).child(0).data(KindRole) == "row"
+    shown = {pane.model.item(0).child(i).text().split(" — ")[0] for i in range(pane.model.item(0).rowCount())}
+    assert shown == {"customers"}  # only the last search's rows (James has no orders)
