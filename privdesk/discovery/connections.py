@@ -52,6 +52,14 @@ class ConnectionSpec:
         return float(self.options.get("statement_timeout_s", DEFAULT_STATEMENT_TIMEOUT_S))
 
     @property
+    def schemas(self) -> tuple[str | None, ...]:
+        """Schemas to search (option ``schemas``); None stands for the default schema."""
+        raw = self.options.get("schemas")
+        if not raw:
+            return (None,)
+        return tuple(str(x) for x in raw if str(x).strip())
+
+    @property
     def needs_password(self) -> bool:
         return self.dialect != "sqlite" and bool(make_url(self.url).username)
 

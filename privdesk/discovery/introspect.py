@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -50,11 +50,21 @@ class IndexInfo:
 
 @dataclass(frozen=True)
 class TableInfo:
+    """One table. ``name`` is what the officer sees and overrides refer to: ``customers`` in the
+    default schema, ``crm.customers`` in another (then ``schema`` and ``table_name`` are set)."""
+
     name: str
     columns: tuple[ColumnInfo, ...]
     primary_key: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKeyInfo, ...] = ()
     indexes: tuple[IndexInfo, ...] = ()
+    schema: str | None = None
+    table_name: str = ""
+
+    @property
+    def bare(self) -> str:
+        """The table's own name, without its schema."""
+        return self.table_name or self.name
 
     def column(self, name: str) -> ColumnInfo | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -95,6 +105,8 @@ class SchemaInfo:
                                    for f in t["foreign_keys"]),
                 indexes=tuple(IndexInfo(i["name"], tuple(i["columns"]), bool(i["unique"]),
                                         tuple(i.get("expressions", ()))) for i in t["indexes"]),
+                schema=t.get("schema"),
+                table_name=t.get("table_name", ""),
             )
             for t in d["tables"]
         )
@@ -120,26 +132,36 @@ def affinity_of(sa_type: types.TypeEngine[Any]) -> str:
     return "other"
 
 
-def introspect(conn: Connection, sample: bool = True, cancel: threading.Event | None = None) -> SchemaInfo:
-    """Read the schema of the connection's default schema (and sample text columns)."""
+def _qualified(schema: str | None, table_name: str) -> str:
+    return f"{schema}.{table_name}" if schema else table_name
+
+
+def introspect(conn: Connection, sample: bool = True, cancel: threading.Event | None = None,
+               schemas: Sequence[str | None] = (None,)) -> SchemaInfo:
+    """Read the tables of the given schemas (None: the connection's default schema) and sample
+    their text columns."""
     insp = inspect(conn)
     out: list[TableInfo] = []
-    for name in sorted(insp.get_table_names()):
+    pairs = [(sch, n) for sch in dict.fromkeys(schemas) for n in sorted(insp.get_table_names(schema=sch))]
+    for schema, bare in pairs:
         if cancel is not None and cancel.is_set():
             break
+        name = _qualified(schema, bare)
         cols = tuple(ColumnInfo(c["name"], str(c["type"]) if not isinstance(c["type"], types.NullType) else "",
                                 affinity_of(c["type"]), bool(c.get("nullable", True)))
-                     for c in insp.get_columns(name))
-        pk = tuple(insp.get_pk_constraint(name).get("constrained_columns") or ())
-        fks = tuple(ForeignKeyInfo(tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
-                    for f in insp.get_foreign_keys(name) if f.get("referred_table"))
+                     for c in insp.get_columns(bare, schema=schema))
+        pk = tuple(insp.get_pk_constraint(bare, schema=schema).get("constrained_columns") or ())
+        fks = tuple(ForeignKeyInfo(tuple(f["constrained_columns"]),
+                                   _qualified(f.get("referred_schema") or schema, f["referred_table"]),
+                                   tuple(f["referred_columns"]))
+                    for f in insp.get_foreign_keys(bare, schema=schema) if f.get("referred_table"))
         ixs: list[IndexInfo] = []
         with warnings.catch_warnings():
             # SQLite reflection skips expression indexes with a warning; they are read below.
             warnings.filterwarnings("ignore", "Skipped unsupported reflection", exc.SAWarning)
-            reflected = insp.get_indexes(name)
+            reflected = insp.get_indexes(bare, schema=schema)
             try:
-                uniques = insp.get_unique_constraints(name)
+                uniques = insp.get_unique_constraints(bare, schema=schema)
             except NotImplementedError:
                 uniques = []
         for ix in reflected:
@@ -153,9 +175,9 @@ def introspect(conn: Connection, sample: bool = True, cancel: threading.Event | 
             ucols = tuple(c for c in uc.get("column_names") or [] if c)
             if ucols and ucols not in have:
                 ixs.append(IndexInfo(str(uc.get("name") or ""), ucols, True))
-        if conn.dialect.name == "sqlite":
+        if conn.dialect.name == "sqlite" and schema is None:
             ixs.extend(_sqlite_expression_indexes(conn, name, {i.name for i in ixs}))
-        out.append(TableInfo(name, cols, pk, fks, tuple(ixs)))
+        out.append(TableInfo(name, cols, pk, fks, tuple(ixs), schema, bare if schema else ""))
     content: dict[str, dict[str, str]] = {}
     if sample:
         for t in out:
@@ -188,7 +210,7 @@ def sample_table(conn: Connection, t: TableInfo, rows: int = SAMPLE_ROWS) -> dic
     text_cols = [c.name for c in t.columns if c.affinity in ("text", "other")]
     if not text_cols:
         return {}
-    tbl = table(t.name, *[column(c) for c in text_cols])
+    tbl = table(t.bare, *[column(c) for c in text_cols], schema=t.schema)
     try:
         with conn.begin_nested() if conn.dialect.name == "postgresql" else nullcontext():
             result = conn.execute(select(*tbl.c).limit(rows)).all()

@@ -266,7 +266,7 @@ def jsonable(v: Any) -> Any:
 # -- the planner -----------------------------------------------------------------------------------
 
 def sa_table(info: TableInfo) -> TableClause:
-    return table(info.name, *[column(c.name) for c in info.columns])
+    return table(info.bare, *[column(c.name) for c in info.columns], schema=info.schema)
 
 
 def _as_text(c: ColumnElement[Any], affinity: str) -> ColumnElement[Any]:
@@ -533,7 +533,7 @@ def _search_connection(target: SearchTarget, values: PreparedValues, opts: Searc
         cmap = target.column_map
         if cmap is None:
             with read_only(engine, timeout, stop) as conn:
-                schema = introspect(conn, cancel=stop)
+                schema = introspect(conn, cancel=stop, schemas=spec.schemas)
             if stop.is_set():  # a half-read schema must not be cached
                 return
             cmap = target.on_introspected(schema) if target.on_introspected else build_map(spec.name, schema, {}, set())

@@ -91,6 +91,10 @@ def add_connection(ctx: AppContext, name: str, url: str, password: str | None = 
                 raise ValueError
         except (TypeError, ValueError) as exc:
             raise ValidationError("The statement time limit must be a positive number of seconds.") from exc
+    if "schemas" in opts:
+        schemas = opts["schemas"]
+        if not isinstance(schemas, list) or not all(isinstance(x, str) and x.strip() for x in schemas):
+            raise ValidationError('The option "schemas" must be a list of schema names, e.g. ["public", "crm"].')
     with ctx.db.unit_of_work() as s:
         if s.scalar(select(DiscoveryConnection.id).where(DiscoveryConnection.name == name)) is not None:
             raise ValidationError(f"A connection called {name!r} already exists; remove it first or pick another name.")
@@ -224,7 +228,7 @@ def get_map(ctx: AppContext, name: str, refresh: bool = False) -> ColumnMap:
     engine = build_engine(spec, password_for(spec))
     try:
         with read_only(engine, spec.statement_timeout_s) as conn:
-            schema = introspect(conn)
+            schema = introspect(conn, schemas=spec.schemas)
     except ConnectionFailed:
         raise
     except Exception as exc:

@@ -130,3 +130,37 @@ def test_cancel_stops_a_running_query(server_url: str) -> None:
     finally:
         canceller.close()
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_other_schemas_on_postgresql(ctx: AppContext, postgres_db: str) -> None:
+    from privdesk.errors import ValidationError
+
+    build_company(postgres_db)
+    engine = create_engine(postgres_db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text('CREATE SCHEMA "Billing Dept"'))
+            conn.execute(text('CREATE TABLE "Billing Dept".accounts (id integer PRIMARY KEY, email text)'))
+            conn.execute(text('CREATE TABLE "Billing Dept".invoices (id integer PRIMARY KEY, '
+                              'account_id integer REFERENCES "Billing Dept".accounts(id), amount numeric)'))
+            conn.execute(text("""INSERT INTO "Billing Dept".accounts VALUES (7, 'Aisha.Khan@example.co.uk '),
+                                 (8, 'someone@example.org')"""))
+            conn.execute(text("""INSERT INTO "Billing Dept".invoices VALUES (70, 7, 12.50), (71, 8, 1)"""))
+    finally:
+        engine.dispose()
+    with pytest.raises(ValidationError, match="schemas"):
+        svc.add_connection(ctx, "bad", postgres_db, options={"schemas": "public"})
+    svc.add_connection(ctx, "srv", postgres_db, options={"schemas": ["public", "Billing Dept"]})
+    cmap = svc.get_map(ctx, "srv")
+    names = {t.table for t in cmap.tables}
+    assert {"public.customers", "Billing Dept.accounts", "Billing Dept.invoices"} <= names
+    inv = cmap.schema.table("Billing Dept.invoices")
+    assert inv is not None and inv.foreign_keys[0].ref_table == "Billing Dept.accounts"
+    r = svc.search(ctx, SearchQuery(emails=("aisha.khan@example.co.uk",)))
+    assert not r.errors, r.errors
+    found = {(m.table, m.key["id"]) for m in r.matches}
+    assert {("public.customers", 1), ("Billing Dept.accounts", 7), ("Billing Dept.invoices", 70)} <= found
+    assert ("Billing Dept.invoices", 71) not in found
+    via = next(m.via for m in r.matches if m.table == "Billing Dept.invoices")
+    assert via is not None and via.table == "Billing Dept.accounts"
