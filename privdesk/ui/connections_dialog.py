@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -86,9 +87,19 @@ class ConnectionsDialog(QDialog):
         self.password_edit.setObjectName("connPassword")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText(self.tr("kept in the system keyring"))
+        self.schemas_edit = QLineEdit()
+        self.schemas_edit.setObjectName("connSchemas")
+        self.schemas_edit.setPlaceholderText(self.tr("optional: public, crm (default schema if empty)"))
+        self.timeout_spin = QSpinBox()
+        self.timeout_spin.setObjectName("connTimeout")
+        self.timeout_spin.setRange(1, 3600)
+        self.timeout_spin.setValue(30)
+        self.timeout_spin.setSuffix(self.tr(" s per query"))
         form.addRow(self.tr("Name:"), self.name_edit)
         form.addRow(self.tr("URL:"), self.url_edit)
         form.addRow(self.tr("Password:"), self.password_edit)
+        form.addRow(self.tr("Schemas:"), self.schemas_edit)
+        form.addRow(self.tr("Time limit:"), self.timeout_spin)
         self.add_button = QPushButton(self.tr("Add"))
         self.add_button.setObjectName("addButton")
         self.add_button.clicked.connect(self.add_connection)
@@ -146,8 +157,12 @@ class ConnectionsDialog(QDialog):
 
     def add_connection(self) -> None:
         try:
+            options: dict[str, Any] = {"statement_timeout_s": self.timeout_spin.value()}
+            schemas = [x.strip() for x in self.schemas_edit.text().split(",") if x.strip()]
+            if schemas:
+                options["schemas"] = schemas
             info = svc.add_connection(self.ctx, self.name_edit.text(), self.url_edit.text(),
-                                      self.password_edit.text() or None)
+                                      self.password_edit.text() or None, options)
         except PrivDeskError as exc:
             self.status.setText(exc.message)
             show_error(self, exc)
@@ -155,6 +170,7 @@ class ConnectionsDialog(QDialog):
         self.password_edit.clear()
         self.name_edit.clear()
         self.url_edit.clear()
+        self.schemas_edit.clear()
         self.status.setText(info.warning or self.tr("Connection {0} added.").format(info.name))
         self.reload(select=info.name)
 

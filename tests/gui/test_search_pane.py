@@ -133,8 +133,10 @@ def test_connections_dialog(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> No
     dlg.show()
     qtbot.keyClicks(dlg.name_edit, "crm")
     qtbot.keyClicks(dlg.url_edit, f"sqlite:///{path}")
+    dlg.timeout_spin.setValue(12)
     qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
     assert [c.name for c in svc.list_connections(ctx)] == ["crm"]
+    assert svc.get_connection(ctx, "crm").options == {"statement_timeout_s": 12}
     qtbot.waitUntil(lambda: dlg.map_tree.topLevelItemCount() > 0, timeout=10000)
     tops = {dlg.map_tree.topLevelItem(i).text(0): dlg.map_tree.topLevelItem(i)
             for i in range(dlg.map_tree.topLevelItemCount())}
