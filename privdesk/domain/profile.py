@@ -104,10 +104,11 @@ class OrgProfile:
         cls, values: dict[str, str], officers: Iterable[Officer] = (), logo_png: bytes | None = None
     ) -> OrgProfile:
         kwargs: dict[str, str] = {}
-        for f in fields(cls):
-            key = f.name.replace("_", ".", 1)
-            if key in values and values[key] != "":
-                kwargs[f.name] = values[key]
+        names = {f.name for f in fields(cls)}
+        for spec in SETTINGS:
+            name = spec.key.replace(".", "_")
+            if name in names and values.get(spec.key, "") != "":
+                kwargs[name] = values[spec.key]
         return cls(**kwargs, officers=tuple(officers), logo_png=logo_png)
 
     def as_settings(self) -> dict[str, str]:

@@ -36,8 +36,11 @@ def test_settings_round_trip(ctx: AppContext) -> None:
     assert stored["org.address"] == "1 Market Row\nYork YO1 7HX"
     assert stored["dpo.email"] == "DPO@Bakery.Example"
     assert stored["holidays.country"] == "GB"
+    svc.set_setting(ctx, "default_law", "uk-gdpr")
     profile = svc.get_profile(ctx)
     assert profile.org_name == "Zoë's Bakery Ltd" and profile.holidays_subdivision == "ENG"
+    assert profile.default_law == "uk-gdpr" and profile.dpo_email == "DPO@Bakery.Example"
+    assert profile.as_settings()["org.address"] == "1 Market Row\nYork YO1 7HX"
     # a second context (another process) reads the same values
     again = AppContext.open(ctx.paths.data_dir)
     assert svc.get_settings(again) == stored
