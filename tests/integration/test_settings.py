@@ -29,6 +29,7 @@ def test_settings_round_trip(ctx: AppContext) -> None:
         "dpo.email": "  DPO@Bakery.Example ",
         "holidays.country": "gb",
         "holidays.subdivision": "ENG",
+        "default_law": "uk-gdpr",
     }
     svc.update_settings(ctx, values)
     stored = svc.get_settings(ctx)
@@ -36,7 +37,6 @@ def test_settings_round_trip(ctx: AppContext) -> None:
     assert stored["org.address"] == "1 Market Row\nYork YO1 7HX"
     assert stored["dpo.email"] == "DPO@Bakery.Example"
     assert stored["holidays.country"] == "GB"
-    svc.set_setting(ctx, "default_law", "uk-gdpr")
     profile = svc.get_profile(ctx)
     assert profile.org_name == "Zoë's Bakery Ltd" and profile.holidays_subdivision == "ENG"
     assert profile.default_law == "uk-gdpr" and profile.dpo_email == "DPO@Bakery.Example"
