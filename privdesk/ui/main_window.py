@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from privdesk import APP_NAME
 from privdesk.services.context import AppContext
+from privdesk.services.requests import RequestDetail
 from privdesk.ui.areas import Area, available_areas
 from privdesk.ui.dialogs import AboutDialog
 
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
             self.pages[area.key] = page
             self.stack.addWidget(page)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self._connect_areas()
 
         self._build_menus()
         self.db_label = QLabel(self.tr("Case database: {0}").format(ctx.db.describe()))
@@ -77,6 +79,26 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(self.tr("Ready"), 5000)
         self._restore_state()
+
+    def _connect_areas(self) -> None:
+        """Hand-offs between areas, where both exist: a request's subject to the search, and the
+        search's attachments back to the request."""
+        from privdesk.ui.requests.pane import RequestsPane
+        from privdesk.ui.search_pane import SearchPane
+
+        requests, search = self.pages.get("requests"), self.pages.get("search")
+        if not isinstance(requests, RequestsPane) or not isinstance(search, SearchPane):
+            return
+        search.actor = requests.actor
+        detail = requests.detail
+
+        def to_search(d: RequestDetail) -> None:
+            search.prefill(d.reference, d.emails, d.phones, [d.subject_name],
+                           [i.value for i in d.identifiers if i.kind == "customer_id"])
+            self.show_area("search")
+
+        detail.search_requested.connect(to_search)
+        search.attached.connect(lambda _info: detail.reload())
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))

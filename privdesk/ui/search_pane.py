@@ -8,11 +8,13 @@ the workers between queries and interrupts running SQLite queries.
 from __future__ import annotations
 
 import gc
+import getpass
 import html
 import sys
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, QTimer, Signal
@@ -30,6 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -60,7 +63,10 @@ from privdesk.discovery.search import (
     SearchResult,
     TableCount,
 )
+from privdesk.errors import PrivDeskError
+from privdesk.services import casefile
 from privdesk.services import discovery as svc
+from privdesk.services.casefile import SnapshotInfo
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.workers import Task, run_task
@@ -295,9 +301,11 @@ class SearchPane(QWidget):
 
     Signals:
         finished(object): the SearchResult of a search that ran to the end.
+        attached(object): a :class:`casefile.SnapshotInfo` saved on a request.
     """
 
     finished = Signal(object)
+    attached = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, pool: Any = None) -> None:
         super().__init__(parent)
@@ -395,11 +403,34 @@ class SearchPane(QWidget):
         splitter.addWidget(self.tree)
         outer.addWidget(splitter, 1)
 
+        attach_bar = QHBoxLayout()
+        attach_bar.addWidget(QLabel(self.tr("Attach this result to request:")))
+        self.attach_ref = QComboBox()
+        self.attach_ref.setObjectName("attachReference")
+        self.attach_ref.setEditable(True)
+        self.attach_ref.setMinimumWidth(170)
+        ref_edit = self.attach_ref.lineEdit()
+        if ref_edit is not None:
+            ref_edit.setPlaceholderText("DSR-2026-0001")
+        self.attach_ref.currentTextChanged.connect(lambda _t: self._update_attach())
+        attach_bar.addWidget(self.attach_ref)
+        self.attach_button = QPushButton(self.tr("Attach to request"))
+        self.attach_button.setObjectName("attachButton")
+        self.attach_button.setToolTip(self.tr("Saves the rows found, the identifiers used and the time on the "
+                                              "request, for its export letter and portability file"))
+        self.attach_button.clicked.connect(lambda: self.attach())
+        attach_bar.addWidget(self.attach_button)
+        attach_bar.addStretch(1)
+        outer.addLayout(attach_bar)
+        #: who attaches (the main window hands over the requests area's "Acting as")
+        self.actor: Callable[[], str] = getpass.getuser
+
         self.status = QLabel(self.tr("Type one or more identifiers and press Search."))
         self.status.setObjectName("searchStatus")
         self.status.setWordWrap(True)
         outer.addWidget(self.status)
         self.reload_connections()
+        self._update_attach()
         svc.default_region(ctx)  # loads the settings service now, not on the first Search click
         freeze_startup_objects()
 
@@ -421,7 +452,23 @@ class SearchPane(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         if self.task is None:
             self.reload_connections()
+            self.reload_requests()
         super().showEvent(event)
+
+    def reload_requests(self) -> None:
+        """Offer the open requests, most urgent first, as attach targets (typing any works too)."""
+        from privdesk.services import requests as rq
+
+        text = self.attach_ref.currentText()
+        self.attach_ref.blockSignals(True)
+        self.attach_ref.clear()
+        for row in rq.list_requests(self.ctx, rq.RequestQuery(open_only=True), 0, 300):
+            self.attach_ref.addItem(row.reference)
+            self.attach_ref.setItemData(self.attach_ref.count() - 1, f"{row.subject_name} · {row.type}",
+                                        Qt.ItemDataRole.ToolTipRole)
+        self.attach_ref.setEditText(text)
+        self.attach_ref.blockSignals(False)
+        self._update_attach()
 
     def selected_connections(self) -> list[str]:
         return [self.conn_list.item(i).text() for i in range(self.conn_list.count())
@@ -499,6 +546,7 @@ class SearchPane(QWidget):
         self.search_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.progress.setVisible(running)
+        self.attach_button.setEnabled(False if running else self.attach_button.isEnabled())
         if running:
             self.progress.setRange(0, 0)
 
@@ -565,6 +613,7 @@ class SearchPane(QWidget):
                 n_err, "; ".join(f"{e.connection}: {e.message}" for e in result.errors))
         self.status.setText(text)
         self._task_finished(self.task)  # ready for the next search before anyone hears "finished"
+        self._update_attach()
         self.finished.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
@@ -599,6 +648,37 @@ class SearchPane(QWidget):
         self.task = None
         self._stop = None
         self._set_running(False)
+
+    # -- attach to a request --------------------------------------------------------------------
+    def prefill(self, reference: str, emails: Sequence[str] = (), phones: Sequence[str] = (),
+                names: Sequence[str] = (), customer_ids: Sequence[str] = ()) -> None:
+        """Start from a request: its identifiers in the fields, its reference as the target."""
+        self.email_edit.setText("; ".join(emails))
+        self.phone_edit.setText("; ".join(phones))
+        self.name_edit.setText("; ".join(names))
+        self.id_edit.setText("; ".join(customer_ids))
+        self.attach_ref.setEditText(reference)
+        self.status.setText(self.tr("Identifiers of {0} filled in: press Search, check the rows, then "
+                                    "attach them to the request.").format(reference))
+
+    def _update_attach(self) -> None:
+        ready = self.result is not None and self.task is None and bool(self.attach_ref.currentText().strip())
+        self.attach_button.setEnabled(ready)
+
+    def attach(self, reference: str | None = None) -> SnapshotInfo | None:
+        snap = self.snapshot()
+        ref = (reference or self.attach_ref.currentText()).strip()
+        if snap is None or not ref:
+            return None
+        try:
+            info = casefile.attach_snapshot(self.ctx, ref, snap, self.actor())
+        except PrivDeskError as exc:
+            show_error(self, exc, self.tr("Not attached"))
+            return None
+        self.status.setText(self.tr("{0} rows attached to {1} at {2}; it is in the request's audit trail.")
+                            .format(info.row_count, info.reference, info.taken_at[:16].replace("T", " ")))
+        self.attached.emit(info)
+        return info
 
     def snapshot(self) -> SearchSnapshot | None:
         """The last finished search, frozen for "Attach to request" (wired by the requests area)."""

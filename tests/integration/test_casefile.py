@@ -133,3 +133,18 @@ def test_cli_letter_export_and_documents(case: tuple[AppContext, str], tmp_path:
     code = main(["--data-dir", d, "letter", "export", "DSR-2026-9999", "-o", str(tmp_path / "n.pdf")])
     assert code == 2 and "no request" in capsys.readouterr().err.lower()
     assert "s3cret-pass" not in (ctx.paths.log_dir / "privdesk.log").read_text()
+
+
+def test_cli_search_attach(case: tuple[AppContext, str], capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, ref = case
+    d = str(ctx.paths.data_dir)
+    code = main(["--data-dir", d, "search", "--email", " ZOE.ODEGARD@example.com ", "--attach", ref,
+                 "--as", ACTOR, "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert len(json.loads(captured.out)["matches"]) == 3
+    assert f"attached 3 rows to {ref}" in captured.err
+    info, _ = casefile.latest_snapshot(ctx, ref)
+    assert info.attached_by == ACTOR and info.row_count == 3
+    code = main(["--data-dir", d, "search", "--email", "x@example.com", "--attach", "DSR-2026-4242"])
+    assert code == 2 and "no request" in capsys.readouterr().err.lower()

@@ -21,6 +21,9 @@ def register(sub: Any) -> None:
                    help="follow foreign keys to dependent rows this deep (default 2, 0 = off)")
     p.add_argument("--row-cap", type=int, default=200, metavar="N", help="rows per table at most (default 200)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--attach", metavar="REF",
+                   help="save the result on this request as its search snapshot (audit-logged)")
+    p.add_argument("--as", dest="actor", metavar="EMAIL", help="who attaches it (for the audit trail)")
     p.set_defaults(func=_search)
 
 
@@ -34,10 +37,22 @@ def _search(args: argparse.Namespace) -> int:
     if args.row_cap < 1:
         raise ValidationError("--row-cap must be at least 1.")
     ctx = open_ctx(args)
+    if args.attach:
+        from privdesk.services import requests as rq
+
+        rq.get_request(ctx, args.attach)  # an unknown reference fails before a long search
     query = svc.make_query(ctx, args.email, args.phone, args.name, args.customer_id)
     for name in args.connection or [c.name for c in svc.list_connections(ctx)]:
         ensure_password(ctx, name)
     result = svc.search(ctx, query, args.connection, SearchOptions(depth=args.depth, row_cap=args.row_cap))
+    if args.attach:
+        import getpass
+
+        from privdesk.services import casefile
+
+        info = casefile.attach_snapshot(ctx, args.attach, svc.make_snapshot(ctx, result, args.depth),
+                                        args.actor or getpass.getuser())
+        sys.stderr.write(f"privdesk: attached {info.row_count} rows to {info.reference}\n")
     if args.json:
         emit_json(result.to_json())
         return 0

@@ -150,7 +150,14 @@ def _ask_reason_dialog(parent: QWidget) -> AskReason:
 
 
 class DetailPane(QWidget):
+    """Signals:
+        changed(str): the request with this reference was changed here.
+        search_requested(object): the officer wants to search the databases for this
+            :class:`RequestDetail`'s subject.
+    """
+
     changed = Signal(str)
+    search_requested = Signal(object)
 
     def __init__(self, ctx: AppContext, actor: Callable[[], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -266,6 +273,11 @@ class DetailPane(QWidget):
         self.export_button.setObjectName("exportButton")
         self.export_button.setToolTip(self.tr("Write the machine-readable copy of the attached search (JSON or CSV)"))
         self.export_button.clicked.connect(lambda: self.export_data())
+        self.search_button = QPushButton(self.tr("Search this subject"))
+        self.search_button.setObjectName("searchSubjectButton")
+        self.search_button.setToolTip(self.tr("Open the subject search with this request's identifiers"))
+        self.search_button.clicked.connect(lambda: self.detail and self.search_requested.emit(self.detail))
+        case_row.addWidget(self.search_button)
         case_row.addWidget(self.letters_button)
         case_row.addWidget(self.export_button)
         case_row.addStretch(1)
@@ -315,7 +327,8 @@ class DetailPane(QWidget):
         self.detail = d
         enabled = d is not None
         for w in (self.verify_button, self.verify_failed_button, self.assign_combo, self.note_button,
-                  self.attach_button, self.edit_button, self.letters_button, self.export_button):
+                  self.attach_button, self.edit_button, self.letters_button, self.export_button,
+                  self.search_button):
             w.setEnabled(enabled)
         self.documents.clear()
         self.snapshot_label.clear()
