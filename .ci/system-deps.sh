@@ -3,8 +3,10 @@
 # offscreen and under X, fonts (without them Qt draws every glyph as a box), PostgreSQL and
 # MariaDB servers for the test suite, poppler-utils to look at PDFs.
 set -euo pipefail
+# (the libxcb-* and libx11-xcb1 libraries are what Qt's xcb platform plugin links, checked with ldd)
 PKGS=(libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
-      libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 xvfb fonts-dejavu-core
+      libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0
+      libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libx11-xcb1 xvfb fonts-dejavu-core
       postgresql mariadb-server poppler-utils)
 missing=()
 for p in "${PKGS[@]}"; do
