@@ -38,8 +38,8 @@ bench: venv
 	@set -e; for b in benchmarks/*_bench.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python "$$b"; done
 
 screenshot: venv
-	$(BIN)/privdesk --data-dir "$$(mktemp -d)" demo >/dev/null
-	QT_QPA_PLATFORM=offscreen $(BIN)/privdesk gui --screenshot docs/screenshot.png
+	d="$$(mktemp -d)" && $(BIN)/privdesk --data-dir "$$d" demo >/dev/null && \
+	  QT_QPA_PLATFORM=offscreen $(BIN)/privdesk --data-dir "$$d" gui --screenshot docs/screenshot.png && rm -rf "$$d"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
