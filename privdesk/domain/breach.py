@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -32,6 +31,7 @@ from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from privdesk.domain.deadlines import NO_HOLIDAYS, HolidayCalendar, holiday_calendar
+from privdesk.domain.rulefiles import read_toml
 from privdesk.errors import ConfigurationError, ValidationError
 
 _REF_RE = re.compile(r"^BR-(\d{4})-(\d{4,})$")
@@ -606,14 +606,7 @@ def _parse_regime(path: Path, data: Mapping[str, Any]) -> BreachRegime:
 
 
 def load_regime_file(path: Path) -> BreachRegime:
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigurationError(f"Cannot read the breach rule file {path}: {exc.strerror}.") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"Breach rule file {path} is not valid TOML: {exc}.") from exc
-    return _parse_regime(path, data)
+    return _parse_regime(path, read_toml(path, "Breach rule file"))
 
 
 @functools.lru_cache(maxsize=4)

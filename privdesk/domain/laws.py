@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, Literal, cast
 
 from privdesk.domain.requests import RequestType
+from privdesk.domain.rulefiles import read_toml
 from privdesk.errors import ConfigurationError, ValidationError
 
 log = logging.getLogger("privdesk.domain")
@@ -292,14 +292,7 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
 
 def load_law_file(path: Path) -> LawRule:
     """Read and validate one rule file."""
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigurationError(f"Cannot read the law file {path}: {exc.strerror}.") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"Law file {path} is not valid TOML: {exc}.") from exc
-    return _parse_law(path, data)
+    return _parse_law(path, read_toml(path, "Law file"))
 
 
 def _default_directory() -> Path:
