@@ -362,6 +362,14 @@ def gui_probe(urls: dict[str, str], emails: list[str]) -> tuple[float, float, in
     from tests.keyring_backend import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    def quiet(kind: QtMsgType, _ctx: object, message: str) -> None:
+        # the offscreen platform warns once per shown widget about window features it lacks
+        if "does not support propagateSizeHints" not in message:
+            sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(quiet)
     app = QApplication.instance() or QApplication([])
     data = Path(tempfile.mkdtemp(prefix="privdesk-bench-ctx-", dir="/tmp"))
     ctx = AppContext.open(data)
