@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from pytestqt.modeltest import ModelTester
@@ -15,8 +11,6 @@ from pytestqt.qtbot import QtBot
 
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
-from privdesk.services.demo import seed_profile
-from privdesk.services.requests_demo import seed_demo_requests
 from privdesk.ui.requests.queue_model import (
     COL_DAYS,
     COL_DUE,
@@ -35,37 +29,18 @@ ACTOR = "dpo@northwind.example"
 
 
 
-@pytest.fixture(scope="module")
-def _queue_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded case database per module (profile, officers, demo requests); no keyring use."""
-    data = tmp_path_factory.mktemp("queue-template") / "data"
-    ctx = AppContext.open(data)
-    seed_profile(ctx)
-    seed_demo_requests(ctx)
-    ctx.close()
-    return data
 
-
-@pytest.fixture
-def demo_ctx(_queue_template: Path, tmp_path: Path) -> Iterator[AppContext]:
-    """A private copy of the seeded database: as the shared demo_ctx, but seeded once."""
-    data = tmp_path / "queue-data"
-    shutil.copytree(_queue_template, data)
-    ctx = AppContext.open(data)
-    yield ctx
-    ctx.close()
-
-def test_qtmodeltester_on_paged_model(qtmodeltester: ModelTester, demo_ctx: AppContext) -> None:
-    model = QueueModel(demo_ctx, page_size=7, max_pages=3)
+def test_qtmodeltester_on_paged_model(qtmodeltester: ModelTester, queue_ctx: AppContext) -> None:
+    model = QueueModel(queue_ctx, page_size=7, max_pages=3)
     qtmodeltester.check(model)
     model.sort(COL_SUBJECT, Qt.SortOrder.DescendingOrder)
     model.set_filter(svc.RequestQuery(text="a"))
     qtmodeltester.check(model)
 
 
-def test_rows_come_from_sql_pages(demo_ctx: AppContext) -> None:
-    model = QueueModel(demo_ctx, page_size=25, max_pages=2)
-    total = svc.count_requests(demo_ctx)
+def test_rows_come_from_sql_pages(queue_ctx: AppContext) -> None:
+    model = QueueModel(queue_ctx, page_size=25, max_pages=2)
+    total = svc.count_requests(queue_ctx)
     assert model.rowCount() == total and model.columnCount() == 9
     assert model.page_loads == 0  # nothing fetched until a row is painted
     first = model.data(model.index(0, COL_REFERENCE))
@@ -77,8 +52,8 @@ def test_rows_come_from_sql_pages(demo_ctx: AppContext) -> None:
     assert model.headerData(COL_DUE, Qt.Orientation.Horizontal) == "Due"
 
 
-def test_sort_and_filter_are_pushed_to_sql(demo_ctx: AppContext) -> None:
-    model = QueueModel(demo_ctx)
+def test_sort_and_filter_are_pushed_to_sql(queue_ctx: AppContext) -> None:
+    model = QueueModel(queue_ctx)
     model.sort(COL_DUE, Qt.SortOrder.AscendingOrder)
     dues = [model.data(model.index(r, COL_DUE)) for r in range(model.rowCount())]
     assert dues == sorted(dues)
@@ -89,7 +64,7 @@ def test_sort_and_filter_are_pushed_to_sql(demo_ctx: AppContext) -> None:
     assert model.data(model.index(0, COL_SUBJECT)) == "Zoë Ødegård"
     assert model.query.descending  # a new filter keeps the sort
     model.set_filter(svc.RequestQuery(overdue=True))
-    assert model.rowCount() == svc.due_summary(demo_ctx).overdue > 0
+    assert model.rowCount() == svc.due_summary(queue_ctx).overdue > 0
     row = model.data(model.index(0, COL_DAYS), RequestRole)
     assert isinstance(row, svc.RequestRow) and row.days_left() < 0
     assert model.data(model.index(0, COL_DAYS), SortRole) == row.days_left()
@@ -126,12 +101,12 @@ def test_days_left_colours(ctx: AppContext) -> None:
     assert int(model.data(model.index(by_ref[overdue], COL_DAYS))) < 0
 
 
-def test_model_in_a_view(qtbot: QtBot, demo_ctx: AppContext) -> None:
+def test_model_in_a_view(qtbot: QtBot, queue_ctx: AppContext) -> None:
     from PySide6.QtWidgets import QTableView
 
     view = QTableView()
     qtbot.addWidget(view)
-    model = QueueModel(demo_ctx, page_size=50)
+    model = QueueModel(queue_ctx, page_size=50)
     view.setModel(model)
     view.resize(800, 400)
     view.show()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -15,33 +12,11 @@ from pytestqt.qtbot import QtBot
 from privdesk.services import audit
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
-from privdesk.services.demo import seed_profile
-from privdesk.services.requests_demo import seed_demo_requests
 from privdesk.ui.main_window import MainWindow
 from privdesk.ui.requests import RequestsPane
 from privdesk.ui.requests.import_dialog import ImportDialog
 from privdesk.ui.requests.new_request_dialog import NewRequestDialog
 
-
-@pytest.fixture(scope="module")
-def _queue_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded case database per module (profile, officers, demo requests); no keyring use."""
-    data = tmp_path_factory.mktemp("queue-template") / "data"
-    ctx = AppContext.open(data)
-    seed_profile(ctx)
-    seed_demo_requests(ctx)
-    ctx.close()
-    return data
-
-
-@pytest.fixture
-def demo_ctx(_queue_template: Path, tmp_path: Path) -> Iterator[AppContext]:
-    """A private copy of the seeded database: as the shared demo_ctx, but seeded once."""
-    data = tmp_path / "queue-data"
-    shutil.copytree(_queue_template, data)
-    ctx = AppContext.open(data)
-    yield ctx
-    ctx.close()
 
 def make_pane(qtbot: QtBot, ctx: AppContext) -> RequestsPane:
     pane = RequestsPane(ctx)
@@ -63,8 +38,8 @@ def select_text(qtbot: QtBot, pane: RequestsPane, text: str) -> None:
     pane.view.selectRow(0)
 
 
-def test_keyboard_first(qtbot: QtBot, demo_ctx: AppContext) -> None:
-    pane = make_pane(qtbot, demo_ctx)
+def test_keyboard_first(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    pane = make_pane(qtbot, queue_ctx)
     pane.view.setFocus()
     qtbot.keyClick(pane.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert pane.filter_bar.text.hasFocus()
@@ -83,8 +58,8 @@ def test_keyboard_first(qtbot: QtBot, demo_ctx: AppContext) -> None:
     dialogs[0].reject()
 
 
-def test_new_request_dialog_validates_as_you_type(qtbot: QtBot, demo_ctx: AppContext) -> None:
-    pane = make_pane(qtbot, demo_ctx)
+def test_new_request_dialog_validates_as_you_type(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    pane = make_pane(qtbot, queue_ctx)
     dlg = pane.new_request()
     assert not dlg.save_button.isEnabled()
     assert dlg.errors["name"].isVisible()
@@ -107,19 +82,19 @@ def test_new_request_dialog_validates_as_you_type(qtbot: QtBot, demo_ctx: AppCon
     dlg.law.setCurrentIndex(dlg.law.findData("gdpr"))
     assert dlg.save_button.isEnabled()
     assert dlg.preview.text().startswith("Due ") and "Art. 12(3)" in dlg.preview.text()
-    before = svc.count_requests(demo_ctx)
+    before = svc.count_requests(queue_ctx)
     with qtbot.waitSignal(dlg.opened) as blocker:
         qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
     result = blocker.args[0]
-    assert svc.count_requests(demo_ctx) == before + 1
-    d = svc.get_request(demo_ctx, result.reference)
+    assert svc.count_requests(queue_ctx) == before + 1
+    d = svc.get_request(queue_ctx, result.reference)
     assert d.subject_name == "Ingrid Bergström" and d.law == "gdpr" and d.phones == ["+46 8 123 456 78"]
     assert pane.detail.detail is not None and pane.detail.detail.reference == result.reference
-    assert [e.actor for e in audit.history(demo_ctx, "request", result.reference)] == [pane.actor()]
+    assert [e.actor for e in audit.history(queue_ctx, "request", result.reference)] == [pane.actor()]
 
 
-def test_duplicate_banner_and_merge(qtbot: QtBot, demo_ctx: AppContext) -> None:
-    pane = make_pane(qtbot, demo_ctx)
+def test_duplicate_banner_and_merge(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    pane = make_pane(qtbot, queue_ctx)
     dlg = pane.new_request()
     dlg.name.setText("Zoe Odegard")
     dlg.emails.setText("ZOE.ODEGARD@example.com")
@@ -131,12 +106,12 @@ def test_duplicate_banner_and_merge(qtbot: QtBot, demo_ctx: AppContext) -> None:
     original = pane.detail.detail.duplicate_of
     qtbot.mouseClick(pane.detail.merge_button, Qt.MouseButton.LeftButton)
     assert pane.detail.detail.reference == original
-    assert svc.get_request(demo_ctx, ref).merged_into == original
+    assert svc.get_request(queue_ctx, ref).merged_into == original
 
 
-def test_detail_actions_follow_the_status_machine(qtbot: QtBot, demo_ctx: AppContext) -> None:
-    pane = make_pane(qtbot, demo_ctx)
-    ref = svc.open_request(demo_ctx, svc.NewRequest(type="erasure", law="gdpr", received=date.today(),
+def test_detail_actions_follow_the_status_machine(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    pane = make_pane(qtbot, queue_ctx)
+    ref = svc.open_request(queue_ctx, svc.NewRequest(type="erasure", law="gdpr", received=date.today(),
                                                     name="Button Tester", emails=("bt@example.com",)),
                            "dpo@northwind.example").reference
     select_text(qtbot, pane, ref)
@@ -162,23 +137,23 @@ def test_detail_actions_follow_the_status_machine(qtbot: QtBot, demo_ctx: AppCon
     assert "status: extended -> completed" in actions[-1]
 
 
-def test_conflict_is_reported_and_reloaded(qtbot: QtBot, demo_ctx: AppContext) -> None:
-    pane = make_pane(qtbot, demo_ctx)
+def test_conflict_is_reported_and_reloaded(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    pane = make_pane(qtbot, queue_ctx)
     select_text(qtbot, pane, "james.carter")
     detail = pane.detail
     assert detail.detail is not None
     ref = detail.detail.reference
-    svc.add_note(demo_ctx, ref, "Another officer was faster", "priya.natarajan@northwind.example")
+    svc.add_note(queue_ctx, ref, "Another officer was faster", "priya.natarajan@northwind.example")
     assert not detail.add_note("My note")
     boxes = [b for b in pane.findChildren(QMessageBox) if b.objectName() == "errorBox"]
     assert boxes and "changed by someone else" in boxes[-1].text()
     assert "Another officer was faster" in detail.detail.notes  # reloaded
     assert detail.add_note("My note")
-    assert "My note" in svc.get_request(demo_ctx, ref).notes
+    assert "My note" in svc.get_request(queue_ctx, ref).notes
 
 
-def test_bulk_actions(qtbot: QtBot, demo_ctx: AppContext, tmp_path: Path) -> None:
-    pane = make_pane(qtbot, demo_ctx)
+def test_bulk_actions(qtbot: QtBot, queue_ctx: AppContext, tmp_path: Path) -> None:
+    pane = make_pane(qtbot, queue_ctx)
     pane.filter_bar.status.setCurrentIndex(pane.filter_bar.status.findData("received"))
     count = pane.model.rowCount()
     assert count >= 3
@@ -187,12 +162,12 @@ def test_bulk_actions(qtbot: QtBot, demo_ctx: AppContext, tmp_path: Path) -> Non
                                       | pane.view.selectionModel().SelectionFlag.Rows)
     refs = pane.selected_references()
     assert len(refs) == 2
-    jonas = next(i for i, n in svc.officers(demo_ctx) if n == "Jonas Becker")
+    jonas = next(i for i, n in svc.officers(queue_ctx) if n == "Jonas Becker")
     result = pane.bulk_assign(jonas)
     assert result is not None and set(result.changed) <= set(refs)
-    assert all(svc.get_request(demo_ctx, r).assignee_name == "Jonas Becker" for r in refs)
+    assert all(svc.get_request(queue_ctx, r).assignee_name == "Jonas Becker" for r in refs)
     result = pane.bulk_assign(None, filtered=True)
-    assert result is not None and svc.count_requests(demo_ctx, svc.RequestQuery(statuses=("received",), unassigned=True)) == count
+    assert result is not None and svc.count_requests(queue_ctx, svc.RequestQuery(statuses=("received",), unassigned=True)) == count
     pane.view.selectRow(0)
     result = pane.bulk_status("completed", "done")
     assert result is not None and result.changed == () and len(result.skipped) == 1
@@ -206,8 +181,8 @@ def test_bulk_actions(qtbot: QtBot, demo_ctx: AppContext, tmp_path: Path) -> Non
     assert out.read_text(encoding="utf-8").startswith("reference,received,type,law")
 
 
-def test_import_dialog_preview_and_all_or_nothing(qtbot: QtBot, demo_ctx: AppContext, tmp_path: Path) -> None:
-    pane = make_pane(qtbot, demo_ctx)
+def test_import_dialog_preview_and_all_or_nothing(qtbot: QtBot, queue_ctx: AppContext, tmp_path: Path) -> None:
+    pane = make_pane(qtbot, queue_ctx)
     bad = tmp_path / "form.csv"
     bad.write_text("Full name,Email,Submitted\nA Person,a@example.com,2026-01-05\nB Person,b@@x,2026-01-06\n",
                    encoding="utf-8")
@@ -223,24 +198,24 @@ def test_import_dialog_preview_and_all_or_nothing(qtbot: QtBot, demo_ctx: AppCon
     assert "at least one way to reach" in dlg.table.item(0, 7).text()
     good = tmp_path / "good.csv"
     good.write_text("Full name,Email,Submitted\nA Person,a@example.com,2026-01-05\n", encoding="utf-8")
-    before = svc.count_requests(demo_ctx)
+    before = svc.count_requests(queue_ctx)
     dlg2 = pane.import_files([str(good)])
     assert isinstance(dlg2, ImportDialog) and dlg2.import_button.isEnabled()
     qtbot.addWidget(dlg2)
     with qtbot.waitSignal(dlg2.imported):
         dlg2.do_import()
-    assert svc.count_requests(demo_ctx) == before + 1
+    assert svc.count_requests(queue_ctx) == before + 1
 
 
-def test_announcement_badge_in_main_window(qtbot: QtBot, demo_ctx: AppContext) -> None:
-    win = MainWindow(demo_ctx)
+def test_announcement_badge_in_main_window(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    win = MainWindow(queue_ctx)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
     pane = win.show_area("requests")
     assert isinstance(pane, RequestsPane)
     assert win.area_keys()[0] == "requests"
-    summary = svc.due_summary(demo_ctx, 3)
+    summary = svc.due_summary(queue_ctx, 3)
     with qtbot.waitSignal(pane.announced) as blocker:
         pane.announce_timer.timeout.emit()  # the hourly reminder
     assert blocker.args[0] == summary
@@ -250,28 +225,28 @@ def test_announcement_badge_in_main_window(qtbot: QtBot, demo_ctx: AppContext) -
     assert len(badges) == 1 and badges[0].text() == expected
     assert pane.announce_timer.interval() == 3_600_000
     assert any(isinstance(b, QPushButton) for b in pane.findChildren(QPushButton))
-    win.grab().save(str(Path(demo_ctx.paths.data_dir) / "requests.png"))
+    win.grab().save(str(Path(queue_ctx.paths.data_dir) / "requests.png"))
 
 
-def test_eml_import_from_the_pane(qtbot: QtBot, demo_ctx: AppContext, tmp_path: Path) -> None:
-    pane = make_pane(qtbot, demo_ctx)
+def test_eml_import_from_the_pane(qtbot: QtBot, queue_ctx: AppContext, tmp_path: Path) -> None:
+    pane = make_pane(qtbot, queue_ctx)
     eml = tmp_path / "optout.eml"
     eml.write_bytes(b"From: Ana Costa <ana.costa@example.com>\nSubject: Please opt out of marketing\n"
                     b"Date: Mon, 23 Nov 2026 09:00:00 +0000\n\nStop sending me offers.\n")
-    before = svc.count_requests(demo_ctx)
+    before = svc.count_requests(queue_ctx)
     assert pane.import_files([str(eml)]) is None
-    assert svc.count_requests(demo_ctx) == before + 1
-    [row] = svc.list_requests(demo_ctx, svc.RequestQuery(text="ana.costa@example.com"))
-    d = svc.get_request(demo_ctx, row.reference)
+    assert svc.count_requests(queue_ctx) == before + 1
+    [row] = svc.list_requests(queue_ctx, svc.RequestQuery(text="ana.costa@example.com"))
+    d = svc.get_request(queue_ctx, row.reference)
     assert d.type == "opt-out" and d.attachments[0].filename == "optout.eml"
 
 
-def test_pause_and_resume_buttons(qtbot: QtBot, demo_ctx: AppContext) -> None:
-    pane = make_pane(qtbot, demo_ctx)
-    ref = svc.open_request(demo_ctx, svc.NewRequest(type="access", law="uk-gdpr", received=date.today(),
+def test_pause_and_resume_buttons(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    pane = make_pane(qtbot, queue_ctx)
+    ref = svc.open_request(queue_ctx, svc.NewRequest(type="access", law="uk-gdpr", received=date.today(),
                                                     name="Clock Tester", emails=("clock@example.co.uk",)),
                            "dpo@northwind.example").reference
-    svc.verify_identity(demo_ctx, ref, "dpo@northwind.example")
+    svc.verify_identity(queue_ctx, ref, "dpo@northwind.example")
     select_text(qtbot, pane, ref)
     detail = pane.detail
     assert detail.pause_button.isVisible() and not detail.resume_button.isVisible()
@@ -284,8 +259,8 @@ def test_pause_and_resume_buttons(qtbot: QtBot, demo_ctx: AppContext) -> None:
     assert detail.detail.paused_since is None and detail.pause_button.isVisible()
 
 
-def test_edit_subject_and_holiday_override(qtbot: QtBot, demo_ctx: AppContext) -> None:
-    pane = make_pane(qtbot, demo_ctx)
+def test_edit_subject_and_holiday_override(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    pane = make_pane(qtbot, queue_ctx)
     dlg = pane.new_request()
     dlg.name.setText("Holiday Tester")
     dlg.emails.setText("holiday@example.de")
@@ -296,7 +271,7 @@ def test_edit_subject_and_holiday_override(qtbot: QtBot, demo_ctx: AppContext) -
     assert dlg.save_button.isEnabled()
     with qtbot.waitSignal(dlg.opened) as blocker:
         dlg.save()
-    d = svc.get_request(demo_ctx, blocker.args[0].reference)
+    d = svc.get_request(queue_ctx, blocker.args[0].reference)
     assert (d.holiday_country, d.holiday_subdivision) == ("DE", "BY")
     assert pane.detail.edit_subject({"name": "Holiday Tester-Berg", "add_phones": ["+49 89 1234567"]})
     assert pane.detail.detail is not None and pane.detail.detail.subject_name == "Holiday Tester-Berg"
