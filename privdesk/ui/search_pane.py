@@ -411,7 +411,7 @@ class SearchPane(QWidget):
         self.attach_ref.setMinimumWidth(170)
         ref_edit = self.attach_ref.lineEdit()
         if ref_edit is not None:
-            ref_edit.setPlaceholderText("DSR-2026-0001")
+            ref_edit.setPlaceholderText(self.tr("request reference"))
         self.attach_ref.currentTextChanged.connect(lambda _t: self._update_attach())
         attach_bar.addWidget(self.attach_ref)
         self.attach_button = QPushButton(self.tr("Attach to request"))

@@ -194,12 +194,15 @@ class DetailPane(QWidget):
         self.keep_button.clicked.connect(self.keep)
 
         scroll = QScrollArea()
+        self.body_scroll = scroll
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
+        self._filler = QWidget()  # keeps the empty state at the top when the body is hidden
+        outer.addWidget(self._filler, 1)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -336,6 +339,8 @@ class DetailPane(QWidget):
         self.resume_button.setVisible(bool(d and d.paused_since is not None and d.is_open))
         self._clear_actions()
         self.timeline.clear()
+        self.body_scroll.setVisible(d is not None)
+        self._filler.setVisible(d is None)
         if d is None:
             self.title.setText(self.tr("<h3>No request selected</h3>Select a row, or press Ctrl+N for a new request."))
             for f in self.fields.values():
