@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -27,7 +26,13 @@ from privdesk.discovery.export import (
     snapshot_to_dict,
     snapshot_to_json_file,
 )
-from privdesk.documents.letters import ENCRYPTION, check_letter_fits, render_letter, write_letter
+from privdesk.documents.letters import (
+    ENCRYPTION,
+    check_letter_fits,
+    render_letter,
+    write_letter,
+    write_private_file,
+)
 from privdesk.documents.model import ExportSnapshot, LetterRequest, PortabilityFile
 from privdesk.domain.laws import get_law
 from privdesk.errors import NotFoundError, ValidationError
@@ -150,8 +155,7 @@ def _record(ctx: AppContext, reference: str, kind: str, written: Path, sha: str,
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     copy = folder / f"{stamp}-{written.name}"
     if written.resolve() != copy.resolve():
-        shutil.copyfile(written, copy)
-        copy.chmod(0o600)
+        write_private_file(copy, written.read_bytes())  # atomic, owner-only: it holds personal data
     with ctx.db.unit_of_work() as s:
         r = _request(s, reference)
         row = RequestDocument(request_id=r.id, kind=kind, filename=written.name,

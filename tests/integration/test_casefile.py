@@ -79,6 +79,7 @@ def test_export_json_and_csv(case: tuple[AppContext, str], tmp_path: Path) -> No
     assert [r["id"] for r in data["data"]["crm"]["orders"]] == [10, 11]
     assert (tmp_path / "zoe.json").stat().st_mode & 0o077 == 0
     assert doc.stored_path.exists() and doc.stored_path.read_bytes() == (tmp_path / "zoe.json").read_bytes()
+    assert doc.stored_path.stat().st_mode & 0o077 == 0, "the case-file copy is owner-only too"
     casefile.export_portability(ctx, ref, "csv", tmp_path / "zoe.zip", ACTOR)
     with zipfile.ZipFile(tmp_path / "zoe.zip") as z:
         assert "manifest.json" in z.namelist()
