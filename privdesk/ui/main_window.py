@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -154,13 +155,25 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        for key, splitter in self._splitters():
+            state = self.settings.value(f"splitters/{key}")
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
         last = self.settings.value("main/area", "")
         keys = self.area_keys()
         self.sidebar.setCurrentRow(keys.index(str(last)) if last in keys else 0)
 
+    def _splitters(self) -> list[tuple[str, QSplitter]]:
+        """Every splitter of every area, keyed by area and position, so the officer's layout
+        (queue width beside the detail, say) survives a restart."""
+        return [(f"{area}/{i}", sp) for area, page in self.pages.items()
+                for i, sp in enumerate(page.findChildren(QSplitter))]
+
     def save_state(self) -> None:
         self.settings.setValue("main/geometry", self.saveGeometry())
         self.settings.setValue("main/area", self.current_area())
+        for key, splitter in self._splitters():
+            self.settings.setValue(f"splitters/{key}", splitter.saveState())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -113,3 +113,20 @@ def test_settings_pane_officers(qtbot: QtBot, ctx: AppContext) -> None:
     pane.officers.selectRow(0)
     pane.remove_selected_officer()
     assert pane.officers.rowCount() == 0
+
+
+def test_splitter_layout_is_remembered(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    from PySide6.QtWidgets import QSplitter
+
+    win = make_window(qtbot, queue_ctx)
+    win.resize(780, 560)  # fits the 800x600 offscreen screen, so the geometry restores exactly
+    win.show_area("requests")
+    splitter = win.pages["requests"].findChild(QSplitter)
+    assert splitter is not None
+    splitter.setSizes([200, 380])
+    wanted = splitter.sizes()
+    assert wanted[0] < wanted[1]
+    win.close()
+    again = make_window(qtbot, queue_ctx)
+    restored = again.pages["requests"].findChild(QSplitter)
+    assert restored is not None and restored.sizes() == wanted
