@@ -38,6 +38,9 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(__version__)
+    from privdesk.ui.gc_guard import GarbageCollector
+
+    collector = GarbageCollector(app)  # workers must never collect the GUI's objects
     try:
         ctx = AppContext.open(args.data_dir, args.db_url)
     except PrivDeskError as exc:
@@ -66,6 +69,7 @@ def run_gui(args: argparse.Namespace) -> int:
         if not window.grab().save(str(out), "PNG"):
             raise PrivDeskError(f"Could not write the screenshot to {out}.")
         window.close()
+        collector.stop()
         ctx.close()
         return 0
     window.show()
@@ -73,5 +77,6 @@ def run_gui(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     QTimer.singleShot(0, lambda: log.info("window shown"))
     code = app.exec()
+    collector.stop()
     ctx.close()
     return int(code)

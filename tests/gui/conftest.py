@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,20 @@ import pytest
 from privdesk.services.context import AppContext
 from privdesk.services.demo import seed_profile
 from privdesk.services.requests_demo import seed_demo_requests
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread() -> Iterator[None]:
+    """As the app does (privdesk.ui.gc_guard): no automatic collection while a GUI test runs, so
+    no worker thread ever destroys a Qt object; afterwards collect here, on the GUI thread, so
+    no Qt garbage is left for the threads of later tests."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 @pytest.fixture(scope="session")
