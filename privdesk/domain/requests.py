@@ -6,11 +6,11 @@ and the bulk actions all refuse the same illegal moves with the same sentence.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from privdesk.errors import ValidationError
 
@@ -22,6 +22,24 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only; laws/deadlines import 
 def _key(text: str) -> str:
     """Spelling-insensitive lookup key: ``Opt_Out``, ``opt out`` and ``opt-out`` are one."""
     return "-".join(text.strip().casefold().replace("_", " ").replace("-", " ").split())
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _lookup(cls: type[_E], text: str, what: str, names: Callable[[_E], tuple[str, ...]] = lambda m: (m.value,),
+            aliases: Mapping[str, _E] | None = None) -> _E:
+    """The member ``text`` names (by value, extra names or alias), or a sentence listing the valid
+    values; ``what`` reads like "request type. Valid types"."""
+    key = _key(text)
+    for member in cls:
+        if key in {_key(n) for n in names(member)}:
+            return member
+    alias = (aliases or {}).get(key)
+    if alias is not None:
+        return alias
+    valid = ", ".join(m.value for m in cls)
+    raise ValidationError(f"{text.strip()!r} is not a {what}: {valid}.")
 
 
 class RequestType(StrEnum):
@@ -42,15 +60,7 @@ class RequestType(StrEnum):
     @classmethod
     def parse(cls, text: str) -> RequestType:
         """Read a type as people write it (``deletion``, ``right to know``, ``opt_out``)."""
-        key = _key(text)
-        for member in cls:
-            if key == _key(member.value):
-                return member
-        alias = _TYPE_ALIASES.get(key)
-        if alias is not None:
-            return alias
-        valid = ", ".join(m.value for m in cls)
-        raise ValidationError(f"{text.strip()!r} is not a request type. Valid types: {valid}.")
+        return _lookup(cls, text, "request type. Valid types", aliases=_TYPE_ALIASES)
 
 
 _TYPE_LABELS: Mapping[RequestType, str] = MappingProxyType({
@@ -115,12 +125,7 @@ class Status(StrEnum):
     @classmethod
     def parse(cls, text: str) -> Status:
         """Read a status as typed (``in progress``, ``in-progress``, ``verifying identity``)."""
-        key = _key(text)
-        for member in cls:
-            if key in (_key(member.value), _key(member.label)):
-                return member
-        valid = ", ".join(m.value for m in cls)
-        raise ValidationError(f"{text.strip()!r} is not a request status. Valid statuses: {valid}.")
+        return _lookup(cls, text, "request status. Valid statuses", names=lambda m: (m.value, m.label))
 
 
 _FINAL = frozenset({Status.COMPLETED, Status.DENIED, Status.WITHDRAWN})
@@ -146,12 +151,7 @@ class Verification(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Verification:
-        key = _key(text)
-        for member in cls:
-            if key == _key(member.value):
-                return member
-        valid = ", ".join(m.value for m in cls)
-        raise ValidationError(f"{text.strip()!r} is not a verification state. Valid states: {valid}.")
+        return _lookup(cls, text, "verification state. Valid states")
 
 
 class Channel(StrEnum):
@@ -169,15 +169,7 @@ class Channel(StrEnum):
     @classmethod
     def parse(cls, text: str) -> Channel:
         """Read a channel as typed (``e-mail``, ``web``, ``post``)."""
-        key = _key(text)
-        for member in cls:
-            if key == _key(member.value):
-                return member
-        alias = _CHANNEL_ALIASES.get(key)
-        if alias is not None:
-            return alias
-        valid = ", ".join(m.value for m in cls)
-        raise ValidationError(f"{text.strip()!r} is not a channel. Valid channels: {valid}.")
+        return _lookup(cls, text, "channel. Valid channels", aliases=_CHANNEL_ALIASES)
 
 
 _CHANNEL_LABELS: Mapping[Channel, str] = MappingProxyType({
