@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,23 @@ def current_actor() -> str:
     except (KeyError, OSError):
         return "unknown"
 
+
+
+def _form_with_footer(dialog: QDialog, form: QFormLayout, save: Callable[[], object]) -> QLabel:
+    """Lay out ``form`` with an error line (what was wrong, in red; the input stays) and
+    Save/Cancel; returns the error label."""
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(form)
+    error = QLabel()
+    error.setObjectName("errorLabel")
+    error.setStyleSheet("color: #b91c1c;")
+    error.setWordWrap(True)
+    layout.addWidget(error)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(save)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return error
 
 class NewBreachDialog(QDialog):
     """The breach record as an authority's form asks for it; errors keep the input. Given a
@@ -114,17 +132,7 @@ class NewBreachDialog(QDialog):
         line("regimes", "Regimes", "gdpr, uk-gdpr, lgpd, california (empty: from the default law)")
         line("exemptions", "Art. 34(3) exceptions", "unintelligible, measures, disproportionate")
         line("exemption_reasoning", "Why the exception applies")
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setStyleSheet("color: #b91c1c;")
-        self.error.setWordWrap(True)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error = _form_with_footer(self, form, self.save)
         self.result_detail: svc.BreachDetail | None = None
         if detail is not None:
             self._fill(detail)
@@ -363,17 +371,7 @@ class RecordNotificationDialog(QDialog):
         form.addRow(self.tr("Document sent"), file_row)
         form.addRow(self.tr("People told"), self.count)
         form.addRow(self.tr("Reasons for a delay"), self.reasons)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setStyleSheet("color: #b91c1c;")
-        self.error.setWordWrap(True)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.error = _form_with_footer(self, form, self.save)
 
     def _browse(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self, self.tr("The document sent"))
