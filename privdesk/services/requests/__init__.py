@@ -1,93 +1,174 @@
-"""Rights requests (moving into a package; the split into rooms follows)."""
+"""Rights requests: opening, reading the queue, and every step of the workflow, one room each.
 
-from privdesk.services.requests.workflow import (  # noqa: F401
-    log,
-    _Stmt,
-    ENTITY,
-    IDENTIFIER_KINDS,
-    OPEN_STATUSES,
-    FINAL_STATUSES,
-    _REF_RE,
-    Identifier,
-    AttachmentInfo,
-    NewRequest,
-    RequestRow,
-    RequestDetail,
-    OpenResult,
-    RequestQuery,
-    BulkResult,
-    DueSummary,
-    parse_date,
-    parse_reference,
-    law_pauses_for_identity,
-    _pausing_laws,
-    _calendar,
-    _org_calendar_codes,
-    _calendar_for,
-    _is_paused,
-    _search_text,
-    _escape_like,
-    _unit,
-    _load,
-    _officer_name,
-    _detail,
-    _Prepared,
-    _clean_list,
-    prepare,
-    find_duplicates,
-    ReferenceAllocator,
-    insert_prepared,
-    open_request,
-    get_request,
-    _row_select,
-    _row,
-    SORT_COLUMNS,
-    _filtered,
-    count_requests,
-    list_requests,
-    query_references,
-    due_summary,
-    _snapshot,
-    _changes,
-    _mutate,
-    _require_reason,
-    _move,
-    _pause_list,
-    _store_pauses,
-    _recompute,
-    current_deadline,
-    apply_pause,
-    apply_resume,
-    pause_clock,
-    resume_clock,
-    apply_start_verification,
-    apply_verify,
-    apply_extend,
-    apply_decision,
-    apply_withdraw,
+Each public function is one unit of work: it validates with the domain's rules, changes the
+request, writes the audit entry and commits, or changes nothing. Results are frozen dataclasses
+(:mod:`.values`). Where to look:
+
+* :mod:`.opening` opening a request (validation, duplicates, the reference);
+* :mod:`.queue` one request and the queue (filtering, sorting, paging in SQL);
+* :mod:`.workflow` verification, extension, completion, denial, withdrawal, status, notes;
+* :mod:`.clock` the deadline, the holiday calendar, stopping and restarting the clock;
+* :mod:`.assignment` assigning officers; :mod:`.attachments` files; :mod:`.subject` correcting
+  the subject; :mod:`.duplicates` keep or merge; :mod:`.bulk` bulk actions; :mod:`.export` the
+  request log as CSV; :mod:`.common` loading, the audited edit path, optimistic locking.
+
+Everything public stays importable from here: ``privdesk.services.requests.extend``."""
+
+from __future__ import annotations
+
+from privdesk.services.requests.assignment import (
     apply_assign,
-    start_verification,
-    verify_identity,
     assign,
     officer_id_by_email,
-    extend,
-    complete,
-    deny,
-    withdraw,
-    change_status,
-    add_note,
-    _safe_name,
-    store_file,
+    officers,
+)
+from privdesk.services.requests.attachments import (
     add_attachment_row,
     attach_file,
     attachment_path,
-    update_subject,
-    keep_duplicate,
-    merge_duplicate,
+    store_file,
+)
+from privdesk.services.requests.bulk import (
     bulk_assign,
     bulk_status,
-    EXPORT_COLUMNS,
-    _cell,
-    export_log,
-    officers,
 )
+from privdesk.services.requests.clock import (
+    apply_pause,
+    apply_resume,
+    current_deadline,
+    pause_clock,
+    resume_clock,
+)
+from privdesk.services.requests.common import (
+    _changes as _changes,
+)
+from privdesk.services.requests.common import (
+    _snapshot as _snapshot,
+)
+from privdesk.services.requests.common import (
+    _unit as _unit,
+)
+from privdesk.services.requests.common import (
+    law_pauses_for_identity,
+    parse_date,
+    parse_reference,
+)
+from privdesk.services.requests.duplicates import (
+    keep_duplicate,
+    merge_duplicate,
+)
+from privdesk.services.requests.export import (
+    EXPORT_COLUMNS,
+    export_log,
+)
+from privdesk.services.requests.opening import (
+    ReferenceAllocator,
+    find_duplicates,
+    insert_prepared,
+    open_request,
+    prepare,
+)
+from privdesk.services.requests.queue import (
+    SORT_COLUMNS,
+    count_requests,
+    due_summary,
+    get_request,
+    list_requests,
+    query_references,
+)
+from privdesk.services.requests.subject import (
+    update_subject,
+)
+from privdesk.services.requests.values import (
+    ENTITY,
+    FINAL_STATUSES,
+    IDENTIFIER_KINDS,
+    OPEN_STATUSES,
+    AttachmentInfo,
+    BulkResult,
+    DueSummary,
+    Identifier,
+    NewRequest,
+    OpenResult,
+    RequestDetail,
+    RequestQuery,
+    RequestRow,
+)
+from privdesk.services.requests.workflow import (
+    add_note,
+    apply_decision,
+    apply_extend,
+    apply_start_verification,
+    apply_verify,
+    apply_withdraw,
+    change_status,
+    complete,
+    deny,
+    extend,
+    start_verification,
+    verify_identity,
+    withdraw,
+)
+
+__all__ = [
+    "AttachmentInfo",
+    "BulkResult",
+    "DueSummary",
+    "ENTITY",
+    "EXPORT_COLUMNS",
+    "FINAL_STATUSES",
+    "IDENTIFIER_KINDS",
+    "Identifier",
+    "NewRequest",
+    "OPEN_STATUSES",
+    "OpenResult",
+    "ReferenceAllocator",
+    "RequestDetail",
+    "RequestQuery",
+    "RequestRow",
+    "SORT_COLUMNS",
+    "add_attachment_row",
+    "add_note",
+    "apply_assign",
+    "apply_decision",
+    "apply_extend",
+    "apply_pause",
+    "apply_resume",
+    "apply_start_verification",
+    "apply_verify",
+    "apply_withdraw",
+    "assign",
+    "attach_file",
+    "attachment_path",
+    "bulk_assign",
+    "bulk_status",
+    "change_status",
+    "complete",
+    "count_requests",
+    "current_deadline",
+    "deny",
+    "due_summary",
+    "export_log",
+    "extend",
+    "find_duplicates",
+    "get_request",
+    "insert_prepared",
+    "keep_duplicate",
+    "law_pauses_for_identity",
+    "list_requests",
+    "merge_duplicate",
+    "officer_id_by_email",
+    "officers",
+    "open_request",
+    "parse_date",
+    "parse_reference",
+    "pause_clock",
+    "prepare",
+    "query_references",
+    "resume_clock",
+    "start_verification",
+    "store_file",
+    "update_subject",
+    "verify_identity",
+    "withdraw",
+]
