@@ -1,70 +1,125 @@
-"""Breach register services (moving into a package; the split into rooms follows)."""
+"""The breach register: recording breaches, their notifications and the people affected.
 
-from privdesk.services.breaches.affected import (  # noqa: F401
-    log,
-    ENTITY,
-    CALIFORNIA,
+Each public function is one unit of work: it validates with :mod:`privdesk.domain.breach`, writes
+the change and its audit entry (entity ``breach``, the reference as id) and commits, or changes
+nothing. Results are frozen dataclasses; the register's clocks are computed from the stored
+moments at read time, so "time left" is always current. Where to look:
+
+* :mod:`.recording` recording and editing a breach, status moves;
+* :mod:`.notifications` notices sent, lateness and the reasons for delay;
+* :mod:`.reading` one breach, the register list, history;
+* :mod:`.register_export` the register exported as CSV (Art. 33(5));
+* :mod:`.affected` the people affected, who was notified; :mod:`.affected_csv` a CSV of them;
+* :mod:`.affected_search` affected people found by a subject search;
+* :mod:`.values` the plain results; :mod:`.common` loading, time zone, row <-> record;
+* :mod:`.demo` the demo breaches. The notices themselves (PDFs, e-mails) are
+  :mod:`privdesk.services.breach_notices`.
+
+Everything public stays importable from here: ``privdesk.services.breaches.add_breach``."""
+
+from __future__ import annotations
+
+from privdesk.services.breaches.affected import (
+    AddResult,
+    AffectedView,
+    Person,
+    add_affected,
+    count_affected,
+    iter_affected,
+    list_affected,
+    mark_notified,
+    remove_affected,
+)
+from privdesk.services.breaches.affected_csv import (
+    import_affected_csv,
+    read_people_csv,
+)
+from privdesk.services.breaches.affected_search import (
+    SearchFn,
+    SearchUnavailable,
+    add_affected_from_identifiers,
+    add_affected_from_matches,
+    people_from_matches,
+)
+from privdesk.services.breaches.common import (
+    _now as _now,
+)
+from privdesk.services.breaches.common import (
+    _unit as _unit,
+)
+from privdesk.services.breaches.common import (
     local_zone,
-    _now,
-    NotificationRecord,
-    BreachRow,
-    BreachDetail,
-    BreachQuery,
-    _unit,
-    _load,
-    _cats_to_json,
-    _cats_from_json,
-    _list_json,
-    _regimes,
-    _sent,
-    _residents,
-    _clocks,
-    _authority_due,
-    _notification,
-    _detail,
-    _values,
-    _audit_value,
-    _input_from,
-    _with_defaults,
-    _next_reference,
-    add_breach,
-    update_breach,
-    set_status,
-    _pick_regime,
+)
+from privdesk.services.breaches.demo import (
+    seed_demo_breaches,
+)
+from privdesk.services.breaches.notifications import (
     LateCheck,
     check_late,
     record_notification,
-    _default_recipient,
-    get_breach,
-    list_breaches,
-    history,
-    REGISTER_COLUMNS,
-    _FORMULA,
-    _cell,
-    register_rows,
-    export_register,
-    Person,
-    AffectedView,
-    AddResult,
-    _COLUMN_ALIASES,
-    _US_STATES,
-    _region,
-    read_people_csv,
-    _clean_person,
-    _keys_of,
-    add_affected,
-    import_affected_csv,
-    SearchUnavailable,
-    SearchFn,
-    people_from_matches,
-    add_affected_from_matches,
-    _subject_search,
-    add_affected_from_identifiers,
-    _view,
-    list_affected,
-    iter_affected,
-    count_affected,
-    mark_notified,
-    remove_affected,
-    seed_demo_breaches,
 )
+from privdesk.services.breaches.reading import (
+    get_breach,
+    history,
+    list_breaches,
+)
+from privdesk.services.breaches.recording import (
+    add_breach,
+    set_status,
+    update_breach,
+)
+from privdesk.services.breaches.register_export import (
+    REGISTER_COLUMNS,
+    export_register,
+    register_rows,
+)
+from privdesk.services.breaches.register_export import (
+    _cell as _cell,
+)
+from privdesk.services.breaches.values import (
+    CALIFORNIA,
+    ENTITY,
+    BreachDetail,
+    BreachQuery,
+    BreachRow,
+    NotificationRecord,
+)
+
+__all__ = [
+    "AddResult",
+    "AffectedView",
+    "BreachDetail",
+    "BreachQuery",
+    "BreachRow",
+    "CALIFORNIA",
+    "ENTITY",
+    "LateCheck",
+    "NotificationRecord",
+    "Person",
+    "REGISTER_COLUMNS",
+    "SearchFn",
+    "SearchUnavailable",
+    "add_affected",
+    "add_affected_from_identifiers",
+    "add_affected_from_matches",
+    "add_breach",
+    "check_late",
+    "count_affected",
+    "export_register",
+    "get_breach",
+    "history",
+    "import_affected_csv",
+    "iter_affected",
+    "list_affected",
+    "list_breaches",
+    "local_zone",
+    "mark_notified",
+    "people_from_matches",
+    "read_people_csv",
+    "record_notification",
+    "register_rows",
+    "remove_affected",
+    "seed_demo_breaches",
+    "set_status",
+    "update_breach",
+]
