@@ -10,6 +10,7 @@ import pytest
 
 from privdesk.domain import breach as dom
 from privdesk.errors import ConfigurationError, ValidationError
+from privdesk.paths import resource_path
 
 CET = timezone(timedelta(hours=1))
 
@@ -34,7 +35,7 @@ def test_shipped_rule_files_load_with_their_numbers() -> None:
 
 
 def test_rule_file_typo_is_refused_with_file_and_key(tmp_path: Path) -> None:
-    text = (Path(dom.__file__).parents[1] / "resources" / "breach_rules" / "gdpr.toml").read_text()
+    text = resource_path("breach_rules", "gdpr.toml").read_text()
     bad = tmp_path / "gdpr.toml"
     bad.write_text(text.replace("amount = 72", "amount = 72\namonut = 3"))
     with pytest.raises(ConfigurationError, match=r"gdpr.toml.*authority.amonut"):
