@@ -10,8 +10,6 @@ from types import MappingProxyType
 from privdesk.domain.breach.vocabulary import Nature, _key
 from privdesk.errors import ValidationError
 
-# -- categories ------------------------------------------------------------------------------------
-
 #: GDPR Art. 9(1) special categories and Art. 10 criminal data, with the words people type.
 SPECIAL_CATEGORIES: Mapping[str, str] = MappingProxyType({
     "racial-ethnic-origin": "Racial or ethnic origin",

@@ -21,8 +21,6 @@ from privdesk.domain.breach.regimes import BreachRegime, NoticeRule
 from privdesk.domain.breach.vocabulary import Exemption, NoticeKind, Phase, Risk
 from privdesk.errors import ValidationError
 
-# -- the clock -------------------------------------------------------------------------------------
-
 ClockState = Literal["ok", "amber", "red", "done", "not-required", "no-deadline"]
 
 

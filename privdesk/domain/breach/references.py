@@ -7,7 +7,7 @@ import re
 from privdesk.errors import ValidationError
 
 _REF_RE = re.compile(r"^BR-(\d{4})-(\d{4,})$")
-# -- references ------------------------------------------------------------------------------------
+
 
 def parse_reference(value: str) -> str:
     """``br-2026-1`` as typed becomes ``BR-2026-0001``; anything else is refused."""

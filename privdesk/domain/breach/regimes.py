@@ -18,8 +18,6 @@ from privdesk.domain.deadlines import NO_HOLIDAYS, HolidayCalendar, holiday_cale
 from privdesk.domain.rulefiles import read_toml
 from privdesk.errors import ConfigurationError, ValidationError
 
-# -- regimes (rule data) ---------------------------------------------------------------------------
-
 BreachUnit = Literal["hours", "days", "business_days"]
 _UNITS: tuple[BreachUnit, ...] = ("hours", "days", "business_days")
 Layout = Literal["standard", "california"]

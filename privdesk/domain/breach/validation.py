@@ -19,7 +19,6 @@ from privdesk.domain.breach.timestamps import check_not_future, parse_moment
 from privdesk.domain.breach.vocabulary import BreachStatus, Exemption, Nature, Risk, _key
 from privdesk.errors import ValidationError
 
-# -- validation of the record ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class BreachInput:

@@ -29,8 +29,6 @@ from privdesk.store.breach_models import AffectedPerson
 log = logging.getLogger("privdesk.breaches")
 
 
-# -- affected people -------------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class Person:
     """Someone to tell: only what is needed to reach them."""
@@ -92,7 +90,6 @@ def _region(value: str) -> str:
     if re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", v):
         return v
     return v[:10]
-
 
 
 def _clean_person(raw: Mapping[str, Any], region_default: str | None) -> tuple[Person, set[str]]:
@@ -190,7 +187,6 @@ def add_affected(ctx: AppContext, reference: str, people: Iterable[Mapping[str, 
                       **({"skipped": (None, len(problems))} if problems else {})})
     log.info("breach %s: %d affected added, %d merged, %d skipped", reference, added, merged, len(problems))
     return AddResult(added, merged, tuple(problems))
-
 
 
 def _view(p: AffectedPerson) -> AffectedView:

@@ -18,7 +18,6 @@ from privdesk.services.context import AppContext
 
 log = logging.getLogger("privdesk.breaches")
 
-
 _COLUMN_ALIASES = {
     "name": "name", "full_name": "name", "fullname": "name", "subject_name": "name", "nome": "name",
     "email": "email", "e-mail": "email", "e_mail": "email", "mail": "email", "email_address": "email",
@@ -57,7 +56,6 @@ def read_people_csv(path: Path) -> list[dict[str, str]]:
             continue
         out.append({m: (r[i].strip() if i < len(r) else "") for i, m in enumerate(mapped) if m})
     return out
-
 
 
 def import_affected_csv(ctx: AppContext, reference: str, path: Path, actor: str) -> AddResult:

@@ -23,7 +23,6 @@ from privdesk.services.breaches.values import CALIFORNIA, BreachDetail, Notifica
 from privdesk.services.context import AppContext
 from privdesk.store.breach_models import AffectedPerson, Breach, BreachNotification
 
-# -- time zone -------------------------------------------------------------------------------------
 
 def local_zone() -> tzinfo:
     """The zone used for a moment typed without an offset: ``TZ``, else the system's zone.
@@ -51,8 +50,8 @@ def local_zone() -> tzinfo:
 def _now(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 
-# -- helpers ---------------------------------------------------------------------------------------
 
+# -- helpers ---------------------------------------------------------------------------------------
 @contextmanager
 def _unit(ctx: AppContext) -> Iterator[Session]:
     try:

@@ -13,7 +13,6 @@ from privdesk.services.breaches.recording import add_breach
 from privdesk.services.context import AppContext
 from privdesk.store.breach_models import Breach
 
-# -- demo ------------------------------------------------------------------------------------------
 
 def seed_demo_breaches(ctx: AppContext) -> str:
     """Demo step: three breaches in different states, one with affected people.

@@ -14,7 +14,6 @@ from privdesk.services.breaches.values import ENTITY, BreachDetail, BreachQuery,
 from privdesk.services.context import AppContext
 from privdesk.store.breach_models import Breach
 
-# -- reading ---------------------------------------------------------------------------------------
 
 def get_breach(ctx: AppContext, reference: str, now: datetime | None = None) -> BreachDetail:
     with ctx.db.session() as s:

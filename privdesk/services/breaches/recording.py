@@ -34,8 +34,6 @@ from privdesk.store.breach_models import Breach
 log = logging.getLogger("privdesk.breaches")
 
 
-# -- writing ---------------------------------------------------------------------------------------
-
 def _next_reference(s: Session, year: int) -> str:
     prefix = f"BR-{year}-"
     last = s.scalars(select(Breach.reference).where(Breach.reference.like(prefix + "%"))

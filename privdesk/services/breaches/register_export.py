@@ -22,8 +22,6 @@ from privdesk.store.breach_models import Breach
 log = logging.getLogger("privdesk.breaches")
 
 
-# -- the register export (Art. 33(5)) ----------------------------------------------------------------
-
 REGISTER_COLUMNS = (
     "reference", "title", "status", "risk", "risk_reasoning", "aware", "aware_zone", "authority_due",
     "occurred_from", "occurred_to", "discovery", "nature", "description", "data_categories",

@@ -13,8 +13,8 @@ from privdesk.domain import breach as dom
 ENTITY = "breach"
 CALIFORNIA = "US-CA"
 
-# -- plain results ---------------------------------------------------------------------------------
 
+# -- plain results ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NotificationRecord:
     """One notification sent, as the detail pane and the register export show it."""

@@ -5,9 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privdesk.domain.identifiers import (
-    normalise_email,
-)
+from privdesk.domain.identifiers import normalise_email
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services.context import AppContext
 from privdesk.services.requests.common import _mutate
@@ -37,7 +35,6 @@ def officer_id_by_email(ctx: AppContext, email: str) -> int:
     if oid is None:
         raise NotFoundError(f"There is no active officer with the e-mail {normalise_email(email)}.")
     return int(oid)
-
 
 
 def officers(ctx: AppContext) -> list[tuple[int, str]]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from privdesk.domain.requests import (
-    Status,
-)
+from privdesk.domain.requests import Status
 from privdesk.errors import ValidationError
 from privdesk.services import audit
 from privdesk.services.context import AppContext
@@ -22,7 +20,6 @@ from privdesk.services.requests.workflow import (
 )
 
 
-# -- bulk ----------------------------------------------------------------------------------------
 def bulk_assign(ctx: AppContext, references: Sequence[str], assignee_id: int | None,
                 actor: str) -> BulkResult:
     """Assign many requests in one transaction (all or nothing)."""

@@ -17,10 +17,7 @@ from privdesk.domain.deadlines import (
     holiday_calendar,
 )
 from privdesk.domain.laws import get_law
-from privdesk.domain.requests import (
-    RequestType,
-    Status,
-)
+from privdesk.domain.requests import RequestType, Status
 from privdesk.errors import ValidationError
 from privdesk.services.context import AppContext
 from privdesk.services.requests.common import (

@@ -20,12 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from privdesk.domain.deadlines import (
-    Pause,
-)
-from privdesk.domain.identifiers import (
-    normalise_name,
-)
+from privdesk.domain.deadlines import Pause
+from privdesk.domain.identifiers import normalise_name
 from privdesk.domain.laws import get_law, law_ids
 from privdesk.domain.requests import (
     RequestType,
@@ -51,7 +47,7 @@ from privdesk.store.request_models import Request
 
 log = logging.getLogger("privdesk.requests")
 
-# -- helpers -------------------------------------------------------------------------------------
+
 def parse_date(value: date | str, what: str = "date") -> date:
     """A date from ``YYYY-MM-DD`` text, with a sentence saying what is wrong otherwise."""
     if isinstance(value, datetime):
@@ -80,6 +76,7 @@ def law_pauses_for_identity(law_id: str) -> bool:
 @functools.cache
 def _pausing_laws() -> dict[str, bool]:
     return {lid: bool(get_law(lid).clock_starts_on_verification) for lid in law_ids()}
+
 
 def _is_paused(law_id: str, status: str, verification: str, paused_since: date | None = None) -> bool:
     """The clock is not running: stopped for a clarification, or waiting for identity where the
@@ -161,7 +158,7 @@ def _detail(s: Session, r: Request) -> RequestDetail:
     )
 
 
-# -- workflow ------------------------------------------------------------------------------------
+# -- the one path every edit takes ------------------------------------------------------------
 def _snapshot(r: Request) -> dict[str, Any]:
     return {k: getattr(r, k) for k in (
         "status", "verification", "verified_on", "clock_start", "due", "extended_due",

@@ -6,9 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from privdesk.domain.requests import (
-    Status,
-)
+from privdesk.domain.requests import Status
 from privdesk.errors import ValidationError
 from privdesk.services import audit
 from privdesk.services.context import AppContext

@@ -19,7 +19,7 @@ from privdesk.store.request_models import Request
 
 log = logging.getLogger("privdesk.requests")
 
-# -- export --------------------------------------------------------------------------------------
+
 EXPORT_COLUMNS = ("reference", "received", "type", "law", "channel", "subject", "status",
                   "due", "extended_due", "deadline", "extension_reason", "verification",
                   "assignee", "decided_by", "decided_on", "decision_reason", "outcome")

@@ -14,9 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from privdesk.domain.deadlines import (
-    compute_deadline,
-)
+from privdesk.domain.deadlines import compute_deadline
 from privdesk.domain.identifiers import (
     email_problem,
     normalise_email,
@@ -25,12 +23,7 @@ from privdesk.domain.identifiers import (
     phone_problem,
 )
 from privdesk.domain.laws import get_law
-from privdesk.domain.requests import (
-    Channel,
-    RequestType,
-    Status,
-    Verification,
-)
+from privdesk.domain.requests import Channel, RequestType, Status, Verification
 from privdesk.errors import ConflictError, ValidationError
 from privdesk.services import audit
 from privdesk.services.context import AppContext
@@ -52,7 +45,6 @@ from privdesk.store.request_models import Request, SubjectIdentifier
 log = logging.getLogger("privdesk.requests")
 
 
-# -- opening -------------------------------------------------------------------------------------
 @dataclass
 class _Prepared:
     """A validated new request: column values and normalised identifiers."""

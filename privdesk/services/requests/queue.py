@@ -23,7 +23,6 @@ from privdesk.store import models
 from privdesk.store.request_models import Request
 
 
-# -- reading -------------------------------------------------------------------------------------
 def get_request(ctx: AppContext, reference: str) -> RequestDetail:
     with ctx.db.session() as s:
         return _detail(s, _load(s, reference))

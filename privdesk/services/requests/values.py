@@ -10,7 +10,6 @@ from typing import Any, TypeAlias
 
 from privdesk.domain.requests import Status
 
-# -- plain values --------------------------------------------------------------------------------
 # Statements are built up in steps; their column types do not matter to the filters.
 _Stmt: TypeAlias = Any
 

@@ -10,11 +10,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from privdesk.domain.laws import get_law
-from privdesk.domain.requests import (
-    Status,
-    Verification,
-    check_extension,
-)
+from privdesk.domain.requests import Status, Verification, check_extension
 from privdesk.errors import ValidationError
 from privdesk.services.context import AppContext
 from privdesk.services.requests.clock import _recompute, current_deadline
