@@ -34,7 +34,7 @@ import holidays
 from dateutil.relativedelta import relativedelta
 
 from privdesk.domain.laws import LawRule, Period
-from privdesk.domain.requests import RequestType
+from privdesk.domain.request_types import RequestType
 from privdesk.errors import ValidationError
 
 _DEFAULT_WEEKEND = frozenset({5, 6})

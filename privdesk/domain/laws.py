@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from privdesk.domain.requests import RequestType
+from privdesk.domain.request_types import RequestType
 from privdesk.domain.rulefiles import read_toml
 from privdesk.errors import ConfigurationError, ValidationError
 
