@@ -1,5 +1,6 @@
 """Categories of personal data (the special categories of Art. 9 and 10 first) and of data
-subjects, and the lists a person types them in."""
+subjects, and the lists a person types them in.
+"""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ Clocks (each rule file says which apply):
 * ``days``: calendar days after the day of awareness, due at the end of that day (23:59) in the
   awareness time zone.
 * ``business_days``: the n-th working day after the day of awareness (weekends and the rule
-  file's public holidays skipped), due at the end of that day in the awareness time zone."""
+  file's public holidays skipped), due at the end of that day in the awareness time zone.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The breach regimes (GDPR, UK GDPR, LGPD, California) as data: ``resources/breach_rules/*.toml``
 read and validated strictly, so the 72 hours, the three business days and the 500-resident
-threshold are numbers a legal team can review, not constants in code."""
+threshold are numbers a legal team can review, not constants in code.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Moments and time zones: the time of awareness as typed, with or without an offset, and its
-zone kept so a clock can be shown where the officer is."""
+zone kept so a clock can be shown where the officer is.
+"""
 
 from __future__ import annotations
 

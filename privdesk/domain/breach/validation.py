@@ -1,5 +1,6 @@
 """Validating a breach record as typed (:class:`BreachInput`) into a clean one (:class:`CleanBreach`),
-with one sentence per problem."""
+with one sentence per problem.
+"""
 
 from __future__ import annotations
 

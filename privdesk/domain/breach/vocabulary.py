@@ -1,5 +1,6 @@
 """The words of a breach record: nature, risk, status, the Art. 34(3) exemptions, the kinds of
-notice and their phases, each parsed from what a person types."""
+notice and their phases, each parsed from what a person types.
+"""
 
 from __future__ import annotations
 

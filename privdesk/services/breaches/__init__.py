@@ -15,7 +15,8 @@ moments at read time, so "time left" is always current. Where to look:
 * :mod:`.demo` the demo breaches. The notices themselves (PDFs, e-mails) are
   :mod:`privdesk.services.breach_notices`.
 
-Everything public stays importable from here: ``privdesk.services.breaches.add_breach``."""
+Everything public stays importable from here: ``privdesk.services.breaches.add_breach``.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The people affected by a breach: adding them by hand or from a CSV file (deduplicated by
-e-mail, phone, customer id), listing and counting them, marking who was notified."""
+e-mail, phone, customer id), listing and counting them, marking who was notified.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Adding affected people from a CSV file (UTF-8, comma or semicolon, columns recognised by
-common names); identifiers alone go through the subject search when one is available."""
+common names); identifiers alone go through the subject search when one is available.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Adding affected people from a subject search over the connected databases (the same search
-and the same whose-data-is-it rule as a rights request)."""
+and the same whose-data-is-it rule as a rights request).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """What every breach room shares: the local time zone, loading a breach under its version number,
 turning a row into a plain :class:`BreachDetail` with its clocks computed at read time, and the
-conversion between the domain's validated record and the row's columns."""
+conversion between the domain's validated record and the row's columns.
+"""
 
 from __future__ import annotations
 

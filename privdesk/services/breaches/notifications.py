@@ -1,5 +1,6 @@
 """Notices sent (to the authority, to the people, to the Attorney General): whether one is late,
-and recording it with its phase, reasons for delay and document."""
+and recording it with its phase, reasons for delay and document.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Recording a breach and editing it: the ``BR-YYYY-NNNN`` reference, validation by the domain,
-the audit entry of every change, status moves."""
+the audit entry of every change, status moves.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The breach register exported as CSV (GDPR Art. 33(5): document every breach, notified or not),
-owner-only and safe against CSV injection."""
+owner-only and safe against CSV injection.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The plain results of the breach services (frozen dataclasses, never ORM rows) and the register's
-filter."""
+filter.
+"""
 
 from __future__ import annotations
 

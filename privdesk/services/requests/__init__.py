@@ -12,7 +12,8 @@ request, writes the audit entry and commits, or changes nothing. Results are fro
   the subject; :mod:`.duplicates` keep or merge; :mod:`.bulk` bulk actions; :mod:`.export` the
   request log as CSV; :mod:`.common` loading, the audited edit path, optimistic locking.
 
-Everything public stays importable from here: ``privdesk.services.requests.extend``."""
+Everything public stays importable from here: ``privdesk.services.requests.extend``.
+"""
 
 from __future__ import annotations
 

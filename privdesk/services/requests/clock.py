@@ -1,5 +1,6 @@
 """The statutory clock of a request: the organisation's holiday calendar, recomputing the
-deadline, and stopping / restarting the clock while a clarification is awaited."""
+deadline, and stopping / restarting the clock while a clarification is awaited.
+"""
 
 from __future__ import annotations
 

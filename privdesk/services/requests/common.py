@@ -4,7 +4,8 @@ edit takes (load, change, audit the difference, commit).
 
 Concurrency: every request row carries a version number (SQLAlchemy ``version_id_col``). A caller
 that read a request passes ``expected_version``; a change made meanwhile by another window or
-officer raises :class:`ConflictError` instead of being overwritten."""
+officer raises :class:`ConflictError` instead of being overwritten.
+"""
 
 from __future__ import annotations
 

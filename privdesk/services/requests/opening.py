@@ -1,6 +1,7 @@
 """Opening a request: validate and normalise what was typed (:func:`prepare`), look for
 duplicates, allocate the ``DSR-YYYY-NNNN`` reference and write the row with its first audit entry.
-CSV and e-mail intake (:mod:`privdesk.services.intake`) reuse the same steps."""
+CSV and e-mail intake (:mod:`privdesk.services.intake`) reuse the same steps.
+"""
 
 from __future__ import annotations
 

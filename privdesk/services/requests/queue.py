@@ -1,5 +1,6 @@
 """Reading: one request, and the queue with filtering, sorting and paging pushed into SQL so that
-100,000 requests stay fast."""
+100,000 requests stay fast.
+"""
 
 from __future__ import annotations
 

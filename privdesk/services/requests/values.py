@@ -1,5 +1,6 @@
 """The plain values the request services take and return (frozen dataclasses, never ORM rows,
-so nothing lazy-loads on the GUI thread after the session closed)."""
+so nothing lazy-loads on the GUI thread after the session closed).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The steps of the status machine: identity verification, extension, completion, denial,
 withdrawal, any status change by name, and notes. Each public function is one unit of work
 (:func:`~privdesk.services.requests.common._mutate`); the ``apply_*`` functions are the same steps
-on an already loaded row, for bulk actions and intake."""
+on an already loaded row, for bulk actions and intake.
+"""
 
 from __future__ import annotations
 
