@@ -1,8 +1,19 @@
 """The ``privdesk`` command line: a thin adapter over the services.
 
-Each module in :mod:`privdesk.cli.commands` contributes sub-commands through a ``register``
-function, so capabilities add commands without editing this file. Exit codes: 0 success, 2 a
-user error (one line on stderr, no traceback), 1 a bug.
+The parser knows every command from the :data:`COMMANDS` table without importing it; only the
+module of the command being run is imported, so ``privdesk --version`` or ``privdesk deadline``
+never pays for the database, PDF or Qt layers. The other commands get a placeholder sub-parser
+that carries their help line, which is all ``privdesk --help`` needs.
+
+Adding a command:
+
+1. Write ``privdesk/cli/commands/NAME.py`` with ``register(sub)`` that calls
+   ``sub.add_parser(NAME, help=HELP)`` and sets ``func`` (import heavy things inside ``func``).
+2. Add ``"NAME": ("NAME", HELP)`` to :data:`COMMANDS`, in the position where ``--help`` should list
+   it (one module may register several commands: give each its own row with the same module).
+   ``tests/integration/test_cli_startup.py`` fails until the table and ``register`` agree.
+
+Exit codes: 0 success, 2 a user error (one line on stderr, no traceback), 1 a bug.
 """
 
 from __future__ import annotations
@@ -11,7 +22,6 @@ import argparse
 import importlib
 import json
 import logging
-import pkgutil
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -20,6 +30,29 @@ from privdesk import __version__
 from privdesk.errors import PrivDeskError
 
 log = logging.getLogger("privdesk.cli")
+
+#: command name -> (module in :mod:`privdesk.cli.commands`, help line shown by ``privdesk --help``).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("audit", "verify or read the audit trail"),
+    "breach": ("breach", "the breach register: record breaches, affected people and notices"),
+    "connection": ("connection", "company databases to search for a subject"),
+    "deadline": ("deadline", "compute the due dates of a request under a law (does not open the case database)"),
+    "demo": ("demo", "seed the demo organisation and data (safe to run twice)"),
+    "gui": ("gui", "open the PrivDesk window (the default)"),
+    "letter": ("letter", "write a letter for a request as a PDF"),
+    "export": ("letter", "write the portability file of a request's latest attached search"),
+    "documents": ("letter", "list the documents generated for a request"),
+    "request": ("request", "open, list and work rights requests"),
+    "search": ("search", "search the connected databases for a subject's rows"),
+    "settings": ("settings", "show or change the organisation profile"),
+    "officer": ("settings", "list, add or remove officers"),
+}
+
+#: The command run when none is given.
+DEFAULT_COMMAND = "gui"
+
+# Global options that take a value (the token after them is not the command).
+_VALUE_OPTIONS = ("--data-dir", "--db-url")
 
 
 class UserError(PrivDeskError):
@@ -38,25 +71,47 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def build_parser() -> Parser:
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command word of a command line: the first token that is not a global option or its value."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            return next(tokens, None)
+        if not token.startswith("-") or token == "-":
+            return token
+        # argparse accepts unambiguous prefixes (--data DIR); "--opt=value" carries its own value.
+        if token.startswith("--") and "=" not in token and any(o.startswith(token) for o in _VALUE_OPTIONS):
+            next(tokens, None)
+    return None
+
+
+def build_parser(command: str | None = None) -> Parser:
+    """The parser with ``command``'s real sub-parsers; every other command is a help-only placeholder.
+
+    ``command=None`` registers the default command; ``"*"`` imports and registers every command
+    (the tests use it to check :data:`COMMANDS` against the modules).
+    """
     parser = Parser(prog="privdesk", description="PrivDesk, the privacy officer's workbench.")
     parser.add_argument("--version", action="version", version=f"privdesk {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="keep all data here (or set PRIVDESK_DATA_DIR)")
     parser.add_argument("--db-url", metavar="URL", help="case database URL, e.g. postgresql://host/db (or PRIVDESK_DB_URL)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr too")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    from privdesk.cli import commands
-
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"privdesk.cli.commands.{info.name}")
-        module.register(sub)
+    wanted = COMMANDS.get(command or DEFAULT_COMMAND, (None, ""))[0]
+    for name, (module_name, help_text) in COMMANDS.items():
+        if name in sub.choices:
+            continue  # registered together with an earlier command of the same module
+        if command == "*" or module_name == wanted:
+            importlib.import_module(f"privdesk.cli.commands.{module_name}").register(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
+        parser = build_parser(command_in(args_list))
         args = parser.parse_args(args_list)
         from privdesk.logconfig import setup_logging
         from privdesk.paths import resolve_paths
@@ -67,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             raise UserError(f"Cannot write the log folder {paths.log_dir}: {exc.strerror}.") from exc
         if not args.command:
-            args = parser.parse_args([*args_list, "gui"])
+            args = parser.parse_args([*args_list, DEFAULT_COMMAND])
         log.debug("command %s", args.command)
         result: int = args.func(args)
         return result

@@ -135,3 +135,18 @@ def test_migrations_match_the_models_for_every_table(data_dir: Path) -> None:
             assert bool(db_cols[col.name]["nullable"]) == bool(col.nullable) or col.primary_key, (name, col.name)
         assert {str(i["name"]) for i in insp.get_indexes(name)} >= {str(i.name) for i in table.indexes}, name
     ctx.close()
+
+
+def test_packaged_revisions_read_from_text_agree_with_alembic() -> None:
+    """Start-up reads the revision ids from the migration files' text; Alembic must agree."""
+    from alembic.script import ScriptDirectory
+
+    from privdesk.store.database import alembic_config
+    from privdesk.store.revisions import packaged_heads, packaged_revisions
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert set(packaged_heads()) == set(script.get_heads())
+    alembic_revisions = {r.revision: tuple(r._all_down_revisions) for r in script.walk_revisions()}
+    assert {rev: set(down) for rev, down in packaged_revisions().items()} == {
+        rev: set(down) for rev, down in alembic_revisions.items()
+    }

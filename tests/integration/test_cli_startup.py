@@ -1,0 +1,106 @@
+"""Start-up: the parser knows every command without importing it, and cheap commands stay cheap.
+
+The import boundary is checked in a fresh interpreter (its ``sys.modules`` after the command ran)
+because the test process itself has long since imported Qt, reportlab and Alembic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from privdesk.cli import COMMANDS, build_parser, command_in
+
+HEAVY = ("PySide6", "reportlab", "alembic")
+
+# Runs the CLI like the ``privdesk`` script, then reports every module it imported on stderr.
+_PROBE = """
+import json, sys
+from privdesk.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+sys.exit(code)
+"""
+
+
+def _subcommand_help(parser: object) -> dict[str, str | None]:
+    sub = next(a for a in parser._actions if a.dest == "command")  # type: ignore[attr-defined]
+    return {action.dest: action.help for action in sub._choices_actions}
+
+
+def test_command_table_agrees_with_the_modules() -> None:
+    """Every module's ``register`` adds exactly the commands the table names, with the same help."""
+    registered = _subcommand_help(build_parser("*"))
+    assert registered == {name: help_text for name, (_module, help_text) in COMMANDS.items()}
+    assert list(registered) == list(COMMANDS), "--help lists commands in the table's order"
+
+
+@pytest.mark.parametrize("command", [None, "deadline", "letter", "officer"])
+def test_help_lists_every_command_whichever_is_imported(command: str | None) -> None:
+    assert build_parser(command).format_help() == build_parser("*").format_help()
+
+
+def test_only_the_command_being_run_gets_its_real_parser() -> None:
+    parser = build_parser("deadline")
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert sub.choices["deadline"]._defaults.get("func") is not None
+    assert sub.choices["request"]._defaults.get("func") is None
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    ([], None),
+    (["--version"], None),
+    (["-v", "deadline", "--law", "gdpr"], "deadline"),
+    (["--data-dir", "/tmp/x", "request", "list"], "request"),
+    (["--data", "/tmp/x", "request"], "request"),
+    (["--db-url=sqlite:///x.db", "officer", "list"], "officer"),
+    (["--db-url", "gui", "demo"], "demo"),
+    (["--", "search"], "search"),
+])
+def test_command_word(argv: list[str], expected: str | None) -> None:
+    assert command_in(argv) == expected
+
+
+def _imported(args: list[str], data_dir: Path) -> tuple[set[str], str]:
+    env = {**os.environ, "PRIVDESK_DATA_DIR": str(data_dir)}
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *args],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    listing = proc.stderr.rsplit("MODULES ", 1)[-1]
+    return set(json.loads(listing)), proc.stdout
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if m.split(".")[0] in HEAVY}
+
+
+def test_version_imports_almost_nothing(data_dir: Path) -> None:
+    modules, out = _imported(["--version"], data_dir)
+    assert out.startswith("privdesk ")
+    assert not _heavy(modules)
+    assert not {m for m in modules if m.split(".")[0] in ("sqlalchemy", "holidays")}
+    # only the default command's tiny module (it imports Qt inside its function)
+    assert {m for m in modules if m.startswith("privdesk.cli.commands.")} <= {"privdesk.cli.commands.gui"}
+
+
+def test_deadline_imports_no_qt_pdf_or_alembic(data_dir: Path) -> None:
+    modules, out = _imported(["deadline", "--law", "gdpr", "--received", "2026-01-31", "--json"], data_dir)
+    assert '"due": "2026-03-02"' in out
+    assert "privdesk.cli.commands.deadline" in modules
+    assert not _heavy(modules)
+    assert not {m for m in modules if m.startswith("privdesk.cli.commands.") and not m.endswith("deadline")}
+
+
+def test_request_list_on_a_current_database_skips_alembic(data_dir: Path) -> None:
+    _imported(["request", "list", "--json"], data_dir)  # first start: creates the schema (Alembic)
+    modules, out = _imported(["request", "list", "--json"], data_dir)
+    assert out.strip() == "[]"
+    assert not _heavy(modules)
