@@ -26,6 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from privdesk.documents.context import TextGuard, Unprintable, build_context
+from privdesk.documents.encryption import (  # noqa: F401 (re-exported)
+    AES_256,
+    ENCRYPTION,
+    ENCRYPTION_LABELS,
+    ENCRYPTION_METHOD,
+    RC4_128,
+)
 from privdesk.documents.layout import appendix_story, build_pdf, fill, letter_story
 from privdesk.documents.model import (
     LAWS,
@@ -46,26 +53,6 @@ log = logging.getLogger("privdesk.documents")
 class LetterNotApplicableError(ValidationError):
     """The letter kind does not fit the request in its current state."""
 
-
-def _aes_available() -> bool:
-    try:
-        import cryptography  # noqa: F401
-        import pypdf  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-AES_256 = "aes-256"
-RC4_128 = "rc4-128"
-ENCRYPTION_LABELS = {
-    AES_256: "AES 256-bit (PDF 2.0)",
-    RC4_128: "RC4 128-bit (PDF 1.4)",
-}
-#: The encryption method password-protected letters get: ``"aes-256"`` or ``"rc4-128"``.
-ENCRYPTION_METHOD = AES_256 if _aes_available() else RC4_128
-#: What the UI shows next to the password field, e.g. "AES 256-bit (PDF 2.0)".
-ENCRYPTION = ENCRYPTION_LABELS[ENCRYPTION_METHOD]
 
 TYPES_ANSWERED_BY_EXPORT = ("access", "portability")
 TYPES_WITH_COMPLETION = ("rectification", "erasure", "restriction", "objection", "opt-out")

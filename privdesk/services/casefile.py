@@ -26,13 +26,7 @@ from privdesk.discovery.export import (
     snapshot_to_dict,
     snapshot_to_json_file,
 )
-from privdesk.documents.letters import (
-    ENCRYPTION,
-    check_letter_fits,
-    render_letter,
-    write_letter,
-    write_private_file,
-)
+from privdesk.documents.encryption import ENCRYPTION
 from privdesk.documents.model import ExportSnapshot, LetterRequest, PortabilityFile
 from privdesk.domain.laws import get_law
 from privdesk.errors import NotFoundError, ValidationError
@@ -155,6 +149,8 @@ def _record(ctx: AppContext, reference: str, kind: str, written: Path, sha: str,
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     copy = folder / f"{stamp}-{written.name}"
     if written.resolve() != copy.resolve():
+        from privdesk.documents.letters import write_private_file
+
         write_private_file(copy, written.read_bytes())  # atomic, owner-only: it holds personal data
     with ctx.db.unit_of_work() as s:
         r = _request(s, reference)
@@ -234,6 +230,9 @@ class LetterInputs:
 
 def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None = None) -> LetterInputs:
     """Everything a letter needs; refuses letters that do not fit the request, in plain words."""
+    # reportlab and the layout load with the first letter, not with the case file
+    from privdesk.documents.letters import check_letter_fits
+
     req = letter_request(ctx, reference)
     check_letter_fits(kind, req, today)
     snapshot = portability = None
@@ -249,6 +248,8 @@ def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None
 
 def preview_letter(ctx: AppContext, kind: str, reference: str, today: date | None = None) -> bytes:
     """The PDF bytes for the in-app preview; nothing is saved or recorded."""
+    from privdesk.documents.letters import render_letter
+
     inputs = letter_inputs(ctx, kind, reference, today)
     return render_letter(kind, inputs.request, get_profile(ctx), inputs.snapshot, inputs.portability, today)
 
@@ -272,6 +273,8 @@ def generate_letter(ctx: AppContext, kind: str, reference: str, path: Path | str
         portability = PortabilityFile(doc.filename, doc.sha256)
     if password is not None and not password:
         raise ValidationError("The password is empty; leave it out for a letter without a password.")
+    from privdesk.documents.letters import write_letter
+
     written = write_letter(kind, inputs.request, get_profile(ctx), target, inputs.snapshot, portability, today,
                            password=password)
     return _record(ctx, inputs.request.reference, kind, target, written.sha256, written.size, actor,

@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from privdesk.cli.common import open_ctx
-from privdesk.services.demo import seed_demo
 
 
 def register(sub: Any) -> None:
@@ -15,6 +14,9 @@ def register(sub: Any) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    # the seeder pulls in every service: load it only to run it
+    from privdesk.services.demo import seed_demo
+
     for line in seed_demo(open_ctx(args)):
         print(line)  # noqa: T201
     return 0

@@ -14,6 +14,7 @@ import html
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -43,7 +44,6 @@ from privdesk.services import casefile
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
-from privdesk.ui.requests.letters_dialog import LettersDialog
 from privdesk.ui.requests.queue_model import (
     OVERDUE,
     PAUSED,
@@ -52,6 +52,9 @@ from privdesk.ui.requests.queue_model import (
     status_label,
     type_label,
 )
+
+if TYPE_CHECKING:
+    from privdesk.ui.requests.letters_dialog import LettersDialog
 
 # Button label and whether the move needs a reason, per target status.
 ACTIONS: dict[str, tuple[str, bool]] = {
@@ -446,6 +449,9 @@ class DetailPane(QWidget):
     def open_letters(self) -> LettersDialog | None:
         if self.detail is None:
             return None
+        # QtPdf loads with the first letter, not with the window
+        from privdesk.ui.requests.letters_dialog import LettersDialog
+
         dlg = LettersDialog(self.ctx, self.detail.reference, self.actor, self)
         dlg.generated.connect(lambda _doc: self.reload())
         dlg.open()
