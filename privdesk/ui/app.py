@@ -73,6 +73,7 @@ def run_gui(args: argparse.Namespace) -> int:
         ctx.close()
         return 0
     window.show()
+    window.build_remaining_later(300)  # the other areas after the first paint, not before it
     # Qt's event loop never returns to Python's signal handlers: let Ctrl+C in the terminal quit.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     QTimer.singleShot(0, lambda: log.info("window shown"))

@@ -1,8 +1,17 @@
-"""The main window: a sidebar of areas, menus with standard shortcuts and a status bar."""
+"""The main window: a sidebar of areas, menus with standard shortcuts and a status bar.
+
+Areas are built when first opened (the remembered one at start-up), so the window paints the
+queue without paying for the search, breach register, dashboard (QtCharts) and settings first;
+:meth:`MainWindow.build_remaining_later` fills the rest in after the first paint, one area per
+turn of the event loop so the window stays responsive.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -18,9 +27,11 @@ from PySide6.QtWidgets import (
 
 from privdesk import APP_NAME
 from privdesk.services.context import AppContext
-from privdesk.services.requests import RequestDetail
 from privdesk.ui.areas import Area, available_areas
 from privdesk.ui.dialogs import AboutDialog
+
+if TYPE_CHECKING:
+    from privdesk.services.requests import RequestDetail
 
 
 def _keys(standard: QKeySequence.StandardKey, fallback: str) -> list[QKeySequence]:
@@ -28,6 +39,24 @@ def _keys(standard: QKeySequence.StandardKey, fallback: str) -> list[QKeySequenc
     (the offscreen and some Linux themes define no Quit key)."""
     keys = QKeySequence.keyBindings(standard)
     return keys or [QKeySequence(fallback)]
+
+
+class _Pages(Mapping[str, QWidget]):
+    """The window's area pages by key; looking one up builds it if it was not opened yet."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+
+    def __getitem__(self, key: str) -> QWidget:
+        if key not in self._window.area_keys():
+            raise KeyError(key)
+        return self._window.page(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._window.area_keys())
+
+    def __len__(self) -> int:
+        return len(self._window.areas)
 
 
 class MainWindow(QMainWindow):
@@ -41,7 +70,9 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(760, 520))
 
         self.areas: list[Area] = available_areas()
-        self.pages: dict[str, QWidget] = {}
+        self.pages: Mapping[str, QWidget] = _Pages(self)
+        self._built: dict[str, QWidget] = {}
+        self._wired: set[str] = set()
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -64,12 +95,8 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(self.style().standardIcon(area.icon), self.tr(area.title))
             item.setData(Qt.ItemDataRole.UserRole, area.key)
             self.sidebar.addItem(item)
-            page = area.factory(ctx)
-            page.setObjectName(f"area:{area.key}")
-            self.pages[area.key] = page
-            self.stack.addWidget(page)
-        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
-        self._connect_areas()
+            self.stack.addWidget(QWidget())  # stands in until the area is first opened
+        self.sidebar.currentRowChanged.connect(self._open_row)
 
         self._build_menus()
         self.db_label = QLabel(self.tr("Case database: {0}").format(ctx.db.describe()))
@@ -81,25 +108,75 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Ready"), 5000)
         self._restore_state()
 
-    def _connect_areas(self) -> None:
-        """Hand-offs between areas, where both exist: a request's subject to the search, and the
-        search's attachments back to the request."""
-        from privdesk.ui.requests.pane import RequestsPane
-        from privdesk.ui.search_pane import SearchPane
+    def page(self, key: str) -> QWidget:
+        """The area's page, built now if it was not opened before."""
+        built = self._built.get(key)
+        if built is not None:
+            return built
+        index = self.area_keys().index(key)
+        page = self.areas[index].factory(self.ctx)
+        page.setObjectName(f"area:{key}")
+        placeholder = self.stack.widget(index)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, page)
+        if placeholder is not None:
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
+        self._built[key] = page
+        self._restore_splitters(key, page)
+        self._connect_areas()
+        return page
 
-        requests, search = self.pages.get("requests"), self.pages.get("search")
-        if not isinstance(requests, RequestsPane) or not isinstance(search, SearchPane):
+    def built_areas(self) -> list[str]:
+        """The areas whose pages exist, in sidebar order."""
+        return [key for key in self.area_keys() if key in self._built]
+
+    def build_remaining_later(self, delay_ms: int = 0) -> None:
+        """Build the areas not opened yet in the background of the event loop, one per turn."""
+
+        def next_one() -> None:
+            missing = [key for key in self.area_keys() if key not in self._built]
+            if missing:
+                self.page(missing[0])
+                QTimer.singleShot(0, self, next_one)
+
+        QTimer.singleShot(delay_ms, self, next_one)
+
+    def _open_row(self, row: int) -> None:
+        if row < 0:
             return
-        search.actor = requests.actor
-        detail = requests.detail
+        self.page(self.areas[row].key)
+        self.stack.setCurrentIndex(row)
 
-        def to_search(d: RequestDetail) -> None:
-            search.prefill(d.reference, d.emails, d.phones, [d.subject_name],
-                           [i.value for i in d.identifiers if i.kind == "customer_id"])
-            self.show_area("search")
+    def _connect_areas(self) -> None:
+        """Hand-offs between areas: a request's subject to the search (building the search area
+        if needed), and the search's attachments back to the request once both exist."""
+        from privdesk.ui.requests.pane import RequestsPane
 
-        detail.search_requested.connect(to_search)
-        search.attached.connect(lambda _info: detail.reload())
+        requests, search = self._built.get("requests"), self._built.get("search")
+        if not isinstance(requests, RequestsPane):
+            return
+        if "requests" not in self._wired and "search" in self.area_keys():
+            self._wired.add("requests")
+
+            def to_search(d: RequestDetail) -> None:
+                from privdesk.ui.search_pane import SearchPane
+
+                pane = self.page("search")
+                if isinstance(pane, SearchPane):
+                    pane.prefill(d.reference, d.emails, d.phones, [d.subject_name],
+                                 [i.value for i in d.identifiers if i.kind == "customer_id"])
+                self.show_area("search")
+
+            requests.detail.search_requested.connect(to_search)
+        if search is not None and "search" not in self._wired:
+            from privdesk.ui.search_pane import SearchPane  # loaded already: the area exists
+
+            if isinstance(search, SearchPane):
+                self._wired.add("search")
+                search.actor = requests.actor
+                search.attached.connect(lambda _info: requests.detail.reload())
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -139,7 +216,7 @@ class MainWindow(QMainWindow):
     def show_area(self, key: str) -> QWidget:
         index = self.area_keys().index(key)
         self.sidebar.setCurrentRow(index)
-        return self.pages[key]
+        return self.page(key)
 
     def current_area(self) -> str:
         return self.areas[self.stack.currentIndex()].key
@@ -155,18 +232,21 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        for key, splitter in self._splitters():
-            state = self.settings.value(f"splitters/{key}")
-            if isinstance(state, QByteArray) and not state.isEmpty():
-                splitter.restoreState(state)
         last = self.settings.value("main/area", "")
         keys = self.area_keys()
         self.sidebar.setCurrentRow(keys.index(str(last)) if last in keys else 0)
+        self._open_row(self.sidebar.currentRow())
+
+    def _restore_splitters(self, area: str, page: QWidget) -> None:
+        for i, splitter in enumerate(page.findChildren(QSplitter)):
+            state = self.settings.value(f"splitters/{area}/{i}")
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
 
     def _splitters(self) -> list[tuple[str, QSplitter]]:
-        """Every splitter of every area, keyed by area and position, so the officer's layout
-        (queue width beside the detail, say) survives a restart."""
-        return [(f"{area}/{i}", sp) for area, page in self.pages.items()
+        """Every splitter of every built area, keyed by area and position, so the officer's layout
+        (queue width beside the detail, say) survives a restart; unopened areas keep theirs."""
+        return [(f"{area}/{i}", sp) for area, page in self._built.items()
                 for i, sp in enumerate(page.findChildren(QSplitter))]
 
     def save_state(self) -> None:

@@ -130,3 +130,33 @@ def test_splitter_layout_is_remembered(qtbot: QtBot, queue_ctx: AppContext) -> N
     again = make_window(qtbot, queue_ctx)
     restored = again.pages["requests"].findChild(QSplitter)
     assert restored is not None and restored.sizes() == wanted
+
+
+def test_areas_are_built_when_first_opened(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    """Start-up builds only the area on screen; the others on first visit or in the background."""
+    from privdesk.ui.requests.pane import RequestsPane
+    from privdesk.ui.search_pane import SearchPane
+
+    win = make_window(qtbot, queue_ctx)
+    assert win.built_areas() == ["requests"]
+    assert isinstance(win.stack.currentWidget(), RequestsPane)
+    requests = win.pages["requests"]
+    assert isinstance(requests, RequestsPane)
+
+    # the request hands its subject to a search area that does not exist yet
+    requests.view.selectRow(0)
+    ref = requests.selected_references()[0]
+    requests.detail.load(ref)
+    qtbot.mouseClick(requests.detail.search_button, Qt.MouseButton.LeftButton)
+    assert win.current_area() == "search"
+    search = win.stack.currentWidget()
+    assert isinstance(search, SearchPane) and search is win.pages["search"]
+    assert search.attach_ref.currentText() == ref
+    assert win.built_areas() == ["requests", "search"]
+
+    win.build_remaining_later()
+    qtbot.waitUntil(lambda: win.built_areas() == win.area_keys(), timeout=10000)
+    assert win.current_area() == "search", "building in the background does not switch areas"
+    for row, key in enumerate(win.area_keys()):
+        assert win.stack.widget(row) is win.pages[key]
+        assert win.stack.widget(row).objectName() == f"area:{key}"

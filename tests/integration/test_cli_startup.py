@@ -104,3 +104,17 @@ def test_request_list_on_a_current_database_skips_alembic(data_dir: Path) -> Non
     modules, out = _imported(["request", "list", "--json"], data_dir)
     assert out.strip() == "[]"
     assert not _heavy(modules)
+
+
+def test_window_start_up_leaves_pdf_charts_and_alembic_for_later(data_dir: Path, tmp_path: Path) -> None:
+    """The first paint needs the queue only: no reportlab, QtPdf, QtCharts, Alembic or demo seeder."""
+    _imported(["--version"], data_dir)
+    _imported(["request", "list", "--json"], data_dir)  # the schema exists before the window opens
+    shot = tmp_path / "window.png"
+    modules, _out = _imported(["gui", "--screenshot", str(shot)], data_dir)
+    assert shot.stat().st_size > 10_000
+    assert "PySide6.QtWidgets" in modules and "privdesk.ui.requests.pane" in modules
+    late = {m for m in modules if m.split(".")[0] in ("reportlab", "alembic")
+            or m in ("PySide6.QtPdf", "PySide6.QtPdfWidgets", "PySide6.QtCharts", "privdesk.services.demo",
+                     "privdesk.documents.layout", "privdesk.ui.dashboard_pane", "privdesk.ui.search_pane")}
+    assert not late
