@@ -1,0 +1,121 @@
+"""Start-up benchmark: whole processes, each beside a baseline measured in the same run.
+
+Run: ``python benchmarks/startup_bench.py [--runs 5]`` (``make bench``). Seeds the demo
+organisation into a temporary data directory, then times each command as a fresh process
+(median of ``--runs``, after one warm-up run that also fills the bytecode cache):
+
+* ``privdesk --version`` against a bare ``python -c pass``: target within 0.1 s;
+* ``privdesk deadline --law gdpr --received 2026-01-31 --json`` and ``privdesk request list
+  --json`` on the demo data: target at most 0.35 s each (the bare interpreter is shown beside);
+* the window with the demo data painted and usable (``privdesk gui --screenshot``, which waits
+  for the start-up work in the pool before it grabs) against a bare PySide6 ``QMainWindow`` doing
+  the same show-and-grab: target at most 4x, peak memory shown for both.
+
+Frozen app hook (issue 16): ``--privdesk "dist/privdesk/privdesk"`` (or ``PRIVDESK_BENCH_CMD``)
+replaces ``python -m privdesk`` by any command line, e.g. the PyInstaller build; the baselines
+stay the same interpreter and PySide6 so the figures compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"version_over_bare_s": 0.1, "command_s": 0.35, "window_ratio": 4.0}
+
+BARE_WINDOW = """
+import sys
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+app = QApplication(sys.argv[:1])
+win = QMainWindow()
+win.setWindowTitle("bare")
+win.setCentralWidget(QLabel("bare PySide6 window"))
+win.resize(1280, 800)
+win.show()
+for _ in range(5):
+    app.processEvents()
+if not win.grab().save(sys.argv[1], "PNG"):
+    sys.exit(1)
+"""
+
+
+def run_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds of wall clock and peak resident MiB of one whole process (which must succeed)."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"{shlex.join(argv)} failed ({proc.returncode}):\n{err.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def median_of(argv: Sequence[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    """Median seconds and the largest peak MiB over ``runs`` runs, after one warm-up."""
+    run_once(argv, env)
+    samples = [run_once(argv, env) for _ in range(runs)]
+    return statistics.median(s for s, _ in samples), max(m for _, m in samples)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per command (median), default 5")
+    ap.add_argument("--privdesk", default=os.environ.get("PRIVDESK_BENCH_CMD", ""),
+                    help="command line that runs PrivDesk (default: this interpreter with -m privdesk)")
+    opts = ap.parse_args()
+    privdesk = shlex.split(opts.privdesk) if opts.privdesk else [sys.executable, "-m", "privdesk"]
+    python = [sys.executable]
+
+    with tempfile.TemporaryDirectory(prefix="privdesk-startup-") as tmp:
+        data = Path(tmp) / "data"
+        env = {**os.environ, "PRIVDESK_DATA_DIR": str(data), "QT_QPA_PLATFORM": "offscreen",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        subprocess.run([*privdesk, "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+        shot, bare_shot = Path(tmp) / "window.png", Path(tmp) / "bare.png"
+
+        bare_s, bare_mb = median_of([*python, "-c", "pass"], env, opts.runs)
+        version_s, version_mb = median_of([*privdesk, "--version"], env, opts.runs)
+        deadline_s, deadline_mb = median_of(
+            [*privdesk, "deadline", "--law", "gdpr", "--received", "2026-01-31", "--json"], env, opts.runs)
+        list_s, list_mb = median_of([*privdesk, "request", "list", "--json"], env, opts.runs)
+        window_s, window_mb = median_of([*privdesk, "gui", "--screenshot", str(shot)], env, opts.runs)
+        bare_window_s, bare_window_mb = median_of([*python, "-c", BARE_WINDOW, str(bare_shot)], env, opts.runs)
+        if not shot.exists() or shot.stat().st_size < 10_000:
+            raise SystemExit("the window screenshot is missing or blank")
+
+    rows = [
+        ("privdesk --version", version_s, version_mb, "python -c pass", bare_s, bare_mb,
+         f"+{version_s - bare_s:.3f} s", f"<= +{TARGETS['version_over_bare_s']} s",
+         version_s - bare_s <= TARGETS["version_over_bare_s"]),
+        ("deadline --json", deadline_s, deadline_mb, "python -c pass", bare_s, bare_mb,
+         f"{deadline_s:.3f} s", f"<= {TARGETS['command_s']} s", deadline_s <= TARGETS["command_s"]),
+        ("request list --json (demo)", list_s, list_mb, "python -c pass", bare_s, bare_mb,
+         f"{list_s:.3f} s", f"<= {TARGETS['command_s']} s", list_s <= TARGETS["command_s"]),
+        ("window painted (demo)", window_s, window_mb, "bare QMainWindow grab", bare_window_s, bare_window_mb,
+         f"{window_s / bare_window_s:.1f}x", f"<= {TARGETS['window_ratio']}x",
+         window_s / bare_window_s <= TARGETS["window_ratio"]),
+    ]
+    print(f"startup_bench: median of {opts.runs} whole-process runs; PrivDesk = {shlex.join(privdesk)}")
+    header = f"{'measurement':28} {'s':>7} {'MiB':>6}  {'baseline':22} {'s':>7} {'MiB':>6}  {'figure':>9}  {'target':>10}  ok"
+    print(header)
+    print("-" * len(header))
+    for name, s, mb, base, bs, bmb, figure, target, ok in rows:
+        print(f"{name:28} {s:7.3f} {mb:6.0f}  {base:22} {bs:7.3f} {bmb:6.0f}  {figure:>9}  {target:>10}  "
+              f"{'yes' if ok else 'NO'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
