@@ -2,7 +2,8 @@
 
 Run: ``python benchmarks/startup_bench.py [--runs 5]`` (``make bench``). Seeds the demo
 organisation into a temporary data directory, then times each command as a fresh process
-(median of ``--runs``, after one warm-up run that also fills the bytecode cache):
+(median of ``--runs``, after one warm-up run that also fills a bytecode cache in the temporary
+directory, as an installed or frozen PrivDesk has one; ``PYTHONDONTWRITEBYTECODE`` is ignored):
 
 * ``privdesk --version`` against a bare ``python -c pass``: target within 0.1 s;
 * ``privdesk deadline --law gdpr --received 2026-01-31 --json`` and ``privdesk request list
@@ -48,8 +49,12 @@ if not win.grab().save(sys.argv[1], "PNG"):
 """
 
 
-def run_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
-    """Seconds of wall clock and peak resident MiB of one whole process (which must succeed)."""
+def run_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall-clock seconds, CPU seconds (user + system) and peak resident MiB of one whole process.
+
+    CPU time is printed beside the wall clock because it barely moves when other jobs share the
+    machine, which the wall clock does; the targets are judged on the wall clock.
+    """
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=err, env=env)
@@ -59,14 +64,15 @@ def run_once(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
         if proc.returncode != 0:
             err.seek(0)
             raise SystemExit(f"{shlex.join(argv)} failed ({proc.returncode}):\n{err.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def median_of(argv: Sequence[str], env: dict[str, str], runs: int) -> tuple[float, float]:
-    """Median seconds and the largest peak MiB over ``runs`` runs, after one warm-up."""
+def median_of(argv: Sequence[str], env: dict[str, str], runs: int) -> tuple[float, float, float]:
+    """Median wall and CPU seconds and the largest peak MiB over ``runs`` runs, after one warm-up."""
     run_once(argv, env)
     samples = [run_once(argv, env) for _ in range(runs)]
-    return statistics.median(s for s, _ in samples), max(m for _, m in samples)
+    return (statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples),
+            max(s[2] for s in samples))
 
 
 def main() -> int:
@@ -81,39 +87,43 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="privdesk-startup-") as tmp:
         data = Path(tmp) / "data"
         env = {**os.environ, "PRIVDESK_DATA_DIR": str(data), "QT_QPA_PLATFORM": "offscreen",
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+               # an installed or frozen PrivDesk has bytecode; a checkout gets it in the warm-up run
+               "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         subprocess.run([*privdesk, "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
         shot, bare_shot = Path(tmp) / "window.png", Path(tmp) / "bare.png"
 
-        bare_s, bare_mb = median_of([*python, "-c", "pass"], env, opts.runs)
-        version_s, version_mb = median_of([*privdesk, "--version"], env, opts.runs)
-        deadline_s, deadline_mb = median_of(
+        bare = median_of([*python, "-c", "pass"], env, opts.runs)
+        version = median_of([*privdesk, "--version"], env, opts.runs)
+        deadline = median_of(
             [*privdesk, "deadline", "--law", "gdpr", "--received", "2026-01-31", "--json"], env, opts.runs)
-        list_s, list_mb = median_of([*privdesk, "request", "list", "--json"], env, opts.runs)
-        window_s, window_mb = median_of([*privdesk, "gui", "--screenshot", str(shot)], env, opts.runs)
-        bare_window_s, bare_window_mb = median_of([*python, "-c", BARE_WINDOW, str(bare_shot)], env, opts.runs)
+        listing = median_of([*privdesk, "request", "list", "--json"], env, opts.runs)
+        window = median_of([*privdesk, "gui", "--screenshot", str(shot)], env, opts.runs)
+        bare_window = median_of([*python, "-c", BARE_WINDOW, str(bare_shot)], env, opts.runs)
         if not shot.exists() or shot.stat().st_size < 10_000:
             raise SystemExit("the window screenshot is missing or blank")
 
+    over, ratio = version[0] - bare[0], window[0] / bare_window[0]
     rows = [
-        ("privdesk --version", version_s, version_mb, "python -c pass", bare_s, bare_mb,
-         f"+{version_s - bare_s:.3f} s", f"<= +{TARGETS['version_over_bare_s']} s",
-         version_s - bare_s <= TARGETS["version_over_bare_s"]),
-        ("deadline --json", deadline_s, deadline_mb, "python -c pass", bare_s, bare_mb,
-         f"{deadline_s:.3f} s", f"<= {TARGETS['command_s']} s", deadline_s <= TARGETS["command_s"]),
-        ("request list --json (demo)", list_s, list_mb, "python -c pass", bare_s, bare_mb,
-         f"{list_s:.3f} s", f"<= {TARGETS['command_s']} s", list_s <= TARGETS["command_s"]),
-        ("window painted (demo)", window_s, window_mb, "bare QMainWindow grab", bare_window_s, bare_window_mb,
-         f"{window_s / bare_window_s:.1f}x", f"<= {TARGETS['window_ratio']}x",
-         window_s / bare_window_s <= TARGETS["window_ratio"]),
+        ("privdesk --version", version, "python -c pass", bare, f"+{over:.3f} s",
+         f"<= +{TARGETS['version_over_bare_s']} s", over <= TARGETS["version_over_bare_s"]),
+        ("deadline --json", deadline, "python -c pass", bare, f"{deadline[0]:.3f} s",
+         f"<= {TARGETS['command_s']} s", deadline[0] <= TARGETS["command_s"]),
+        ("request list --json (demo)", listing, "python -c pass", bare, f"{listing[0]:.3f} s",
+         f"<= {TARGETS['command_s']} s", listing[0] <= TARGETS["command_s"]),
+        ("window painted (demo)", window, "bare QMainWindow grab", bare_window, f"{ratio:.1f}x",
+         f"<= {TARGETS['window_ratio']}x", ratio <= TARGETS["window_ratio"]),
     ]
     print(f"startup_bench: median of {opts.runs} whole-process runs; PrivDesk = {shlex.join(privdesk)}")
-    header = f"{'measurement':28} {'s':>7} {'MiB':>6}  {'baseline':22} {'s':>7} {'MiB':>6}  {'figure':>9}  {'target':>10}  ok"
+    header = (f"{'measurement':27} {'wall s':>7} {'cpu s':>6} {'MiB':>5}  {'baseline':22} {'wall s':>7} "
+              f"{'cpu s':>6} {'MiB':>5}  {'figure':>9}  {'target':>10}  ok")
     print(header)
     print("-" * len(header))
-    for name, s, mb, base, bs, bmb, figure, target, ok in rows:
-        print(f"{name:28} {s:7.3f} {mb:6.0f}  {base:22} {bs:7.3f} {bmb:6.0f}  {figure:>9}  {target:>10}  "
-              f"{'yes' if ok else 'NO'}")
+    for name, (s, cpu, mb), base, (bs, bcpu, bmb), figure, target, ok in rows:
+        print(f"{name:27} {s:7.3f} {cpu:6.3f} {mb:5.0f}  {base:22} {bs:7.3f} {bcpu:6.3f} {bmb:5.0f}  "
+              f"{figure:>9}  {target:>10}  {'yes' if ok else 'NO'}")
+    print(f"load average now: {os.getloadavg()[0]:.1f} (the wall clock is only comparable on a quiet machine)")
     return 0
 
 

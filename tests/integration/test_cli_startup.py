@@ -116,5 +116,6 @@ def test_window_start_up_leaves_pdf_charts_and_alembic_for_later(data_dir: Path,
     assert "PySide6.QtWidgets" in modules and "privdesk.ui.requests.pane" in modules
     late = {m for m in modules if m.split(".")[0] in ("reportlab", "alembic")
             or m in ("PySide6.QtPdf", "PySide6.QtPdfWidgets", "PySide6.QtCharts", "privdesk.services.demo",
-                     "privdesk.documents.layout", "privdesk.ui.dashboard_pane", "privdesk.ui.search_pane")}
+                     "privdesk.documents.layout", "privdesk.ui.dashboard_pane", "privdesk.ui.search_pane",
+                     "privdesk.services.casefile", "privdesk.discovery.search")}
     assert not late

@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 
 from privdesk.errors import ConflictError, PrivDeskError
 from privdesk.services import audit as audit_svc
-from privdesk.services import casefile
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
@@ -54,6 +53,7 @@ from privdesk.ui.requests.queue_model import (
 )
 
 if TYPE_CHECKING:
+    from privdesk.services import casefile
     from privdesk.ui.requests.letters_dialog import LettersDialog
 
 # Button label and whether the move needs a reason, per target status.
@@ -428,6 +428,9 @@ class DetailPane(QWidget):
             self.timeline.addItem(item)
 
     def _show_case_file(self, reference: str) -> None:
+        # the case file pulls in the search and export code: load it with the first request shown
+        from privdesk.services import casefile
+
         snaps = casefile.list_snapshots(self.ctx, reference)
         if snaps:
             s = snaps[0]
@@ -468,6 +471,8 @@ class DetailPane(QWidget):
             if not path:
                 return None
         fmt = "csv" if path.lower().endswith(".zip") else "json"
+        from privdesk.services import casefile
+
         try:
             doc = casefile.export_portability(self.ctx, ref, fmt, path, self.actor())
         except PrivDeskError as exc:
