@@ -152,6 +152,8 @@ class MainWindow(QMainWindow):
     def _connect_areas(self) -> None:
         """Hand-offs between areas: a request's subject to the search (building the search area
         if needed), and the search's attachments back to the request once both exist."""
+        if "requests" not in self._built:
+            return  # do not load the queue's code for a window opened on another area
         from privdesk.ui.requests.pane import RequestsPane
 
         requests, search = self._built.get("requests"), self._built.get("search")
