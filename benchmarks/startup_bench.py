@@ -7,7 +7,8 @@ directory, as an installed or frozen PrivDesk has one; ``PYTHONDONTWRITEBYTECODE
 
 * ``privdesk --version`` against a bare ``python -c pass``: target within 0.1 s;
 * ``privdesk deadline --law gdpr --received 2026-01-31 --json`` and ``privdesk request list
-  --json`` on the demo data: target at most 0.35 s each (the bare interpreter is shown beside);
+  --json`` on the demo data: target at most 0.35 s each (beside them the bare interpreter, and
+  for ``request list`` the import of SQLAlchemy's ORM and SQLite dialect alone, its floor);
 * the window with the demo data painted and usable (``privdesk gui --screenshot``, which waits
   for the start-up work in the pool before it grabs) against a bare PySide6 ``QMainWindow`` doing
   the same show-and-grab: target at most 4x, peak memory shown for both.
@@ -99,6 +100,7 @@ def main() -> int:
         deadline = median_of(
             [*privdesk, "deadline", "--law", "gdpr", "--received", "2026-01-31", "--json"], env, opts.runs)
         listing = median_of([*privdesk, "request", "list", "--json"], env, opts.runs)
+        orm = median_of([*python, "-c", "import sqlalchemy.orm, sqlalchemy.dialects.sqlite"], env, opts.runs)
         window = median_of([*privdesk, "gui", "--screenshot", str(shot)], env, opts.runs)
         bare_window = median_of([*python, "-c", BARE_WINDOW, str(bare_shot)], env, opts.runs)
         if not shot.exists() or shot.stat().st_size < 10_000:
@@ -110,7 +112,7 @@ def main() -> int:
          f"<= +{TARGETS['version_over_bare_s']} s", over <= TARGETS["version_over_bare_s"]),
         ("deadline --json", deadline, "python -c pass", bare, f"{deadline[0]:.3f} s",
          f"<= {TARGETS['command_s']} s", deadline[0] <= TARGETS["command_s"]),
-        ("request list --json (demo)", listing, "python -c pass", bare, f"{listing[0]:.3f} s",
+        ("request list --json (demo)", listing, "import sqlalchemy.orm", orm, f"{listing[0]:.3f} s",
          f"<= {TARGETS['command_s']} s", listing[0] <= TARGETS["command_s"]),
         ("window painted (demo)", window, "bare QMainWindow grab", bare_window, f"{ratio:.1f}x",
          f"<= {TARGETS['window_ratio']}x", ratio <= TARGETS["window_ratio"]),
