@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import holidays
 from dateutil.relativedelta import relativedelta
 
 from privdesk.domain.laws import LawRule, Period
@@ -43,12 +42,14 @@ _MAX_YEARS = 3  # a deadline with extension never spans more than a few years; b
 
 @functools.lru_cache(maxsize=256)
 def _public_holidays(country: str, subdivision: str | None, year: int) -> dict[date, str]:
+    import holidays  # loaded on first use: 0.05-0.1 s of every start
     calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
     return {d: str(name) for d, name in calendar.items()}
 
 
 @functools.lru_cache(maxsize=64)
 def _weekend(country: str | None) -> frozenset[int]:
+    import holidays  # loaded on first use: 0.05-0.1 s of every start
     if country is None:
         return _DEFAULT_WEEKEND
     weekend = getattr(holidays.country_holidays(country), "weekend", None)
@@ -118,6 +119,7 @@ def holiday_calendar(
     removed: Iterable[date] = (),
 ) -> HolidayCalendar:
     """A calendar for a country (ISO code) and optional subdivision, checked against ``holidays``."""
+    import holidays  # loaded on first use: 0.05-0.1 s of every start
     cc = country.strip().upper() if country and country.strip() else None
     sd = subdivision.strip() if subdivision and subdivision.strip() else None
     if cc is None and sd is not None:
@@ -135,6 +137,7 @@ def holiday_calendar(
 
 def _canonical_subdivision(country: str, text: str, known: Sequence[str]) -> str:
     """The package's code for a subdivision typed as ``eng``, ``ENG`` or ``England``."""
+    import holidays  # loaded on first use: 0.05-0.1 s of every start
     for code in known:
         if code.casefold() == text.casefold():
             return code
