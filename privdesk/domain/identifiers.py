@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import phonenumbers
-
 # Deliberately pragmatic: one @, a dot in the domain, no spaces. RFC 5322 allows far more, but an
 # officer typing a requester's address wants typos caught, not quoted local parts accepted.
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
@@ -50,6 +48,8 @@ def normalise_phone(value: str, default_region: str | None = None) -> str:
     ``default_region`` (ISO country code) lets national formats such as ``(020) 7946-0958`` be
     read; without it only international formats can become E.164.
     """
+    import phonenumbers  # loaded on first use: 50 ms that most commands never need
+
     raw = value.strip()
     if not raw:
         return ""
@@ -85,6 +85,8 @@ def phone_match_keys(value: str, default_region: str | None = None) -> set[str]:
     ``+44 20 7946 0958`` may sit in a database as ``442079460958`` or, nationally,
     ``02079460958``; both keys are returned so a digits-only comparison finds either.
     """
+    import phonenumbers  # loaded on first use: 50 ms that most commands never need
+
     keys = {phone_digits(value)}
     e164 = normalise_phone(value, default_region)
     if e164.startswith("+"):
@@ -110,6 +112,8 @@ def phone_search_keys(value: str, default_region: str | None = None) -> set[str]
     (``00442079460958``) and the UK habit of keeping the trunk zero (``+44 (0)20 7946 0958`` ->
     ``4402079460958``).
     """
+    import phonenumbers  # loaded on first use: 50 ms that most commands never need
+
     keys = phone_match_keys(value, default_region)
     e164 = normalise_phone(value, default_region)
     if e164.startswith("+"):
