@@ -175,6 +175,7 @@ def build_context(
             f"{s.title} ({rows_label.format(rows=len(s.rows))})" for s in sources if s.rows
         ),
         "identifiers": snapshot.identifiers if snapshot else (),
+        "withheld": snapshot.withheld if snapshot else (),
     }
     assert set(raw_lists) == set(LISTS)
     lists = {k: tuple(guard.clean(i, LISTS[k]) for i in items) for k, items in raw_lists.items()}
@@ -195,6 +196,7 @@ def build_context(
         "has_completion_summary": bool(request.completion_summary.strip()),
         "has_dpo": bool(profile.dpo_name or profile.dpo_email),
         "has_authority": bool(profile.authority_name),
+        "has_withheld": bool(snapshot and snapshot.withheld),
     }
     flags.update(name for name, on in conditions.items() if on)
     return LetterContext(values=values, lists=lists, flags=frozenset(flags))

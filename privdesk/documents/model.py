@@ -81,6 +81,8 @@ class ExportSnapshot:
     errors: tuple[str, ...] = ()
     #: tables the row cap cut short, as "connection · table"; an export letter is refused then
     truncated: tuple[str, ...] = ()
+    #: what the officer left out and on which ground, one sentence each (Art. 15(4))
+    withheld: tuple[str, ...] = ()
 
     @property
     def row_count(self) -> int:

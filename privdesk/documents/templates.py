@@ -93,12 +93,13 @@ LISTS: dict[str, str] = {
     "art15_recipients": "recipients or categories of recipient (Art. 15(1)(c))",
     "sources_summary": "each table searched that held data, with its number of records",
     "identifiers": "the identifiers the search used",
+    "withheld": "what was left out of the copy and on which ground (Art. 15(4))",
 }
 
 BASE_FLAGS = (
     "verification_pending", "verified", "extended", "has_requester", "has_portability_file",
     "has_snapshot", "has_rows", "has_subject_address", "has_completion_summary", "has_dpo",
-    "has_authority",
+    "has_authority", "has_withheld",
 )
 #: Conditions a section can test with ``when`` / ``when_any`` / ``unless``.
 FLAGS: frozenset[str] = frozenset(

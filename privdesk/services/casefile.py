@@ -7,6 +7,7 @@ and requests (to whom and by when).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -27,7 +28,7 @@ from privdesk.discovery.export import (
     snapshot_to_json_file,
 )
 from privdesk.documents.encryption import ENCRYPTION
-from privdesk.documents.model import ExportSnapshot, LetterRequest, PortabilityFile
+from privdesk.documents.model import Art15Info, ExportSnapshot, LetterRequest, PortabilityFile
 from privdesk.domain.laws import get_law
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services import audit
@@ -181,7 +182,9 @@ def export_portability(ctx: AppContext, reference: str, fmt: str, path: Path | s
     """The machine-readable copy of the latest snapshot (JSON, or a ZIP of CSV files)."""
     if fmt not in EXPORT_FORMATS:
         raise ValidationError(f"{fmt!r} is not an export format; choose json or csv.")
-    info, snap = latest_snapshot(ctx, reference)
+    from privdesk.services.withholding import disclosed_snapshot
+
+    info, _found, snap, _notes = disclosed_snapshot(ctx, reference)  # withheld data left out
     target = Path(path)
     if not target.parent.is_dir():
         raise ValidationError(f"The folder {target.parent} does not exist.")
@@ -226,32 +229,51 @@ class LetterInputs:
     snapshot: ExportSnapshot | None
     snapshot_id: int | None
     portability: PortabilityFile | None
+    art15: Art15Info | None = None
+    #: snapshot tables no register activity covers (the letter falls back to the generic text)
+    uncovered: tuple[str, ...] = ()
 
 
-def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None = None) -> LetterInputs:
-    """Everything a letter needs; refuses letters that do not fit the request, in plain words."""
+def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None = None,
+                  preview: bool = False) -> LetterInputs:
+    """Everything a letter needs; refuses letters that do not fit the request, in plain words.
+
+    For the export letter the Art. 15 sections come from the register's activities of exactly the
+    snapshot's tables (the generic text only where it has nothing; ``preview`` marks that text),
+    and withheld rows and columns are left out of the appendix.
+    """
     # reportlab and the layout load with the first letter, not with the case file
     from privdesk.documents.letters import check_letter_fits
 
     req = letter_request(ctx, reference)
     check_letter_fits(kind, req, today)
-    snapshot = portability = None
+    snapshot = portability = art15 = None
     snapshot_id = None
+    uncovered: tuple[str, ...] = ()
     if kind == "export":
-        info, snap = latest_snapshot(ctx, reference)
-        snapshot, snapshot_id = ExportSnapshot.from_search(snap), info.id
+        from privdesk.services import ropa
+        from privdesk.services.withholding import disclosed_snapshot
+
+        info, found, snap, withheld = disclosed_snapshot(ctx, reference)
+        snapshot = dataclasses.replace(ExportSnapshot.from_search(snap), withheld=withheld)
+        snapshot_id = info.id
+        tables = [(s.connection, s.table, tuple(c for c in s.columns if any(r.get(c) is not None for r in s.rows)))
+                  for s in ExportSnapshot.from_search(found).sources]
+        sections = ropa.sections_for(ctx, tables)
+        art15, uncovered = ropa.art15_info(sections, preview), sections.uncovered
         doc = _latest_portability(ctx, reference, info.id)
         if doc is not None:
             portability = PortabilityFile(doc.filename, doc.sha256)
-    return LetterInputs(req, snapshot, snapshot_id, portability)
+    return LetterInputs(req, snapshot, snapshot_id, portability, art15, uncovered)
 
 
 def preview_letter(ctx: AppContext, kind: str, reference: str, today: date | None = None) -> bytes:
     """The PDF bytes for the in-app preview; nothing is saved or recorded."""
     from privdesk.documents.letters import render_letter
 
-    inputs = letter_inputs(ctx, kind, reference, today)
-    return render_letter(kind, inputs.request, get_profile(ctx), inputs.snapshot, inputs.portability, today)
+    inputs = letter_inputs(ctx, kind, reference, today, preview=True)
+    return render_letter(kind, inputs.request, get_profile(ctx), inputs.snapshot, inputs.portability, today,
+                         art15=inputs.art15)
 
 
 def generate_letter(ctx: AppContext, kind: str, reference: str, path: Path | str, actor: str,
@@ -276,6 +298,6 @@ def generate_letter(ctx: AppContext, kind: str, reference: str, path: Path | str
     from privdesk.documents.letters import write_letter
 
     written = write_letter(kind, inputs.request, get_profile(ctx), target, inputs.snapshot, portability, today,
-                           password=password)
+                           password=password, art15=inputs.art15)
     return _record(ctx, inputs.request.reference, kind, target, written.sha256, written.size, actor,
                    pages=written.pages, encryption=written.encryption or "", snapshot_id=inputs.snapshot_id)

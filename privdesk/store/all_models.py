@@ -9,6 +9,7 @@ from privdesk.store import (  # noqa: F401
     discovery_models,
     models,
     request_models,
+    ropa_models,
 )
 from privdesk.store.base import Base
 

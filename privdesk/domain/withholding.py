@@ -1,0 +1,106 @@
+"""Withholding part of a subject's copy (GDPR Art. 15(4) and each law's exemptions).
+
+The grounds are data (``resources/register/grounds.toml``): a key the officer picks, the sentence
+the letter prints, and the citation. A withholding names rows (by their key) or a column of one
+table in the snapshot; :func:`withheld` decides for one row and column whether it is left out, so
+the letter's appendix and the portability file apply the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from privdesk.domain.rulefiles import read_toml
+from privdesk.errors import ConfigurationError, ValidationError
+
+
+@dataclass(frozen=True)
+class Ground:
+    key: str
+    label: str
+    citation: str
+
+    def describe(self) -> str:
+        return f"{self.label} ({self.citation})"
+
+
+@dataclass(frozen=True)
+class Withholding:
+    """What the officer left out: all rows of a table, some rows (``key``), or a ``column``."""
+
+    connection: str
+    table: str
+    key: Mapping[str, Any] | None
+    column: str
+    ground: str
+    reason: str
+    by: str = ""
+    id: int | None = None
+
+    def covers_row(self, connection: str, table: str, key: Mapping[str, Any]) -> bool:
+        """True when the whole row is left out (a row or table withholding without a column)."""
+        return (not self.column and connection == self.connection and table == self.table
+                and (self.key is None or _same_key(self.key, key)))
+
+    def covers_column(self, connection: str, table: str, key: Mapping[str, Any], column: str) -> bool:
+        return (bool(self.column) and column == self.column and connection == self.connection
+                and table == self.table and (self.key is None or _same_key(self.key, key)))
+
+    def describe(self) -> str:
+        """What was left out, in words for the letter (no values: those are what is withheld)."""
+        what = f"the column {self.column}" if self.column else "records"
+        scope = "of one record" if self.key is not None and self.column else (
+            "(one record)" if self.key is not None else "")
+        return " ".join(p for p in (what, scope, f"from {self.connection} · {self.table}") if p)
+
+
+def _same_key(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Keys compare as text so a key typed as JSON (``{"id": 7}`` or ``{"id": "7"}``) matches."""
+    return set(a) == set(b) and all(str(a[k]) == str(b[k]) for k in a)
+
+
+def filter_row(row: Mapping[str, Any], connection: str, table: str, key: Mapping[str, Any],
+               rules: tuple[Withholding, ...]) -> dict[str, Any] | None:
+    """The row as it may be disclosed: None when withheld whole, else without withheld columns."""
+    if any(w.covers_row(connection, table, key) for w in rules):
+        return None
+    return {c: v for c, v in row.items() if not any(w.covers_column(connection, table, key, c) for w in rules)}
+
+
+def grounds_for(law: str) -> dict[str, Ground]:
+    """The grounds the law allows (the default list for a law without its own)."""
+    data = _grounds()
+    return data.get(law) or data["default"]
+
+
+def ground(law: str, key: str) -> Ground:
+    choices = grounds_for(law)
+    found = choices.get(key.strip().lower())
+    if found is None:
+        raise ValidationError(f"{key!r} is not a ground for withholding under this law; grounds: "
+                              f"{', '.join(choices)}.")
+    return found
+
+
+@lru_cache(maxsize=1)
+def _grounds() -> dict[str, dict[str, Ground]]:
+    from privdesk.paths import resource_path
+
+    path = resource_path("register", "grounds.toml")
+    raw = read_toml(path, "Withholding grounds file")
+    out: dict[str, dict[str, Ground]] = {}
+    for law, table in raw.items():
+        if not isinstance(table, dict):
+            raise ConfigurationError(f"{path.name}: [{law}] must be a table of grounds.")
+        grounds: dict[str, Ground] = {}
+        for key, spec in table.items():
+            if not isinstance(spec, dict) or not spec.get("label") or not spec.get("citation"):
+                raise ConfigurationError(f"{path.name}: the ground {law}.{key} needs a label and a citation.")
+            grounds[key] = Ground(key, str(spec["label"]), str(spec["citation"]))
+        out[law] = grounds
+    if "default" not in out:
+        raise ConfigurationError(f"{path.name}: the [default] grounds are missing.")
+    return out
