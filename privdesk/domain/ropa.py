@@ -17,10 +17,10 @@ from privdesk.errors import ValidationError
 
 #: Art. 46 safeguards (and the Art. 45 adequacy decision) a third-country transfer relies on.
 SAFEGUARDS: dict[str, str] = {
-    "adequacy": "adequacy decision (Art. 45)",
+    "adequacy": "an adequacy decision (Art. 45)",
     "sccs": "standard contractual clauses (Art. 46(2)(c))",
     "bcrs": "binding corporate rules (Art. 47)",
-    "derogation": "derogation for a specific situation (Art. 49)",
+    "derogation": "a derogation for a specific situation (Art. 49)",
 }
 
 #: CSV columns in order; lists are separated by "; " inside a cell.
@@ -41,7 +41,7 @@ class Transfer:
     safeguard: str
 
     def describe(self) -> str:
-        return f"{self.country} ({SAFEGUARDS.get(self.safeguard, self.safeguard)})"
+        return f"{self.country}, under {SAFEGUARDS.get(self.safeguard, self.safeguard)}"
 
     def to_cell(self) -> str:
         return f"{self.country}: {self.safeguard}"

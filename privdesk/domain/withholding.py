@@ -51,10 +51,11 @@ class Withholding:
 
     def describe(self) -> str:
         """What was left out, in words for the letter (no values: those are what is withheld)."""
-        what = f"the column {self.column}" if self.column else "records"
-        scope = "of one record" if self.key is not None and self.column else (
-            "(one record)" if self.key is not None else "")
-        return " ".join(p for p in (what, scope, f"from {self.connection} · {self.table}") if p)
+        where = f"{self.connection} · {self.table}"
+        if self.column:
+            rows = "one record" if self.key is not None else "the records"
+            return f"the field {self.column} of {rows} from {where}"
+        return f"one record from {where}" if self.key is not None else f"all records from {where}"
 
 
 def _same_key(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

@@ -67,6 +67,15 @@ DEMO_STEPS.insert(1, discovery_service.seed_demo_connections)  # before requests
 DEMO_STEPS.append(breaches_service.seed_demo_breaches)
 
 
+def _seed_register(ctx: AppContext) -> str:
+    from privdesk.services import ropa
+
+    return ropa.seed_demo_register(ctx)
+
+
+DEMO_STEPS.insert(2, _seed_register)  # after the demo databases it maps, before the requests
+
+
 def seed_demo(ctx: AppContext) -> list[str]:
     """Run every demo step; returns one line of summary per step."""
     lines = [step(ctx) for step in DEMO_STEPS]

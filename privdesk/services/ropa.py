@@ -30,7 +30,7 @@ from privdesk.domain.ropa import (
     make_activity,
 )
 from privdesk.domain.rulefiles import read_toml
-from privdesk.errors import ConfigurationError, NotFoundError, ValidationError
+from privdesk.errors import ConfigurationError, NotFoundError, PrivDeskError, ValidationError
 from privdesk.services import audit
 from privdesk.services.context import AppContext
 from privdesk.store.ropa_models import RopaActivity, RopaMapping
@@ -232,7 +232,11 @@ def coverage(ctx: AppContext, introspect: bool = False) -> Coverage:
     tables: list[TableCoverage] = []
     missing: list[str] = []
     for c in discovery.list_connections(ctx):
-        cmap = discovery.get_map(ctx, c.name) if introspect else discovery.cached_map(ctx, c.name)
+        try:
+            cmap = discovery.get_map(ctx, c.name) if introspect else discovery.cached_map(ctx, c.name)
+        except PrivDeskError as exc:  # unreachable, or no password this session: say so, go on
+            log.info("register coverage: connection %s not read (%s)", c.name, type(exc).__name__)
+            cmap = None
         if cmap is None:
             missing.append(c.name)
             continue
@@ -374,3 +378,97 @@ def art15_info(sections: Art15Sections, preview: bool) -> Any:
         automated_decision_making=txt("automated", sections.automated, generic.automated_decision_making),
         transfer_safeguards=txt("transfers", sections.transfers, generic.transfer_safeguards),
     )
+
+
+# -- demo ------------------------------------------------------------------------------------------
+
+def _demo_activities() -> list[tuple[dict[str, object], list[tuple[str, str, str]]]]:
+    """Northwind's register and the demo tables each activity covers (connection, table, column)."""
+    hosting = "Hosting provider (Northwind Cloud Ltd, processor under an Art. 28 contract)"
+    return [
+        ({"name": "Customer accounts",
+          "purposes": ["Open and manage your customer account", "Keep your contact details and addresses up to date"],
+          "lawful_basis": "contract, Art. 6(1)(b)",
+          "subject_categories": ["Customers"],
+          "data_categories": ["Name and date of birth", "E-mail addresses and telephone numbers", "Postal addresses",
+                              "Customer number"],
+          "recipients": [hosting, "CRM software provider (Salesforce, Inc., processor)"],
+          "transfers": ["United States: sccs"],
+          "retention": "While the account is open and 6 years after it closes (limitation period for claims).",
+          "systems": ["CRM"], "security_measures": "Role-based access, encryption at rest and in transit, "
+                                                   "quarterly access reviews."},
+         [("demo-crm", "customers", ""), ("demo-crm", "contacts", ""), ("demo-crm", "addresses", "")]),
+        ({"name": "Order fulfilment",
+          "purposes": ["Deliver the products you ordered", "Handle returns and warranty claims"],
+          "lawful_basis": "contract, Art. 6(1)(b)",
+          "subject_categories": ["Customers"],
+          "data_categories": ["Name, e-mail and telephone number", "Orders and the products in them",
+                              "Delivery address"],
+          "recipients": ["Parcel carrier (DPD UK Ltd) for delivery", hosting],
+          "retention": "6 years after the order (limitation period for contract claims).",
+          "systems": ["Web shop"], "security_measures": "Role-based access, encryption in transit, daily backups."},
+         [("demo-shop", "orders", ""), ("demo-shop", "order_items", "")]),
+        ({"name": "Payments",
+          "purposes": ["Take payment for orders and make refunds", "Keep accounting and tax records"],
+          "lawful_basis": "contract, Art. 6(1)(b); legal obligation, Art. 6(1)(c) (accounting records)",
+          "subject_categories": ["Customers"],
+          "data_categories": ["Payment method and amount", "Payment provider's transaction reference"],
+          "recipients": ["Payment service provider (Stripe Payments Europe Ltd), to process card payments",
+                         "Our external auditors (Baker & Lane LLP)", "HM Revenue & Customs, where tax law requires"],
+          "transfers": ["United States: adequacy"],
+          "retention": "6 years after the end of the financial year (Companies Act 2006 s. 388).",
+          "source": "The payment service provider that processed your payment.",
+          "systems": ["Web shop", "Accounting"],
+          "security_measures": "Card numbers are never stored; tokenised references only; PCI DSS SAQ A."},
+         [("demo-shop", "payments", "")]),
+        ({"name": "Newsletter marketing",
+          "purposes": ["Send you our newsletter and offers by e-mail", "Measure which campaigns you open and click"],
+          "lawful_basis": "consent, Art. 6(1)(a)",
+          "subject_categories": ["Newsletter subscribers"],
+          "data_categories": ["Name, e-mail address and mobile number", "Consent record (when, where, IP address)",
+                              "Campaign events (sent, opened, clicked, unsubscribed)"],
+          "recipients": ["E-mail delivery service (Mailjet SAS, processor)"],
+          "retention": "Until you withdraw your consent, then 2 years as proof of the consent.",
+          "automated_decisions": "",
+          "systems": ["Marketing platform"],
+          "security_measures": "Access limited to the marketing team; double opt-in; encryption in transit."},
+         [("demo-marketing", "subscribers", ""), ("demo-marketing", "campaign_events", "")]),
+        ({"name": "Website analytics",
+          "purposes": ["Understand how visitors use our website, in aggregate"],
+          "lawful_basis": "consent, Art. 6(1)(a) (analytics cookies)",
+          "subject_categories": ["Website visitors"],
+          "data_categories": ["Pseudonymous cookie identifier", "Pages visited, device and browser information"],
+          "recipients": ["Web analytics provider (Plausible Insights OÜ, processor)"],
+          "retention": "Raw visit records 90 days; aggregated statistics without identifiers indefinitely.",
+          "systems": ["Website"], "security_measures": "IP addresses truncated before storage."},
+         []),
+        ({"name": "Support tickets",
+          "purposes": ["Answer your questions and complaints", "Answer requests about your personal data"],
+          "lawful_basis": "legitimate interests, Art. 6(1)(f); legal obligation, Art. 6(1)(c) (rights requests)",
+          "subject_categories": ["Customers", "Prospective customers"],
+          "data_categories": ["Name and contact details", "Correspondence with us"],
+          "recipients": ["Help-desk software provider (Zendesk, Inc., processor)"],
+          "transfers": ["United States: sccs"],
+          "retention": "3 years after the ticket is closed.",
+          "systems": ["Help desk"], "security_measures": "Single sign-on with two factors for support staff."},
+         []),
+    ]
+
+
+def seed_demo_register(ctx: AppContext) -> str:
+    """Demo step: Northwind's register, mapped to the demo databases (idempotent)."""
+    from privdesk.services import discovery
+
+    have = {a.name for a in list_activities(ctx)}
+    connections = {c.name for c in discovery.list_connections(ctx)}
+    added = mapped = 0
+    for values, tables in _demo_activities():
+        name = str(values["name"])
+        if name not in have:
+            save_activity(ctx, values, "demo")
+            added += 1
+            for conn, table, column in tables:
+                if conn in connections:
+                    map_table(ctx, conn, table, name, "demo", column=column)
+                    mapped += 1
+    return f"register: {added} activities added, {mapped} tables mapped"

@@ -163,6 +163,10 @@ def register(sub: Any) -> None:
     ex.add_argument("--status", action="append", default=[])
     ex.set_defaults(func=_export)
 
+    from privdesk.cli.withhold import register_under
+
+    register_under(rsub, _with_actor)
+
 
 def _row_json(r: svc.RequestRow, today: date) -> dict[str, Any]:
     return {"reference": r.reference, "subject": r.subject_name, "email": r.primary_email or None,

@@ -1,0 +1,236 @@
+"""Retention of PrivDesk's own cases: anonymise closed requests (and the people of closed breach
+records) once their retention period has run out.
+
+What is removed: the subject's name, address, e-mails, phones, customer ids, the requester, notes
+and free texts, attached files, search snapshots, generated documents and withholdings, and the
+personal values in the request's audit entries. What stays: type, law, channel, dates, status and
+officer, so the dashboard's figures stay true; and a tombstone audit entry that records the run
+and vouches for the redacted audit entries (see :mod:`privdesk.store.audit_redaction`), so
+``audit verify`` still passes.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from privdesk.domain.requests import RequestType, Status
+from privdesk.domain.retention import (
+    DEFAULT_BREACH_YEARS,
+    DEFAULT_REQUEST_YEARS,
+    REMINDER_DAYS,
+    expires_on,
+    parse_years,
+)
+from privdesk.errors import ValidationError
+from privdesk.services import audit
+from privdesk.services.context import AppContext
+from privdesk.store.audit_redaction import TOMBSTONE_ACTION, TOMBSTONE_FIELD, redact_entries, tombstone_value
+from privdesk.store.breach_models import AffectedPerson, Breach
+from privdesk.store.casefile_models import RequestDocument, RequestSnapshot
+from privdesk.store.models import Setting
+from privdesk.store.request_models import Attachment, Request, SubjectIdentifier
+from privdesk.store.ropa_models import RequestWithholding
+
+log = logging.getLogger("privdesk.services.retention")
+
+ANONYMISED = "(anonymised)"
+_KEY = "retention.{}"
+LAST_RUN_KEY = "retention.last_run"
+BREACH_KEY = "breach"
+_FINAL = tuple(s.value for s in Status if s.is_final)
+#: Audit fields that never hold the subject's data: kept when a request is anonymised.
+_KEEP_FIELDS = frozenset({
+    "type", "law", "channel", "received", "clock_start", "due", "extended_due", "acknowledge_by", "deadline",
+    "verification", "verified_on", "assignee_id", "assignee", "status", "decided_by", "decided_on",
+    "holiday_country", "holiday_subdivision", "duplicate_of", "merged_into", "merged_from", "paused_since",
+    "pauses", "snapshot", "sha256", "encryption", "ground", "retention", TOMBSTONE_FIELD,
+})
+
+
+# -- settings ---------------------------------------------------------------------------------------
+
+def periods(ctx: AppContext) -> dict[str, int]:
+    """Years kept after closing, per request type, and for breach records (``"breach"``)."""
+    with ctx.db.session() as s:
+        stored = {r.key: r.value for r in s.scalars(select(Setting).where(Setting.key.like("retention.%")))}
+    out: dict[str, int] = {}
+    for key in (*(t.value for t in RequestType), BREACH_KEY):
+        default = DEFAULT_BREACH_YEARS if key == BREACH_KEY else DEFAULT_REQUEST_YEARS
+        raw = stored.get(_KEY.format(key), "")
+        out[key] = int(raw) if raw.isdigit() else default
+    return out
+
+
+def set_period(ctx: AppContext, kind: str, years: str | int, actor: str) -> int:
+    """Set the years a closed request of ``kind`` (or ``"breach"``) is kept."""
+    kinds = (*(t.value for t in RequestType), BREACH_KEY)
+    if kind not in kinds:
+        raise ValidationError(f"{kind!r} is not a request type or 'breach'; choose one of {', '.join(kinds)}.")
+    value = parse_years(str(years))
+    before = periods(ctx)[kind]
+    with ctx.db.unit_of_work() as s:
+        row = s.get(Setting, _KEY.format(kind))
+        if row is None:
+            s.add(Setting(key=_KEY.format(kind), value=str(value)))
+        else:
+            row.value = str(value)
+        if before != value:
+            audit.append(s, actor, "settings", "retention", "edit", {kind: (before, value)})
+    return value
+
+
+def last_run(ctx: AppContext) -> date | None:
+    with ctx.db.session() as s:
+        row = s.get(Setting, LAST_RUN_KEY)
+    try:
+        return date.fromisoformat(row.value) if row and row.value else None
+    except ValueError:
+        return None
+
+
+def reminder_due(ctx: AppContext, today: date | None = None) -> bool:
+    """True when the monthly retention run is due (never run, or the last run is 30+ days old)."""
+    last = last_run(ctx)
+    return last is None or ((today or date.today()) - last) >= timedelta(days=REMINDER_DAYS)
+
+
+# -- the run ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Expired:
+    kind: str  # "request" or "breach"
+    reference: str
+    type: str
+    closed: date
+    expired_on: date
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "reference": self.reference, "type": self.type,
+                "closed": self.closed.isoformat(), "expired_on": self.expired_on.isoformat()}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    dry_run: bool
+    today: date
+    cases: tuple[Expired, ...]
+    files_removed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "today": self.today.isoformat(),
+                "anonymised": [] if self.dry_run else [c.to_json() for c in self.cases],
+                "would_anonymise": [c.to_json() for c in self.cases] if self.dry_run else [],
+                "count": len(self.cases), "files_removed": self.files_removed}
+
+
+def _closing(r: Request) -> date:
+    if r.decided_on is not None:
+        return r.decided_on
+    return (r.updated_at or datetime.now(UTC)).date()
+
+
+def expired_cases(ctx: AppContext, today: date | None = None) -> list[Expired]:
+    """Closed cases whose retention period has run out and that still hold personal data."""
+    today = today or date.today()
+    years = periods(ctx)
+    out: list[Expired] = []
+    with ctx.db.session() as s:
+        for r in s.scalars(select(Request).where(Request.status.in_(_FINAL), Request.subject_name != ANONYMISED)
+                           .order_by(Request.id)):
+            closed = _closing(r)
+            end = expires_on(closed, years.get(r.type, DEFAULT_REQUEST_YEARS))
+            if today >= end:
+                out.append(Expired("request", r.reference, r.type, closed, end))
+        held = select(AffectedPerson.breach_id).where(AffectedPerson.name != ANONYMISED)
+        for b in s.scalars(select(Breach).where(Breach.status == "closed", Breach.id.in_(held)).order_by(Breach.id)):
+            closed = (b.updated_at or datetime.now(UTC)).date()
+            end = expires_on(closed, years[BREACH_KEY])
+            if today >= end:
+                out.append(Expired("breach", b.reference, "breach", closed, end))
+    return out
+
+
+def _remove_file(base: Path, stored: str) -> int:
+    path = (base / stored).resolve()
+    if base.resolve() in path.parents and path.is_file():
+        path.unlink()
+        return 1
+    return 0
+
+
+def _anonymise_request(ctx: AppContext, case: Expired, actor: str) -> int:
+    removed = 0
+    with ctx.db.unit_of_work() as s:
+        r = s.scalar(select(Request).where(Request.reference == case.reference))
+        if r is None or r.subject_name == ANONYMISED:
+            return 0
+        counts = {"identifiers": len(r.identifiers), "attachments": len(r.attachments)}
+        for a in r.attachments:
+            removed += _remove_file(ctx.paths.data_dir, a.stored_path)
+        for d in s.scalars(select(RequestDocument).where(RequestDocument.request_id == r.id)):
+            removed += _remove_file(ctx.paths.data_dir, d.stored_path)
+        counts["documents"] = s.execute(delete(RequestDocument).where(RequestDocument.request_id == r.id)).rowcount
+        counts["snapshots"] = s.execute(delete(RequestSnapshot).where(RequestSnapshot.request_id == r.id)).rowcount
+        s.execute(delete(RequestWithholding).where(RequestWithholding.request_id == r.id))
+        s.execute(delete(Attachment).where(Attachment.request_id == r.id))
+        s.execute(delete(SubjectIdentifier).where(SubjectIdentifier.request_id == r.id))
+        s.expire(r, ["identifiers", "attachments"])
+        r.subject_name, r.subject_key, r.subject_address, r.primary_email = ANONYMISED, "", "", ""
+        r.requester, r.notes, r.outcome, r.decision_reason, r.extension_reason = "", "", "", "", ""
+        r.search_text = r.reference.casefold()
+        s.flush()
+        redacted = redact_entries(s, "request", r.reference, lambda field: field in _KEEP_FIELDS)
+        audit.append(s, actor, "request", r.reference, TOMBSTONE_ACTION, {
+            "retention": (None, f"closed {case.closed.isoformat()}, retention ended {case.expired_on.isoformat()}"),
+            "removed": (None, ", ".join(f"{n} {k}" for k, n in counts.items())),
+            TOMBSTONE_FIELD: (None, tombstone_value(redacted)),
+        })
+    for folder in (ctx.paths.data_dir / "documents" / case.reference, ctx.paths.attachments_dir / case.reference):
+        if folder.is_dir():
+            removed += sum(1 for p in folder.rglob("*") if p.is_file())
+            shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
+def _anonymise_breach(ctx: AppContext, case: Expired, actor: str) -> int:
+    removed = 0
+    with ctx.db.unit_of_work() as s:
+        b = s.scalar(select(Breach).where(Breach.reference == case.reference))
+        if b is None:
+            return 0
+        people = s.scalars(select(AffectedPerson).where(AffectedPerson.breach_id == b.id)).all()
+        for p in people:
+            if p.notice_file:
+                removed += _remove_file(ctx.paths.data_dir, p.notice_file)
+            p.name, p.email, p.phone, p.address, p.notice_file = ANONYMISED, "", "", "", ""
+        audit.append(s, actor, "breach", b.reference, TOMBSTONE_ACTION, {
+            "retention": (None, f"closed {case.closed.isoformat()}, retention ended {case.expired_on.isoformat()}"),
+            "removed": (None, f"{len(people)} affected people's contact details"),
+        })
+    return removed
+
+
+def run(ctx: AppContext, actor: str, dry_run: bool = False, today: date | None = None) -> RunResult:
+    """Anonymise every expired case (or only list them with ``dry_run``)."""
+    today = today or date.today()
+    cases = expired_cases(ctx, today)
+    if dry_run:
+        return RunResult(True, today, tuple(cases))
+    files = 0
+    for case in cases:
+        files += (_anonymise_request if case.kind == "request" else _anonymise_breach)(ctx, case, actor)
+    with ctx.db.unit_of_work() as s:
+        row = s.get(Setting, LAST_RUN_KEY)
+        if row is None:
+            s.add(Setting(key=LAST_RUN_KEY, value=today.isoformat()))
+        else:
+            row.value = today.isoformat()
+    log.info("retention run: %d cases anonymised, %d files removed", len(cases), files)
+    return RunResult(False, today, tuple(cases), files)
