@@ -78,6 +78,6 @@ def render_register(activities: Sequence[Activity], profile: OrgProfile, today: 
         ]))
         story += [table, Spacer(1, 8)]
     footer = f"{profile.org_name} · Record of processing activities" if profile.org_name else "Record of processing activities"
-    pdf, _pages = build_pdf(story, profile, guard, title="Record of processing activities",  # type: ignore[arg-type]
+    pdf, _pages = build_pdf(story, profile, guard, title="Record of processing activities",
                             subject="GDPR Art. 30", footer=footer, running_header=footer, page_label="Page {page} of {pages}")
     return pdf

@@ -31,7 +31,12 @@ from privdesk.domain.retention import (
 from privdesk.errors import ValidationError
 from privdesk.services import audit
 from privdesk.services.context import AppContext
-from privdesk.store.audit_redaction import TOMBSTONE_ACTION, TOMBSTONE_FIELD, redact_entries, tombstone_value
+from privdesk.store.audit_redaction import (
+    TOMBSTONE_ACTION,
+    TOMBSTONE_FIELD,
+    redact_entries,
+    tombstone_value,
+)
 from privdesk.store.breach_models import AffectedPerson, Breach
 from privdesk.store.casefile_models import RequestDocument, RequestSnapshot
 from privdesk.store.models import Setting
@@ -176,8 +181,10 @@ def _anonymise_request(ctx: AppContext, case: Expired, actor: str) -> int:
             removed += _remove_file(ctx.paths.data_dir, a.stored_path)
         for d in s.scalars(select(RequestDocument).where(RequestDocument.request_id == r.id)):
             removed += _remove_file(ctx.paths.data_dir, d.stored_path)
-        counts["documents"] = s.execute(delete(RequestDocument).where(RequestDocument.request_id == r.id)).rowcount
-        counts["snapshots"] = s.execute(delete(RequestSnapshot).where(RequestSnapshot.request_id == r.id)).rowcount
+        counts["documents"] = len(s.scalars(select(RequestDocument.id).where(RequestDocument.request_id == r.id)).all())
+        counts["snapshots"] = len(s.scalars(select(RequestSnapshot.id).where(RequestSnapshot.request_id == r.id)).all())
+        s.execute(delete(RequestDocument).where(RequestDocument.request_id == r.id))
+        s.execute(delete(RequestSnapshot).where(RequestSnapshot.request_id == r.id))
         s.execute(delete(RequestWithholding).where(RequestWithholding.request_id == r.id))
         s.execute(delete(Attachment).where(Attachment.request_id == r.id))
         s.execute(delete(SubjectIdentifier).where(SubjectIdentifier.request_id == r.id))

@@ -55,7 +55,7 @@ def _activity(row: RopaActivity, mappings: Iterable[RopaMapping] = ()) -> Activi
         id=row.id, name=row.name, lawful_basis=row.lawful_basis, special_condition=row.special_condition,
         retention=row.retention, source=row.source, automated_decisions=row.automated_decisions,
         security_measures=row.security_measures,
-        **{k: tuple(json.loads(getattr(row, k) or "[]")) for k in _LISTS},  # type: ignore[arg-type]
+        **{k: tuple(json.loads(getattr(row, k) or "[]")) for k in _LISTS},
         transfers=tuple(Transfer(c, s) for c, s in json.loads(row.transfers or "[]")),
         tables=tuple(_table_label(m.connection, m.table_name, m.column_name) for m in mappings),
     )

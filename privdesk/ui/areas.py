@@ -45,6 +45,12 @@ def _dashboard(ctx: AppContext) -> QWidget:
     return DashboardPane(ctx)
 
 
+def _register(ctx: AppContext) -> QWidget:
+    from privdesk.ui.ropa_pane import RopaPane
+
+    return RopaPane(ctx)
+
+
 def _settings(ctx: AppContext) -> QWidget:
     from privdesk.ui.settings_pane import SettingsPane
 
@@ -58,5 +64,6 @@ def available_areas() -> list[Area]:
         Area("search", "Search", QStyle.StandardPixmap.SP_FileDialogContentsView, _search),
         Area("breaches", "Breaches", QStyle.StandardPixmap.SP_MessageBoxWarning, _breaches),
         Area("dashboard", "Dashboard", QStyle.StandardPixmap.SP_FileDialogInfoView, _dashboard),
+        Area("register", "Register", QStyle.StandardPixmap.SP_FileDialogDetailedView, _register),
         Area("settings", "Settings", QStyle.StandardPixmap.SP_FileDialogDetailedView, _settings),
     ]
