@@ -1,0 +1,78 @@
+"""The Register area: editing activities, the mapping tab with its to-do count, retention."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+from pytestqt.qtbot import QtBot
+
+from privdesk.services import audit, retention, ropa
+from privdesk.services import discovery as ds
+from privdesk.services import requests as rq
+from privdesk.services.context import AppContext
+from privdesk.ui.ropa_pane import RopaPane
+
+
+def _company(ctx: AppContext, tmp_path: Path) -> None:
+    db = tmp_path / "crm.sqlite"
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT)")
+        c.execute("CREATE TABLE tickets (id INTEGER PRIMARY KEY, email TEXT, body TEXT)")
+        c.execute("CREATE TABLE products (id INTEGER PRIMARY KEY, title TEXT)")
+    ds.add_connection(ctx, "crm", f"sqlite:///{db}")
+    ds.get_map(ctx, "crm")
+
+
+def test_editor_saves_keeps_text_on_error_and_maps_tables(ctx: AppContext, tmp_path: Path, qtbot: QtBot) -> None:
+    _company(ctx, tmp_path)
+    pane = RopaPane(ctx)
+    qtbot.addWidget(pane)
+    assert pane.tabs.tabText(1) == "Mapping (2 to do)"  # customers and tickets; products is no one's data
+    editor = pane.editor
+    editor.new()
+    name = editor.inputs["name"]
+    assert isinstance(name, QLineEdit)
+    qtbot.keyClicks(name, "Customer accounts")
+    editor.save()
+    assert "at least one purpose" in editor.error.text()
+    assert name.text() == "Customer accounts"  # nothing typed is lost
+    purposes, basis = editor.inputs["purposes"], editor.inputs["lawful_basis"]
+    assert isinstance(purposes, QPlainTextEdit) and isinstance(basis, QLineEdit)
+    purposes.setPlainText("Manage your account\nAnswer your questions")
+    qtbot.keyClicks(basis, "contract, Art. 6(1)(b)")
+    assert editor.save()
+    saved = ropa.list_activities(ctx)
+    assert [a.purposes for a in saved] == [("Manage your account", "Answer your questions")]
+    assert [e.action for e in audit.history(ctx, "ropa", f"ACT-{saved[0].id}")] == ["create"]
+
+    mapping = pane.mapping
+    row = next(i for i, t in enumerate(mapping.coverage.tables) if t.table == "customers")
+    mapping.table.selectRow(row)
+    mapping.activity.setCurrentText("Customer accounts")
+    assert mapping.map_selected() == 1
+    assert pane.tabs.tabText(1) == "Mapping (1 to do)"
+    assert "1 table holding personal data" in mapping.todo.text()
+    assert ropa.get_activity(ctx, "Customer accounts").tables == ("crm · customers",)
+
+
+def test_retention_tab_runs_in_a_worker_and_clears_the_reminder(ctx: AppContext, qtbot: QtBot) -> None:
+    ref = rq.open_request(ctx, rq.NewRequest(type="access", law="gdpr", received=date(2020, 1, 6), name="Old Case",
+                                             emails=("old@example.com",)), actor="t", today=date(2020, 1, 6)).reference
+    rq.change_status(ctx, ref, "in_progress", actor="t")
+    rq.complete(ctx, ref, reason="sent", actor="t", today=date(2020, 1, 20))
+    pool = QThreadPool()
+    pane = RopaPane(ctx, pool=pool)
+    qtbot.addWidget(pane)
+    tab = pane.retention
+    assert "due" in tab.reminder.text()
+    tab.start(dry_run=False)
+    qtbot.waitUntil(lambda: tab.run_button.isEnabled(), timeout=10000)
+    assert f"{ref} (access" in tab.result.toPlainText()
+    assert rq.get_request(ctx, ref).subject_name == retention.ANONYMISED
+    assert "Last retention run" in tab.reminder.text()
+    assert audit.verify(ctx).ok
+    pool.waitForDone()

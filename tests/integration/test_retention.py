@@ -1,0 +1,133 @@
+"""Retention of PrivDesk's own cases: exactly the expired cases are anonymised, their files go,
+the statistics stay, and the audit chain still verifies (on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from privdesk.cli import main
+from privdesk.services import audit, casefile, retention
+from privdesk.services import discovery as ds
+from privdesk.services import requests as rq
+from privdesk.services.context import AppContext
+from privdesk.services.demo import seed_profile
+
+ACTOR = "dpo@northwind.example"
+TODAY = date(2026, 12, 1)
+
+
+def _closed(ctx: AppContext, name: str, email: str, rtype: str, received: date, closed: date) -> str:
+    ref = rq.open_request(ctx, rq.NewRequest(type=rtype, law="gdpr", received=received, name=name, emails=(email,),
+                                             address="1 Long Road, Leeds", notes=f"called by {name}"),
+                          actor=ACTOR, today=received).reference
+    rq.verify_identity(ctx, ref, ACTOR, on=received, today=received)
+    rq.complete(ctx, ref, f"sent {name} the copy", ACTOR, outcome=f"{name} satisfied", today=closed)
+    return ref
+
+
+def _cases(ctx: AppContext, tmp_path: Path) -> dict[str, str]:
+    seed_profile(ctx)
+    refs = {
+        "old": _closed(ctx, "Greta Old", "greta@example.com", "access", date(2022, 1, 10), date(2022, 2, 1)),
+        "recent": _closed(ctx, "Rita Recent", "rita@example.com", "access", date(2024, 5, 2), date(2024, 6, 1)),
+        "erasure": _closed(ctx, "Erik Erased", "erik@example.com", "erasure", date(2025, 5, 2), date(2025, 6, 1)),
+        "open": rq.open_request(ctx, rq.NewRequest(type="access", law="gdpr", received=date(2022, 1, 3),
+                                                   name="Olga Open", emails=("olga@example.com",)),
+                                actor=ACTOR, today=date(2022, 1, 3)).reference,
+    }
+    retention.set_period(ctx, "erasure", 1, ACTOR)
+    # the old case has a file, a search snapshot and a letter
+    note = tmp_path / "id-greta.txt"
+    note.write_text("Greta's passport scan")
+    rq.attach_file(ctx, refs["old"], note, ACTOR)
+    db = tmp_path / "crm.sqlite"
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT)")
+        c.execute("INSERT INTO customers VALUES (1, 'Greta Old', 'greta@example.com')")
+    ds.add_connection(ctx, "crm", f"sqlite:///{db}")
+    result = ds.search(ctx, ds.make_query(ctx, emails=["greta@example.com"]))
+    casefile.attach_snapshot(ctx, refs["old"], ds.make_snapshot(ctx, result), ACTOR)
+    casefile.export_portability(ctx, refs["old"], "json", tmp_path / "greta.json", ACTOR)
+    return refs
+
+
+def _check_run(ctx: AppContext, refs: dict[str, str]) -> None:
+    statuses = sorted((r.reference, r.status, r.type) for r in rq.list_requests(ctx))
+    dry = retention.run(ctx, ACTOR, dry_run=True, today=TODAY)
+    assert [c.reference for c in dry.cases] == [refs["old"], refs["erasure"]]
+    assert rq.get_request(ctx, refs["old"]).subject_name == "Greta Old"  # a dry run changes nothing
+
+    done = retention.run(ctx, ACTOR, today=TODAY)
+    assert [c.reference for c in done.cases] == [refs["old"], refs["erasure"]]
+    assert done.files_removed >= 2  # the passport scan and the portability copy
+    for key in ("old", "erasure"):
+        d = rq.get_request(ctx, refs[key])
+        assert d.subject_name == retention.ANONYMISED and not d.emails and not d.subject_address
+        assert not d.notes and not d.outcome and not d.decision_reason and not d.attachments
+        assert d.status == "completed" and d.type in ("access", "erasure")  # statistics stay
+    for key in ("recent", "open"):
+        assert rq.get_request(ctx, refs[key]).subject_name != retention.ANONYMISED
+    assert sorted((r.reference, r.status, r.type) for r in rq.list_requests(ctx)) == statuses
+    assert casefile.list_snapshots(ctx, refs["old"]) == [] and casefile.list_documents(ctx, refs["old"]) == []
+    assert not list((ctx.paths.attachments_dir).rglob("*greta*"))
+
+    trail = audit.history(ctx, "request", refs["old"])
+    flat = json.dumps([e.changes for e in trail], ensure_ascii=False)
+    for personal in ("Greta", "greta@example.com", "Long Road", "passport"):
+        assert personal not in flat
+    assert trail[-1].action == "anonymise"
+    assert any(e.changes.get("status", (None, None))[1] == "completed" for e in trail)  # non-personal facts stay
+    assert audit.verify(ctx).ok
+    assert retention.run(ctx, ACTOR, today=TODAY).cases == ()  # nothing left to do
+
+
+def test_retention_anonymises_exactly_the_expired_cases(ctx: AppContext, tmp_path: Path) -> None:
+    refs = _cases(ctx, tmp_path)
+    _check_run(ctx, refs)
+    assert not retention.reminder_due(ctx, TODAY) and retention.reminder_due(ctx, date(2027, 1, 1))
+
+
+def test_a_redacted_entry_altered_afterwards_is_still_detected(ctx: AppContext, tmp_path: Path) -> None:
+    refs = _cases(ctx, tmp_path)
+    retention.run(ctx, ACTOR, today=TODAY)
+    with ctx.db.unit_of_work() as s:
+        seq = s.execute(text("SELECT min(seq) FROM audit_log WHERE entity_id = :r"), {"r": refs["old"]}).scalar()
+        s.execute(text("UPDATE audit_log SET changes = :c WHERE seq = :s"),
+                  {"c": '{"subject_name":[null,"Someone Else"]}', "s": seq})
+    result = audit.verify(ctx)
+    assert not result.ok and result.broken_seq == seq
+
+
+def test_cli_retention_run_json(ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    refs = _cases(ctx, tmp_path)
+    d = ["--data-dir", str(ctx.paths.data_dir)]
+    assert main([*d, "retention", "run", "--dry-run", "--json", "--today", TODAY.isoformat()]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dry_run"] and out["count"] == 2 and out["anonymised"] == []
+    assert [c["reference"] for c in out["would_anonymise"]] == [refs["old"], refs["erasure"]]
+    assert main([*d, "retention", "run", "--json", "--today", TODAY.isoformat()]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [c["reference"] for c in out["anonymised"]] == [refs["old"], refs["erasure"]]
+    assert main([*d, "audit", "verify"]) == 0
+    assert main([*d, "retention", "set", "access", "0"]) == 2
+    assert "between 1 and 100 years" in capsys.readouterr().err
+
+
+@pytest.fixture
+def pg_ctx(tmp_path: Path, postgres_db: str) -> Iterator[AppContext]:
+    c = AppContext.open(tmp_path / "data", postgres_db)
+    yield c
+    c.close()
+
+
+@pytest.mark.postgres
+def test_retention_on_postgresql(pg_ctx: AppContext, tmp_path: Path) -> None:
+    refs = _cases(pg_ctx, tmp_path)
+    _check_run(pg_ctx, refs)
