@@ -76,3 +76,35 @@ def test_retention_tab_runs_in_a_worker_and_clears_the_reminder(ctx: AppContext,
     assert "Last retention run" in tab.reminder.text()
     assert audit.verify(ctx).ok
     pool.waitForDone()
+
+
+def test_withhold_dialog_withholds_a_field_of_the_selected_record(ctx: AppContext, tmp_path: Path,
+                                                                    qtbot: QtBot) -> None:
+    from privdesk.services import casefile, withholding
+    from privdesk.ui.requests.withhold_dialog import WithholdDialog
+
+    db = tmp_path / "crm.sqlite"
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT, note TEXT)")
+        c.execute("INSERT INTO customers VALUES (1, 'Ann Ek', 'ann@example.com', 'lives with Bo Ek')")
+    ds.add_connection(ctx, "crm", f"sqlite:///{db}")
+    ref = rq.open_request(ctx, rq.NewRequest(type="access", law="uk-gdpr", received=date.today(), name="Ann Ek",
+                                             emails=("ann@example.com",)), actor="t").reference
+    result = ds.search(ctx, ds.make_query(ctx, emails=["ann@example.com"]))
+    casefile.attach_snapshot(ctx, ref, ds.make_snapshot(ctx, result), "t")
+    dlg = WithholdDialog(ctx, ref, lambda: "officer@example.com")
+    qtbot.addWidget(dlg)
+    assert dlg.withhold_selected() == 0 and "Select the records" in dlg.error.text()
+    dlg.rows.selectRow(0)
+    dlg.column.setCurrentText("note")
+    assert dlg.withhold_selected() == 0 and "Say why" in dlg.error.text()
+    dlg.reason.setPlainText("names her partner")
+    dlg.ground.setCurrentIndex(dlg.ground.findData("rights-of-others"))
+    assert dlg.withhold_selected() == 1
+    [rule] = withholding.list_withholdings(ctx, ref)
+    assert (rule.column, rule.key, rule.ground, rule.by) == ("note", {"id": 1}, "rights-of-others",
+                                                              "officer@example.com")
+    assert dlg.existing.count() == 1
+    dlg.existing.setCurrentRow(0)
+    dlg.remove_selected()
+    assert withholding.list_withholdings(ctx, ref) == [] and dlg.existing.count() == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -131,3 +131,27 @@ def pg_ctx(tmp_path: Path, postgres_db: str) -> Iterator[AppContext]:
 def test_retention_on_postgresql(pg_ctx: AppContext, tmp_path: Path) -> None:
     refs = _cases(pg_ctx, tmp_path)
     _check_run(pg_ctx, refs)
+
+
+def test_closed_breach_records_lose_the_peoples_details_after_five_years(ctx: AppContext) -> None:
+    from privdesk.store.breach_models import AffectedPerson, Breach
+
+    with ctx.db.unit_of_work() as s:
+        for ref, status, closed in (("BR-2020-0001", "closed", datetime(2021, 3, 1, tzinfo=UTC)),
+                                    ("BR-2023-0001", "closed", datetime(2023, 3, 1, tzinfo=UTC)),
+                                    ("BR-2019-0001", "open", datetime(2019, 3, 1, tzinfo=UTC))):
+            b = Breach(reference=ref, title="Lost laptop", status=status, risk="high", aware_at=closed,
+                       aware_zone="UTC", nature="confidentiality", description="A laptop was lost.",
+                       updated_at=closed)
+            s.add(b)
+            s.flush()
+            s.add(AffectedPerson(breach_id=b.id, name="Pia Person", email="pia@example.com", phone="+4712345678"))
+    dry = retention.run(ctx, ACTOR, dry_run=True, today=TODAY)
+    assert [(c.kind, c.reference) for c in dry.cases] == [("breach", "BR-2020-0001")]
+    retention.run(ctx, ACTOR, today=TODAY)
+    with ctx.db.session() as s:
+        people = {p.breach_id: (p.name, p.email) for p in s.query(AffectedPerson)}
+    assert sorted(people.values()) == [(retention.ANONYMISED, ""), ("Pia Person", "pia@example.com"),
+                                       ("Pia Person", "pia@example.com")]
+    assert audit.history(ctx, "breach", "BR-2020-0001")[-1].action == "anonymise"
+    assert audit.verify(ctx).ok

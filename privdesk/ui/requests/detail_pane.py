@@ -286,6 +286,10 @@ class DetailPane(QWidget):
         case_row.addWidget(self.search_button)
         case_row.addWidget(self.letters_button)
         case_row.addWidget(self.export_button)
+        self.withhold_button = QPushButton(self.tr("Withhold…"))
+        self.withhold_button.setToolTip(self.tr("Leave rows or a column of the attached search out of the reply"))
+        self.withhold_button.clicked.connect(lambda: self.open_withhold())
+        case_row.addWidget(self.withhold_button)
         case_row.addStretch(1)
         layout.addLayout(case_row)
         self.snapshot_label = QLabel()
@@ -334,7 +338,7 @@ class DetailPane(QWidget):
         enabled = d is not None
         for w in (self.verify_button, self.verify_failed_button, self.assign_combo, self.note_button,
                   self.attach_button, self.edit_button, self.letters_button, self.export_button,
-                  self.search_button):
+                  self.search_button, self.withhold_button):
             w.setEnabled(enabled)
         self.documents.clear()
         self.snapshot_label.clear()
@@ -457,6 +461,20 @@ class DetailPane(QWidget):
 
         dlg = LettersDialog(self.ctx, self.detail.reference, self.actor, self)
         dlg.generated.connect(lambda _doc: self.reload())
+        dlg.open()
+        return dlg
+
+    def open_withhold(self) -> QDialog | None:
+        if self.detail is None:
+            return None
+        from privdesk.ui.requests.withhold_dialog import WithholdDialog
+
+        try:
+            dlg = WithholdDialog(self.ctx, self.detail.reference, self.actor, self)
+        except PrivDeskError as exc:  # no search attached yet
+            show_error(self, exc, self.tr("Nothing to withhold"))
+            return None
+        dlg.changed.connect(self.reload)
         dlg.open()
         return dlg
 
