@@ -106,7 +106,16 @@ class MainWindow(QMainWindow):
                 self.tr("Database upgraded; backup saved as {0}").format(ctx.last_backup.name), 15000)
         else:
             self.statusBar().showMessage(self.tr("Ready"), 5000)
+            self._remind_retention()  # after the upgrade notice, which matters more that day
         self._restore_state()
+
+    def _remind_retention(self) -> None:
+        """The monthly reminder to anonymise expired cases (Register area, Retention tab)."""
+        from privdesk.services.retention import reminder_due
+
+        if reminder_due(self.ctx):
+            self.statusBar().showMessage(self.tr(
+                "Monthly retention check due: see Register → Retention to anonymise expired cases."), 30000)
 
     def page(self, key: str) -> QWidget:
         """The area's page, built now if it was not opened before."""

@@ -12,7 +12,7 @@ import getpass
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -146,7 +146,7 @@ class ActivityEditor(QWidget):
         self.list.clear()
         for a in self.activities.values():
             item = QListWidgetItem(a.name if a.tables else self.tr("{0} (no tables)").format(a.name))
-            item.setData(256, a.id)
+            item.setData(Qt.ItemDataRole.UserRole, a.id)
             self.list.addItem(item)
             if a.id == select:
                 self.list.setCurrentItem(item)
@@ -157,7 +157,7 @@ class ActivityEditor(QWidget):
             self._fill(self.activities.get(select))
 
     def _show_selected(self, item: QListWidgetItem | None, _prev: QListWidgetItem | None = None) -> None:
-        self._fill(self.activities.get(item.data(256)) if item is not None else None)
+        self._fill(self.activities.get(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None)
 
     def _fill(self, a: Activity | None) -> None:
         self.current = a.id if a else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -71,7 +71,7 @@ class WithholdDialog(QDialog):
         self.ground.setObjectName("ground")
         for g in withholding.grounds(ctx, reference).values():
             self.ground.addItem(f"{g.key}: {g.label}", g.key)
-            self.ground.setItemData(self.ground.count() - 1, g.citation, 3)  # tooltip
+            self.ground.setItemData(self.ground.count() - 1, g.citation, Qt.ItemDataRole.ToolTipRole)
         self.reason = QPlainTextEdit()
         self.reason.setObjectName("reason")
         self.reason.setFixedHeight(60)
@@ -124,7 +124,7 @@ class WithholdDialog(QDialog):
         rules = withholding.list_withholdings(self.ctx, self.reference)
         for w in rules:
             item = QListWidgetItem(f"{w.describe()} — {w.ground}: {w.reason}")
-            item.setData(256, w.id)
+            item.setData(Qt.ItemDataRole.UserRole, w.id)
             self.existing.addItem(item)
         for i, m in enumerate(self.matches):  # withheld records shown struck through
             gone = any(w.covers_row(m.connection, m.table, m.key) for w in rules)
@@ -163,7 +163,7 @@ class WithholdDialog(QDialog):
         if item is None:
             return
         try:
-            withholding.remove_withholding(self.ctx, self.reference, int(item.data(256)), self.actor())
+            withholding.remove_withholding(self.ctx, self.reference, int(item.data(Qt.ItemDataRole.UserRole)), self.actor())
         except PrivDeskError as exc:
             show_error(self, exc)
             return
