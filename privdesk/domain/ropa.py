@@ -23,7 +23,9 @@ SAFEGUARDS: dict[str, str] = {
     "derogation": "a derogation for a specific situation (Art. 49)",
 }
 
-#: CSV columns in order; lists are separated by "; " inside a cell.
+#: CSV columns in order; lists are separated by "; " inside a cell. An optional last column
+#: ``tables`` carries the mapping (``CONNECTION · TABLE[ · COLUMN]``), restored on import.
+TABLES_COLUMN = "tables"
 CSV_COLUMNS: tuple[str, ...] = (
     "name", "purposes", "lawful_basis", "special_condition", "subject_categories", "data_categories",
     "recipients", "transfers", "retention", "source", "automated_decisions", "systems",
@@ -175,10 +177,10 @@ class RefusedRow:
 def activities_to_csv(activities: Sequence[Activity]) -> bytes:
     """UTF-8 with a BOM (spreadsheet programs then read accents right), CRLF line ends."""
     buf = io.StringIO(newline="")
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    w = csv.DictWriter(buf, fieldnames=(*CSV_COLUMNS, TABLES_COLUMN), lineterminator="\r\n")
     w.writeheader()
     for a in activities:
-        w.writerow(a.to_row())
+        w.writerow({**a.to_row(), TABLES_COLUMN: _SEP.join(a.tables)})
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -193,7 +195,7 @@ def activities_from_csv(data: bytes) -> tuple[list[Activity], list[RefusedRow]]:
     if "name" not in header:
         raise ValidationError(f"The register file has no \"name\" column; its first line must name the columns: "
                               f"{', '.join(CSV_COLUMNS)}.")
-    unknown = [h for h in header if h and h not in CSV_COLUMNS and h != "id"]
+    unknown = [h for h in header if h and h not in CSV_COLUMNS and h not in ("id", TABLES_COLUMN)]
     if unknown:
         raise ValidationError(f"The register file has the unknown column {unknown[0]!r}; columns: "
                               f"{', '.join(CSV_COLUMNS)}.")
@@ -211,6 +213,10 @@ def activities_from_csv(data: bytes) -> tuple[list[Activity], list[RefusedRow]]:
             continue
         try:
             activity = make_activity(values)
+            tables = _items(row.get(TABLES_COLUMN) or "")
+            for label in tables:
+                parse_table_label(label)
+            activity = replace(activity, tables=tables)
         except ValidationError as exc:
             refused.append(RefusedRow(line, name, exc.message))
             continue
@@ -304,5 +310,15 @@ def compose_art15(activities: Sequence[Activity], uncovered: Sequence[str], word
                          generic=generic)
 
 
-def with_tables(activity: Activity, tables: Iterable[str]) -> Activity:
-    return replace(activity, tables=tuple(tables))
+def table_label(connection: str, table: str, column: str = "") -> str:
+    """``crm · customers`` or, for a column mapping, ``crm · customers · email``."""
+    return " · ".join(p for p in (connection, table, column) if p)
+
+
+def parse_table_label(label: str) -> tuple[str, str, str]:
+    """(connection, table, column) from :func:`table_label`'s text."""
+    parts = [p.strip() for p in label.split("·")]
+    if len(parts) not in (2, 3) or not all(parts):
+        raise ValidationError(f"{label!r} does not name a table as \"CONNECTION · TABLE\" or "
+                              "\"CONNECTION · TABLE · COLUMN\".")
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else ""

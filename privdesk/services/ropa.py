@@ -28,6 +28,8 @@ from privdesk.domain.ropa import (
     activities_to_csv,
     compose_art15,
     make_activity,
+    parse_table_label,
+    table_label,
 )
 from privdesk.domain.rulefiles import read_toml
 from privdesk.errors import ConfigurationError, NotFoundError, PrivDeskError, ValidationError
@@ -46,10 +48,6 @@ def _entity_id(activity_id: int) -> str:
     return f"ACT-{activity_id}"
 
 
-def _table_label(connection: str, table: str, column: str = "") -> str:
-    return f"{connection} · {table}" + (f".{column}" if column else "")
-
-
 def _activity(row: RopaActivity, mappings: Iterable[RopaMapping] = ()) -> Activity:
     return Activity(
         id=row.id, name=row.name, lawful_basis=row.lawful_basis, special_condition=row.special_condition,
@@ -57,7 +55,7 @@ def _activity(row: RopaActivity, mappings: Iterable[RopaMapping] = ()) -> Activi
         security_measures=row.security_measures,
         **{k: tuple(json.loads(getattr(row, k) or "[]")) for k in _LISTS},
         transfers=tuple(Transfer(c, s) for c, s in json.loads(row.transfers or "[]")),
-        tables=tuple(_table_label(m.connection, m.table_name, m.column_name) for m in mappings),
+        tables=tuple(table_label(m.connection, m.table_name, m.column_name) for m in mappings),
     )
 
 
@@ -171,7 +169,7 @@ def map_table(ctx: AppContext, connection: str, table: str, activity: str | int,
         existing = s.scalar(select(RopaMapping).where(
             RopaMapping.activity_id == row.id, RopaMapping.connection == conn,
             RopaMapping.table_name == table, RopaMapping.column_name == column))
-        target = _table_label(conn, table, column)
+        target = table_label(conn, table, column)
         if remove:
             if existing is None:
                 raise NotFoundError(f"{target} is not mapped to the activity {row.name!r}.")
@@ -290,10 +288,13 @@ class ImportReport:
     created: tuple[str, ...]
     updated: tuple[str, ...]
     refused: tuple[RefusedRow, ...]
+    #: mappings of the file that could not be made here (e.g. a connection this PrivDesk lacks)
+    skipped_mappings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"created": list(self.created), "updated": list(self.updated),
-                "refused": [{"line": r.line, "name": r.name, "reason": r.reason} for r in self.refused]}
+                "refused": [{"line": r.line, "name": r.name, "reason": r.reason} for r in self.refused],
+                "skipped_mappings": list(self.skipped_mappings)}
 
 
 def import_register(ctx: AppContext, path: Path | str, actor: str) -> ImportReport:
@@ -315,8 +316,19 @@ def import_register(ctx: AppContext, path: Path | str, actor: str) -> ImportRepo
         audit.append(s, actor, ENTITY, "register", "import", {
             "file": (None, source.name), "rows": (None, f"{len(created)} new, {len(updated)} updated, "
                                                          f"{len(refused)} refused")})
+    skipped: list[str] = []
+    for a in good:
+        have = set(get_activity(ctx, a.name).tables)
+        for label in a.tables:
+            if label in have:
+                continue
+            conn, table, column = parse_table_label(label)
+            try:
+                map_table(ctx, conn, table, a.name, actor, column=column)
+            except PrivDeskError as exc:
+                skipped.append(f"{a.name}: {label}: {exc.message}")
     log.info("register import: %d new, %d updated, %d refused", len(created), len(updated), len(refused))
-    return ImportReport(tuple(created), tuple(updated), tuple(refused))
+    return ImportReport(tuple(created), tuple(updated), tuple(refused), tuple(skipped))
 
 
 # -- the Art. 15 facts of one subject ---------------------------------------------------------------

@@ -227,6 +227,7 @@ class ActivityEditor(QWidget):
         lines = [self.tr("{0} added, {1} updated, {2} refused.").format(
             len(report.created), len(report.updated), len(report.refused))]
         lines += [self.tr("Line {0} ({1}): {2}").format(r.line, r.name or "—", r.reason) for r in report.refused]
+        lines += [self.tr("Mapping not made: {0}").format(n) for n in report.skipped_mappings]
         self.error.setText("\n".join(lines))
         self.reload()
         self.changed.emit()

@@ -168,9 +168,15 @@ def test_register_csv_round_trip_and_refused_rows(company: AppContext, tmp_path:
     try:
         report = ropa.import_register(fresh, out, ACTOR)
         assert sorted(report.created) == ["Newsletter marketing", "Payments"] and not report.refused
+        assert len(report.skipped_mappings) == 4 and "no connection called 'mkt'" in report.skipped_mappings[0]
         after = [a.to_json() for a in ropa.list_activities(fresh)]
         strip = lambda rows: [{k: v for k, v in r.items() if k not in ("id", "tables")} for r in rows]  # noqa: E731
         assert strip(after) == strip(before)
+        for c in ds.list_connections(company):  # the same databases connected here: the mapping follows
+            ds.add_connection(fresh, c.name, c.url)
+        report = ropa.import_register(fresh, out, ACTOR)
+        assert sorted(report.updated) == ["Newsletter marketing", "Payments"] and not report.skipped_mappings
+        assert [a.to_json() for a in ropa.list_activities(fresh)] == before
         bad = tmp_path / "bad.csv"
         bad.write_text("name,purposes,lawful_basis,transfers\n"
                        "Payments,Take payment,contract,\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -48,8 +49,11 @@ def test_csv_round_trip_keeps_every_field() -> None:
     a = make_activity({"name": "Zoë's \"club\"", "purposes": ["p1", "p2, with comma"], "lawful_basis": "consent",
                        "recipients": ["R1"], "transfers": ["Brazil: adequacy"], "retention": "line one\nline two",
                        "systems": ["CRM"], "security_measures": "TLS"})
+    a = replace(a, tables=("crm · customers", "crm · customers · email"))
     good, refused = activities_from_csv(activities_to_csv([a]))
-    assert refused == [] and good == [a]
+    assert refused == [] and good == [a] and good[0].tables == a.tables
+    good, refused = activities_from_csv(b"name,purposes,lawful_basis,tables\nA,p,b,crm customers\n")
+    assert good == [] and "CONNECTION \u00b7 TABLE" in refused[0].reason
 
 
 def test_activities_follow_snapshot_order_and_column_mappings() -> None:

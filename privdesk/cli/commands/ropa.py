@@ -97,7 +97,9 @@ def _map(args: argparse.Namespace) -> int:
 
     a = ropa.map_table(open_ctx(args), args.connection, args.table, args.activity, _actor(args),
                        column=args.column, remove=args.remove)
-    what = f"{args.connection} · {args.table}" + (f".{args.column}" if args.column else "")
+    from privdesk.domain.ropa import table_label
+
+    what = table_label(args.connection, args.table, args.column)
     print(f"{what} {'no longer mapped to' if args.remove else 'mapped to'} ACT-{a.id} {a.name}")  # noqa: T201
     return 0
 
@@ -139,6 +141,8 @@ def _import(args: argparse.Namespace) -> int:
               f"{len(report.refused)} rows refused")
         for r in report.refused:
             print(f"  line {r.line} ({r.name or 'no name'}): {r.reason}")  # noqa: T201
+        for note in report.skipped_mappings:
+            print(f"  mapping not made: {note}")  # noqa: T201
     if report.refused:
         raise UserError(f"{len(report.refused)} rows of {args.file} were refused; correct them and import again.")
     return 0
