@@ -231,3 +231,27 @@ def test_demo_register_is_mapped_to_the_demo_databases(ctx: AppContext) -> None:
     assert "demo-shop · payments" in names["Payments"].tables
     assert ropa.coverage(ctx, introspect=True).unmapped == ()
     assert seed_demo(ctx)[2].startswith("register: 0 activities added")  # idempotent
+
+
+@pytest.mark.postgres
+def test_register_and_withholding_on_postgresql(tmp_path: Path, postgres_db: str) -> None:
+    pg = AppContext.open(tmp_path / "pgdata", postgres_db)
+    try:
+        db = tmp_path / "mkt.sqlite"
+        with sqlite3.connect(db) as c:
+            c.execute("CREATE TABLE subscribers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT, ip TEXT)")
+            c.execute("INSERT INTO subscribers VALUES (1, 'Nora Lind', 'nora@example.se', '10.0.0.1')")
+        ds.add_connection(pg, "mkt", f"sqlite:///{db}")
+        ropa.save_activity(pg, MARKETING, ACTOR)
+        ropa.map_table(pg, "mkt", "subscribers", "newsletter MARKETING", ACTOR)  # names match case-insensitively
+        with pytest.raises(ValidationError, match="already has an activity"):
+            ropa.save_activity(pg, {**PAYMENTS, "name": "Newsletter Marketing"}, ACTOR)
+        ref = _request(pg, "Nora Lind", "nora@example.se")
+        withholding.add_withholding(pg, ref, "subscribers", "trade-secret", "scoring model", ACTOR, column="ip")
+        sections = ropa.sections_for(pg, [("mkt", "subscribers", ("email",))])
+        assert sections.recipients == ("Mailjet SAS, e-mail delivery",) and not sections.uncovered
+        _info, _found, shown, notes = withholding.disclosed_snapshot(pg, ref)
+        assert "ip" not in shown.matches[0].row and "trade secret" in notes[0]
+        assert audit.verify(pg).ok
+    finally:
+        pg.close()
