@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -36,6 +36,9 @@ from privdesk.errors import ConfigurationError, NotFoundError, PrivDeskError, Va
 from privdesk.services import audit
 from privdesk.services.context import AppContext
 from privdesk.store.ropa_models import RopaActivity, RopaMapping
+
+if TYPE_CHECKING:  # the documents package loads reportlab; `ropa list` needs none of it
+    from privdesk.documents.model import Art15Info
 
 log = logging.getLogger("privdesk.services.ropa")
 
@@ -359,9 +362,9 @@ def sections_for(ctx: AppContext, tables: Sequence[tuple[str, str, Sequence[str]
     return compose_art15(activities, uncovered, art15_wording())
 
 
-def art15_info(sections: Art15Sections, preview: bool) -> Any:
-    """The letter's :class:`~privdesk.documents.model.Art15Info`: the register's sections, the
-    generic text where the register has nothing (or cannot cover every table), marked in a preview."""
+def art15_info(sections: Art15Sections, preview: bool) -> Art15Info:
+    """The letter's Art. 15 facts: the register's sections, and the generic text where the register
+    has nothing (or cannot cover every table), marked in a preview so the officer notices."""
     from privdesk.documents.model import Art15Info
 
     generic = Art15Info.defaults()
