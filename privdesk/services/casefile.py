@@ -214,12 +214,19 @@ def letter_request(ctx: AppContext, reference: str) -> LetterRequest:
 
 
 def _latest_portability(ctx: AppContext, reference: str, snapshot_id: int) -> DocumentInfo | None:
+    """The newest portability file made from the snapshot, unless data was withheld (or disclosed
+    again) after it was written: then it no longer matches what the letter discloses."""
+    events = audit.history(ctx, ENTITY, reference)
+    changed = max((e.seq for e in events if e.action in ("withhold", "withhold_removed")), default=0)
     for doc in list_documents(ctx, reference):
         if doc.kind.startswith("portability") and doc.stored_path.exists():
             with ctx.db.session() as s:
                 row = s.get(RequestDocument, doc.id)
-                if row is not None and row.snapshot_id == snapshot_id:
-                    return doc
+                if row is None or row.snapshot_id != snapshot_id:
+                    continue
+            made = max((e.seq for e in events if e.action == f"document_{doc.kind}"
+                        and e.changes.get("document", (None, None))[1] == f"{doc.kind}: {doc.filename}"), default=0)
+            return doc if made > changed else None
     return None
 
 

@@ -255,3 +255,15 @@ def test_register_and_withholding_on_postgresql(tmp_path: Path, postgres_db: str
         assert audit.verify(pg).ok
     finally:
         pg.close()
+
+
+def test_a_portability_file_made_before_a_withholding_is_not_reused(company: AppContext, tmp_path: Path) -> None:
+    ref = _request(company, "Nora Lind", "nora.lind@example.se")
+    casefile.export_portability(company, ref, "json", tmp_path / "early.json", ACTOR)
+    withholding.add_withholding(company, ref, "campaign_events", "rights-of-others", "names a friend", ACTOR,
+                                key={"id": 11})
+    text = _export_letter(company, ref, tmp_path / "nora.pdf")
+    assert "early.json" not in text and "nora-data.json" in text
+    data = json.loads((tmp_path / "nora-data.json").read_text())
+    assert [e["id"] for e in data["data"]["mkt"]["campaign_events"]] == [10]
+    assert "nora-data.json" in _export_letter(company, ref, tmp_path / "again.pdf")  # reused now: still current
