@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("letter", "write the portability file of a request's latest attached search"),
     "documents": ("letter", "list the documents generated for a request"),
     "request": ("request", "open, list and work rights requests"),
+    "retention": ("retention", "anonymise closed cases whose retention period ended"),
+    "ropa": ("ropa", "the record of processing activities (Art. 30) and its table mapping"),
     "search": ("search", "search the connected databases for a subject's rows"),
     "settings": ("settings", "show or change the organisation profile"),
     "officer": ("settings", "list, add or remove officers"),
