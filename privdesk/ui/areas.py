@@ -64,6 +64,6 @@ def available_areas() -> list[Area]:
         Area("search", "Search", QStyle.StandardPixmap.SP_FileDialogContentsView, _search),
         Area("breaches", "Breaches", QStyle.StandardPixmap.SP_MessageBoxWarning, _breaches),
         Area("dashboard", "Dashboard", QStyle.StandardPixmap.SP_FileDialogInfoView, _dashboard),
-        Area("register", "Register", QStyle.StandardPixmap.SP_FileDialogDetailedView, _register),
+        Area("register", "Register", QStyle.StandardPixmap.SP_FileIcon, _register),
         Area("settings", "Settings", QStyle.StandardPixmap.SP_FileDialogDetailedView, _settings),
     ]
