@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -112,7 +113,7 @@ class ActivityEditor(QWidget):
         self.new_button = QPushButton(self.tr("New activity"))
         self.new_button.clicked.connect(self.new)
         self.delete_button = QPushButton(self.tr("Delete"))
-        self.delete_button.clicked.connect(self.delete)
+        self.delete_button.clicked.connect(self._confirm_delete)
         self.import_button = QPushButton(self.tr("Import CSV…"))
         self.import_button.clicked.connect(self._import)
         self.export_button = QPushButton(self.tr("Export…"))
@@ -201,6 +202,16 @@ class ActivityEditor(QWidget):
         self.reload(select=a.id)
         self.changed.emit()
         return True
+
+    def _confirm_delete(self) -> None:
+        a = self.activities.get(self.current) if self.current is not None else None
+        if a is None:
+            return
+        answer = QMessageBox.question(self, self.tr("Delete activity"), self.tr(
+            "Delete \"{0}\" from the register? Its {1} table mappings go with it; the audit trail keeps "
+            "the record.").format(a.name, len(a.tables)))
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete()
 
     def delete(self) -> None:
         if self.current is None:

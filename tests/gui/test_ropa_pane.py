@@ -58,6 +58,10 @@ def test_editor_saves_keeps_text_on_error_and_maps_tables(ctx: AppContext, tmp_p
     assert "1 table holding personal data" in mapping.todo.text()
     assert ropa.get_activity(ctx, "Customer accounts").tables == ("crm · customers",)
 
+    editor.delete()
+    assert ropa.list_activities(ctx) == [] and pane.tabs.tabText(1) == "Mapping (2 to do)"
+    assert [e.action for e in audit.history(ctx, "ropa", f"ACT-{saved[0].id}")] == ["create", "map", "delete"]
+
 
 def test_retention_tab_runs_in_a_worker_and_clears_the_reminder(ctx: AppContext, qtbot: QtBot) -> None:
     ref = rq.open_request(ctx, rq.NewRequest(type="access", law="gdpr", received=date(2020, 1, 6), name="Old Case",
