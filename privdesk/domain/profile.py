@@ -49,6 +49,10 @@ def _law(v: str) -> str | None:
     return None
 
 
+def _yes_no(v: str) -> str | None:
+    return None if v in ("yes", "no") else f"{v!r} is not an answer here; write yes or no."
+
+
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("org.name", "Organisation name"),
     SettingSpec("org.address", "Postal address", multiline=True),
@@ -65,6 +69,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 help="ISO country code for public holidays, e.g. GB."),
     SettingSpec("holidays.subdivision", "Holiday subdivision",
                 help="State, region or nation, e.g. ENG, BY, CA."),
+    # Cal. Civ. Code 1798.110(c), 1798.115(a): the CCPA export letter says what these say.
+    SettingSpec("ccpa.sells", "Sells personal information (CCPA)", check=_optional(_yes_no),
+                help="yes or no: sold personal information in the preceding 12 months (Cal. Civ. Code 1798.140(ad))."),
+    SettingSpec("ccpa.shares", "Shares personal information (CCPA)", check=_optional(_yes_no),
+                help="yes or no: shared it for cross-context behavioural advertising (Cal. Civ. Code 1798.140(ah))."),
+    SettingSpec("ccpa.sold", "Categories sold, and to whom (CCPA)", multiline=True,
+                help="One line each: category of personal information - categories of third parties."),
+    SettingSpec("ccpa.shared", "Categories shared, and with whom (CCPA)", multiline=True,
+                help="One line each: category of personal information - categories of third parties."),
 )
 SETTING_KEYS: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
 
@@ -95,6 +108,10 @@ class OrgProfile:
     default_law: str = "gdpr"
     holidays_country: str = ""
     holidays_subdivision: str = ""
+    ccpa_sells: str = ""
+    ccpa_shares: str = ""
+    ccpa_sold: str = ""
+    ccpa_shared: str = ""
     officers: tuple[Officer, ...] = field(default_factory=tuple)
     logo_png: bytes | None = None
 
@@ -125,6 +142,8 @@ def validate_setting(key: str, value: str) -> str:
     cleaned = value.strip() if not spec.multiline else value.strip("\n").rstrip()
     if key == "holidays.country":
         cleaned = cleaned.upper()
+    if key in ("ccpa.sells", "ccpa.shares"):
+        cleaned = cleaned.casefold()
     if spec.check is not None:
         problem = spec.check(cleaned)
         if problem:
