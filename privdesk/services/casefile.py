@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -228,12 +229,19 @@ class LetterInputs:
     portability: PortabilityFile | None
 
 
-def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None = None) -> LetterInputs:
-    """Everything a letter needs; refuses letters that do not fit the request, in plain words."""
+def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None = None,
+                  asks: Sequence[str] = ()) -> LetterInputs:
+    """Everything a letter needs; refuses letters that do not fit the request, in plain words.
+
+    ``asks``: what a verification letter asks for (``documents.VERIFICATION_ASKS``); empty is the
+    proportionate default.
+    """
     # reportlab and the layout load with the first letter, not with the case file
     from privdesk.documents.letters import check_letter_fits
 
     req = letter_request(ctx, reference)
+    if asks:
+        req = replace(req, verification_asks=tuple(asks))
     check_letter_fits(kind, req, today)
     snapshot = portability = None
     snapshot_id = None
@@ -246,16 +254,18 @@ def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None
     return LetterInputs(req, snapshot, snapshot_id, portability)
 
 
-def preview_letter(ctx: AppContext, kind: str, reference: str, today: date | None = None) -> bytes:
+def preview_letter(ctx: AppContext, kind: str, reference: str, today: date | None = None,
+                   asks: Sequence[str] = ()) -> bytes:
     """The PDF bytes for the in-app preview; nothing is saved or recorded."""
     from privdesk.documents.letters import render_letter
 
-    inputs = letter_inputs(ctx, kind, reference, today)
+    inputs = letter_inputs(ctx, kind, reference, today, asks)
     return render_letter(kind, inputs.request, get_profile(ctx), inputs.snapshot, inputs.portability, today)
 
 
 def generate_letter(ctx: AppContext, kind: str, reference: str, path: Path | str, actor: str,
-                    password: str | None = None, today: date | None = None) -> DocumentInfo:
+                    password: str | None = None, today: date | None = None,
+                    asks: Sequence[str] = ()) -> DocumentInfo:
     """Write the letter to ``path`` and record it on the request.
 
     For an export letter the machine-readable copy is written beside it first (JSON, named after
@@ -265,7 +275,7 @@ def generate_letter(ctx: AppContext, kind: str, reference: str, path: Path | str
     target = Path(path)
     if not target.parent.is_dir():
         raise ValidationError(f"The folder {target.parent} does not exist.")
-    inputs = letter_inputs(ctx, kind, reference, today)
+    inputs = letter_inputs(ctx, kind, reference, today, asks)
     portability = inputs.portability
     if kind == "export" and portability is None:
         data_file = target.with_name(f"{target.stem}-data.json")
