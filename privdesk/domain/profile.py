@@ -36,10 +36,10 @@ def _country(v: str) -> str | None:
 
 
 def known_laws() -> list[str]:
-    """Law ids for which a rule file ships (``resources/laws/*.toml``)."""
-    from privdesk.paths import resource_path
+    """Law ids in force: the shipped rule files and the organisation's own."""
+    from privdesk.domain.laws import law_ids
 
-    return sorted(p.stem for p in resource_path("laws").glob("*.toml"))
+    return law_ids()
 
 
 def _law(v: str) -> str | None:
@@ -78,6 +78,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 help="One line each: category of personal information - categories of third parties."),
     SettingSpec("ccpa.shared", "Categories shared, and with whom (CCPA)", multiline=True,
                 help="One line each: category of personal information - categories of third parties."),
+    SettingSpec("lgpd.small_agent", "Small processing agent (LGPD)", check=_optional(_yes_no),
+                help="yes: periods doubled (Resolução CD/ANPD nº 2/2022 Art. 14)."),
 )
 SETTING_KEYS: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
 
@@ -112,6 +114,7 @@ class OrgProfile:
     ccpa_shares: str = ""
     ccpa_sold: str = ""
     ccpa_shared: str = ""
+    lgpd_small_agent: str = ""
     officers: tuple[Officer, ...] = field(default_factory=tuple)
     logo_png: bytes | None = None
 
@@ -142,7 +145,7 @@ def validate_setting(key: str, value: str) -> str:
     cleaned = value.strip() if not spec.multiline else value.strip("\n").rstrip()
     if key == "holidays.country":
         cleaned = cleaned.upper()
-    if key in ("ccpa.sells", "ccpa.shares"):
+    if key in ("ccpa.sells", "ccpa.shares", "lgpd.small_agent"):
         cleaned = cleaned.casefold()
     if spec.check is not None:
         problem = spec.check(cleaned)

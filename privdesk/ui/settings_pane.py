@@ -35,6 +35,8 @@ _GROUPS = {
     "authority": "Lead supervisory authority",
     "default_law": "Requests",
     "holidays": "Requests",
+    "ccpa": "What the law asks of the organisation",
+    "lgpd": "What the law asks of the organisation",
 }
 
 

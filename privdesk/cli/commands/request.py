@@ -172,13 +172,14 @@ def _row_json(r: svc.RequestRow, today: date) -> dict[str, Any]:
             "assignee": r.assignee_name or None, "paused": r.paused}
 
 
-def _print_detail(d: svc.RequestDetail, as_json: bool) -> None:
+def _print_detail(d: svc.RequestDetail, as_json: bool, ctx: Any = None) -> None:
     from privdesk.cli import emit_json
+    from privdesk.services.legal_requests import detail_json
 
+    data = detail_json(ctx, d) if ctx is not None else d.to_json()
     if as_json:
-        emit_json(d.to_json())
+        emit_json(data)
         return
-    data = d.to_json()
     for key, value in data.items():
         if value in (None, "", []):
             continue
@@ -247,7 +248,8 @@ def _law_id(text: str) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    _print_detail(svc.get_request(open_ctx(args), args.reference), args.json)
+    ctx = open_ctx(args)
+    _print_detail(svc.get_request(ctx, args.reference), args.json, ctx)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -42,3 +43,34 @@ def test_verification_letter_asks_what_the_officer_chose(ctx: AppContext, capsys
     assert "copy of an identity document" in text and "registered with us" not in text
     code, _, err = run(ctx, capsys, "letter", "verification", ref, "-o", str(out), "--ask", "passport")
     assert code == 2 and "invalid choice" in err and len(err.strip().splitlines()) == 1
+
+
+def test_request_show_json_has_refuse_by_unmoved_by_the_extension_and_late_denials(
+    ctx: AppContext, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 10 point 8: GDPR Art. 12(4), one month from receipt, not extendable."""
+    from datetime import timedelta
+
+    received = date.today() - timedelta(days=40)
+    ref = open_request(ctx, "gdpr", received)
+    code, out, err = run(ctx, capsys, "request", "show", ref, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    keys = list(data)
+    assert keys.index("refuse_by") == keys.index("acknowledge_by") + 1
+    refuse_by = date.fromisoformat(data["refuse_by"])
+    assert refuse_by == date.fromisoformat(data["due"]) and data["refusal_late"] is None
+    rq.verify_identity(ctx, ref, ACTOR, on=received + timedelta(days=2))
+    rq.extend(ctx, ref, "Twelve systems to search.", ACTOR, today=received + timedelta(days=5))
+    data = json.loads(run(ctx, capsys, "request", "show", ref, "--json")[1])
+    assert data["extended_due"] and data["deadline"] == data["extended_due"]
+    assert data["refuse_by"] == refuse_by.isoformat()  # the extension does not move it
+    rq.deny(ctx, ref, "Manifestly unfounded: the same request every week.", ACTOR)
+    data = json.loads(run(ctx, capsys, "request", "show", ref, "--json")[1])
+    assert data["status"] == "denied" and data["refusal_late"] is True
+
+
+def test_vcdpa_and_cpa_refusal_is_45_days_and_ccpa_has_none(capsys: pytest.CaptureFixture[str]) -> None:
+    for law, expected in (("vcdpa", "2026-04-15"), ("cpa", "2026-04-15"), ("ccpa", None)):
+        assert main(["deadline", "--law", law, "--received", "2026-03-01", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["refuse_by"] == expected
