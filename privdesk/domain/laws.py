@@ -336,7 +336,7 @@ def key_line(text: str, dotted: str) -> int:
             current = m.group(1).replace('"', "").replace(" ", "")
             if current == dotted:
                 return n
-            if current == table:
+            if current == table or (not table_line and table and current.startswith(table + ".")):
                 table_line = n
             continue
         a = assign.match(line)

@@ -137,6 +137,10 @@ class SettingsPane(QWidget):
         ol.addLayout(add_row)
         left.addWidget(officers_box)
         left.addStretch()
+        from privdesk.ui.law_view import LawFilesView
+
+        self.law_files = LawFilesView(ctx)
+        layout.addWidget(self.law_files)  # every rule of each law with its citation (issue 10)
 
         bar = QHBoxLayout()
         self.message = QLabel()
