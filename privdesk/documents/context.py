@@ -177,9 +177,10 @@ def build_context(
         "art15_automated": info.automated_decision_making,
         "art15_transfers": info.transfer_safeguards,
         "art15_criteria": info.criteria or Art15Info.defaults().criteria,
+        "appeal_of": request.appeal_of,
     }
     # The law's own rights and complaint route; their texts may quote every other value.
-    raw.update({key: law.letter[key].format_map(raw) for key in LAW_LETTER_PLACEHOLDERS})
+    raw.update({key: law.letter[key].format_map(raw) for key in (*LAW_LETTER_PLACEHOLDERS, "appeal_route")})
     missing = set(PLACEHOLDERS) - set(raw)
     assert not missing, missing  # a placeholder was added to the whitelist but not here
     values = {k: guard.clean(v, PLACEHOLDERS[k]) for k, v in raw.items()}
@@ -219,6 +220,7 @@ def build_context(
         "has_authority": bool(profile.authority_name),
         "sells": profile.ccpa_sells == "yes",
         "shares": profile.ccpa_shares == "yes",
+        "appeal": bool(request.appeal_of),
     }
     asks = request.verification_asks or DEFAULT_ASKS
     conditions.update({"ask_" + a.replace("-", "_"): True for a in asks})

@@ -61,6 +61,8 @@ class LetterRequest:
     #: what the verification letter asks for (:data:`VERIFICATION_ASKS`); empty means the
     #: proportionate default (GDPR Art. 12(6); EDPB Guidelines 01/2022): :data:`DEFAULT_ASKS`
     verification_asks: tuple[str, ...] = ()
+    #: for an appeal (VCDPA, CPA): the reference of the refused request it contests
+    appeal_of: str = ""
 
     @property
     def effective_due(self) -> date:

@@ -88,11 +88,13 @@ PLACEHOLDERS: dict[str, str] = {
     "rights_how": "how to use those rights (laws.toml [law.letter])",
     "complaint_heading": "the heading of the law's complaint route (laws.toml [law.letter])",
     "complaint_route": "the complaint route the law gives, in full (laws.toml [law.letter])",
+    "appeal_of": "for an appeal: the reference of the refused request it contests",
+    "appeal_route": "where to turn after a denied appeal (laws.toml [law.letter] appeal_route)",
 }
 
 #: Placeholders whose text comes from the law's [letter] table; those texts may use every other one.
 LAW_LETTER_PLACEHOLDERS = ("rights_heading", "rights_how", "complaint_heading", "complaint_route")
-LAW_LETTER_KEYS = (*LAW_LETTER_PLACEHOLDERS, "rights")
+LAW_LETTER_KEYS = (*LAW_LETTER_PLACEHOLDERS, "rights", "appeal_route")
 
 #: Lists a section can print as bullets with ``list = "<name>"``.
 LISTS: dict[str, str] = {
@@ -110,7 +112,7 @@ LISTS: dict[str, str] = {
 BASE_FLAGS = (
     "verification_pending", "verified", "extended", "has_requester", "has_portability_file",
     "has_snapshot", "has_rows", "has_subject_address", "has_completion_summary", "has_dpo",
-    "has_authority", "sells", "shares", "ask_reply", "ask_account", "ask_id_document",
+    "has_authority", "sells", "shares", "appeal", "ask_reply", "ask_account", "ask_id_document",
 )
 #: Conditions a section can test with ``when`` / ``when_any`` / ``unless``.
 FLAGS: frozenset[str] = frozenset(
@@ -181,7 +183,7 @@ class LawText:
     citations: Mapping[str, str]
     rights: Mapping[str, str]
     labels: Mapping[str, str]
-    #: texts of [law.letter]: rights_heading, rights_how, complaint_heading, complaint_route
+    #: texts of [law.letter]: rights_heading, rights_how, complaint_heading, complaint_route, appeal_route
     letter: Mapping[str, str] = field(default_factory=dict)
     #: [law.letter] rights: the person's other rights, exactly those this law gives
     other_rights: tuple[str, ...] = ()
@@ -368,7 +370,7 @@ def _parse_law_letter(file: str, where: str, raw: Any) -> tuple[dict[str, str], 
     extra = sorted(set(raw) - set(LAW_LETTER_KEYS))
     if extra:
         raise TemplateError(f"{file}: unknown key {extra[0]!r} in {where}.letter; keys: {', '.join(LAW_LETTER_KEYS)}.")
-    allowed = set(PLACEHOLDERS) - set(LAW_LETTER_PLACEHOLDERS)
+    allowed = set(PLACEHOLDERS) - set(LAW_LETTER_PLACEHOLDERS) - {"appeal_route"}
     texts: dict[str, str] = {}
     for key in LAW_LETTER_PLACEHOLDERS:
         value = raw.get(key)
@@ -379,6 +381,10 @@ def _parse_law_letter(file: str, where: str, raw: Any) -> tuple[dict[str, str], 
     if not isinstance(rights, list) or not rights or not all(isinstance(r, str) and r.strip() for r in rights):
         raise TemplateError(f"{file}: {where}.letter.rights must be a non-empty list of texts.")
     items = tuple(_check_text(r.strip(), file, f"{where}.letter.rights", allowed) for r in rights)
+    route = raw.get("appeal_route", "")
+    if not isinstance(route, str):
+        raise TemplateError(f"{file}: {where}.letter.appeal_route must be text.")
+    texts["appeal_route"] = _check_text(route.strip(), file, f"{where}.letter.appeal_route", allowed)
     return texts, items
 
 

@@ -387,6 +387,7 @@ def load_laws(directory: Path | None = None) -> dict[str, LawRule]:
         laws.update(organisation_laws(_ORGANISATION.directory)[0])
     if _ORGANISATION.small_agent:
         laws = {k: as_small_agent(v) for k, v in laws.items()}
+    laws.update({f"{k}{APPEAL_SUFFIX}": appeal_law(v) for k, v in list(laws.items()) if v.extras.appeal})
     return laws
 
 
@@ -454,7 +455,38 @@ def as_small_agent(rule: LawRule) -> LawRule:
 
 
 def law_ids() -> list[str]:
-    return sorted(load_laws())
+    """The laws a new request can be opened under (an appeal is opened from the refused request)."""
+    return sorted(k for k, v in load_laws().items() if v.origin != "appeal")
+
+
+APPEAL_SUFFIX = "-appeal"
+
+
+def appeal_law(rule: LawRule) -> LawRule:
+    """The rules an appeal runs under, as a law of its own (``vcdpa-appeal``): the appeal period as
+    its response period and the appeal extension as its extension, so the queue, the clock, the
+    extension and the letters work for appeals as for any request (Va. Code 59.1-577(C); C.R.S.
+    6-1-1306(3))."""
+    appeal = rule.extras.appeal
+    assert appeal is not None
+    unit = cast(Unit, appeal.unit)
+    extension = (Extension(Period(appeal.extension_amount, unit), repeatable=False, notice_within_first_period=True,
+                           citation=appeal.extension_citation) if appeal.extension_amount else None)
+    types = {t: replace(r, period=None, period_citation="", extendable=True, acknowledge=False, available=True)
+             for t, r in rule.types.items()}
+    citations = {k: v for k, v in rule.citations.items() if k not in ("extension", "acknowledge", "opt_out")}
+    citations["response"] = appeal.citation
+    if extension is not None:
+        citations["extension"] = extension.citation
+    return replace(rule, id=f"{rule.id}{APPEAL_SUFFIX}", name=f"{rule.name}: appeal", short_name=f"{rule.short_name} appeal",
+                   response=Period(appeal.amount, unit), extension=extension, acknowledge=None, opt_out=None,
+                   types=MappingProxyType(types), citations=MappingProxyType(citations), origin="appeal",
+                   extras=LawExtras(refusal=None, appeal=None))
+
+
+def base_law_id(law_id: str) -> str:
+    """``vcdpa-appeal`` -> ``vcdpa``; other ids unchanged."""
+    return law_id.removesuffix(APPEAL_SUFFIX)
 
 
 def normalise_law_id(law_id: str) -> str:
@@ -467,5 +499,5 @@ def get_law(law_id: str) -> LawRule:
     laws = load_laws()
     rule = laws.get(normalise_law_id(law_id))
     if rule is None:
-        raise ValidationError(f"{law_id.strip()!r} is not a known law. Known laws: {', '.join(sorted(laws))}.")
+        raise ValidationError(f"{law_id.strip()!r} is not a known law. Known laws: {', '.join(law_ids())}.")
     return rule

@@ -29,7 +29,7 @@ from privdesk.discovery.export import (
 )
 from privdesk.documents.encryption import ENCRYPTION
 from privdesk.documents.model import ExportSnapshot, LetterRequest, PortabilityFile
-from privdesk.domain.laws import get_law
+from privdesk.domain.laws import base_law_id, get_law
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services import audit
 from privdesk.services import requests as rq
@@ -200,8 +200,14 @@ def letter_request(ctx: AppContext, reference: str) -> LetterRequest:
                  "extension": law.extension.citation if law.extension else ""}
     citations = {k: v for k, v in citations.items() if v}
     reasons = tuple(x.strip() for x in d.decision_reason.split("\n") if x.strip()) if d.status == "denied" else ()
+    appeal_of = ""
+    if law.origin == "appeal":  # an appeal's letters use its law's wording, citing the appeal rules
+        from privdesk.services.legal_requests import appeal_links
+
+        appeal_of = appeal_links(ctx, d.reference).appeal_of
     return LetterRequest(
-        reference=d.reference, request_type=d.type, law=d.law, law_name=d.law_name, received=d.received,
+        appeal_of=appeal_of,
+        reference=d.reference, request_type=d.type, law=base_law_id(d.law), law_name=d.law_name, received=d.received,
         due=d.due, extended_due=d.extended_due if d.extended else None, subject_name=d.subject_name,
         subject_email=(d.emails or [""])[0], subject_address=d.subject_address,
         requester_name=d.requester or None, verification=d.verification, status=d.status,

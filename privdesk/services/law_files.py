@@ -49,7 +49,7 @@ def list_laws(ctx: AppContext) -> LawListing:
     apply_organisation(ctx)
     found = laws.load_laws()
     _, problems = laws.organisation_laws(laws_dir(ctx))
-    return LawListing(tuple(found[k] for k in sorted(found)), tuple(problems))
+    return LawListing(tuple(found[k] for k in sorted(found) if found[k].origin != "appeal"), tuple(problems))
 
 
 def show_law(ctx: AppContext, law_id: str) -> tuple[laws.LawRule, list[RuleRow]]:

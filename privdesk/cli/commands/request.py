@@ -163,6 +163,20 @@ def register(sub: Any) -> None:
     ex.add_argument("--status", action="append", default=[])
     ex.set_defaults(func=_export)
 
+    ap = _with_actor(rsub.add_parser("appeal", help="open the appeal of a refused request (VCDPA, CPA); prints its reference"))
+    ap.add_argument("reference", metavar="REF", help="the refused request")
+    ap.add_argument("--received", required=True, metavar="YYYY-MM-DD", help="when the appeal arrived")
+    ap.add_argument("--notes", default="", help="what the consumer wrote")
+    ap.set_defaults(func=_appeal)
+
+
+def _appeal(args: argparse.Namespace) -> int:
+    from privdesk.services.legal_requests import open_appeal
+
+    d = open_appeal(open_ctx(args), args.reference, args.received, _actor(args), args.notes)
+    print(f"{d.reference} (appeal of {args.reference.strip().upper()}, due {d.deadline.isoformat()})")  # noqa: T201
+    return 0
+
 
 def _row_json(r: svc.RequestRow, today: date) -> dict[str, Any]:
     return {"reference": r.reference, "subject": r.subject_name, "email": r.primary_email or None,
