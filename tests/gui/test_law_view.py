@@ -31,3 +31,26 @@ def test_settings_shows_every_rule_of_the_chosen_law(qtbot: QtBot, ctx: AppConte
              for n in range(view.rules.rowCount())}
     assert shown["appeal"] == ("answer within 60 days", rows[[r.key for r in rows].index("appeal")].citation)
     assert "Reviewed 2026-12-01" in view.summary.text() and "law.lis.virginia.gov" in view.summary.text()
+
+
+def test_request_detail_shows_refuse_by_and_appeal_links(qtbot: QtBot, ctx: AppContext) -> None:
+    from datetime import date, timedelta
+
+    from privdesk.services import requests as rq
+    from privdesk.services.demo import seed_profile
+    from privdesk.services.legal_requests import open_appeal
+    from privdesk.ui.requests.detail_pane import DetailPane
+
+    seed_profile(ctx)
+    received = date.today() - timedelta(days=20)
+    ref = rq.open_request(ctx, rq.NewRequest(type="erasure", law="vcdpa", received=received, name="Ana Souza",
+                                             emails=("ana@example.com",)), actor="dpo@northwind.example").reference
+    rq.deny(ctx, ref, "Records kept for tax law.", "dpo@northwind.example")
+    appeal = open_appeal(ctx, ref, date.today(), "dpo@northwind.example")
+    pane = DetailPane(ctx, lambda: "dpo@northwind.example")
+    qtbot.addWidget(pane)
+    pane.load(ref)
+    assert pane.fields["refuse"].text() == (received + timedelta(days=45)).isoformat()
+    assert pane.fields["appeal"].text() == f"appealed in {appeal.reference}"
+    pane.load(appeal.reference)
+    assert pane.fields["appeal"].text() == f"appeal of {ref}" and pane.fields["refuse"].text() == "—"
