@@ -39,7 +39,7 @@ def register_into(bs: Any) -> None:
 def _legal(args: argparse.Namespace) -> int:
     from privdesk.cli import emit_json
     from privdesk.domain import breach_legal as legal
-    from privdesk.services import breach_legal as svc
+    from privdesk.services import breaches as svc
 
     ctx = open_ctx(args)
     changes: dict[str, Any] = {}

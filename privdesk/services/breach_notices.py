@@ -32,7 +32,7 @@ from privdesk.domain import breach as dom
 from privdesk.domain import breach_legal as legal
 from privdesk.errors import ValidationError
 from privdesk.services import breaches as svc
-from privdesk.services.breach_legal import get_legal
+from privdesk.services.breaches.legal_facts import get_legal
 from privdesk.services.context import AppContext
 
 log = logging.getLogger("privdesk.breaches.notices")

@@ -202,7 +202,7 @@ def letter_request(ctx: AppContext, reference: str) -> LetterRequest:
     reasons = tuple(x.strip() for x in d.decision_reason.split("\n") if x.strip()) if d.status == "denied" else ()
     appeal_of = ""
     if law.origin == "appeal":  # an appeal's letters use its law's wording, citing the appeal rules
-        from privdesk.services.legal_requests import appeal_links
+        from privdesk.services.requests.legal import appeal_links
 
         appeal_of = appeal_links(ctx, d.reference).appeal_of
     return LetterRequest(

@@ -38,7 +38,7 @@ def test_request_detail_shows_refuse_by_and_appeal_links(qtbot: QtBot, ctx: AppC
 
     from privdesk.services import requests as rq
     from privdesk.services.demo import seed_profile
-    from privdesk.services.legal_requests import open_appeal
+    from privdesk.services.requests.legal import open_appeal
     from privdesk.ui.requests.detail_pane import DetailPane
 
     seed_profile(ctx)

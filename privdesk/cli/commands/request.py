@@ -171,7 +171,7 @@ def register(sub: Any) -> None:
 
 
 def _appeal(args: argparse.Namespace) -> int:
-    from privdesk.services.legal_requests import open_appeal
+    from privdesk.services.requests.legal import open_appeal
 
     d = open_appeal(open_ctx(args), args.reference, args.received, _actor(args), args.notes)
     print(f"{d.reference} (appeal of {args.reference.strip().upper()}, due {d.deadline.isoformat()})")  # noqa: T201
@@ -188,7 +188,7 @@ def _row_json(r: svc.RequestRow, today: date) -> dict[str, Any]:
 
 def _print_detail(d: svc.RequestDetail, as_json: bool, ctx: Any = None) -> None:
     from privdesk.cli import emit_json
-    from privdesk.services.legal_requests import detail_json
+    from privdesk.services.requests.legal import detail_json
 
     data = detail_json(ctx, d) if ctx is not None else d.to_json()
     if as_json:

@@ -431,7 +431,7 @@ class DetailPane(QWidget):
 
     def _show_legal(self, d: svc.RequestDetail) -> None:
         """Refusal deadline (not moved by an extension) and appeal links (issue 10)."""
-        from privdesk.services.legal_requests import appeal_links, refusal_info
+        from privdesk.services.requests.legal import appeal_links, refusal_info
 
         info = refusal_info(self.ctx, d)
         text = info.refuse_by.isoformat() if info.refuse_by else "—"

@@ -16,7 +16,7 @@ from privdesk.services import casefile
 from privdesk.services import requests as rq
 from privdesk.services.context import AppContext
 from privdesk.services.demo import seed_profile
-from privdesk.services.legal_requests import appeal_links, open_appeal
+from privdesk.services.requests.legal import appeal_links, open_appeal
 from tests.integration.documents.conftest import flat, pdf_text
 
 ACTOR = "dpo@northwind.example"

@@ -16,8 +16,8 @@ import pytest
 from privdesk.cli import main
 from privdesk.documents import breach as docs
 from privdesk.errors import ValidationError
-from privdesk.services import breach_legal as legal_svc
 from privdesk.services import breach_notices as notices
+from privdesk.services import breaches as legal_svc
 from privdesk.services import breaches as svc
 from privdesk.services.audit import history
 from privdesk.services.context import AppContext

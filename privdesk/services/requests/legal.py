@@ -79,11 +79,13 @@ def open_appeal(ctx: AppContext, original: str, received: date | str, actor: str
 
     from privdesk.domain.laws import APPEAL_SUFFIX
     from privdesk.services import audit
-    from privdesk.services import requests as rq
+    from privdesk.services.requests.opening import open_request
+    from privdesk.services.requests.queue import get_request
+    from privdesk.services.requests.values import NewRequest
     from privdesk.store.legal_models import RequestAppeal
     from privdesk.store.request_models import Request
 
-    d = rq.get_request(ctx, original)
+    d = get_request(ctx, original)
     law = get_law(d.law)
     if law.origin == "appeal":
         raise ValidationError(f"{d.reference} is itself an appeal; the law gives no appeal of an appeal.")
@@ -96,7 +98,7 @@ def open_appeal(ctx: AppContext, original: str, received: date | str, actor: str
     if received_on < (d.decided_on or d.received):
         raise ValidationError(f"The appeal cannot arrive ({received_on.isoformat()}) before the decision it "
                               f"contests ({(d.decided_on or d.received).isoformat()}).")
-    new = rq.NewRequest(
+    new = NewRequest(
         type=d.type, law=f"{d.law}{APPEAL_SUFFIX}", received=received_on, name=d.subject_name,
         emails=tuple(d.emails), phones=tuple(d.phones),
         customer_ids=tuple(i.value for i in d.identifiers if i.kind == "customer_id"),
@@ -104,12 +106,12 @@ def open_appeal(ctx: AppContext, original: str, received: date | str, actor: str
         notes=(f"Appeal of {d.reference}. " + notes).strip(), assignee_id=d.assignee_id,
         holiday_country=d.holiday_country, holiday_subdivision=d.holiday_subdivision, verification="verified",
     )
-    opened = rq.open_request(ctx, new, actor).request
+    opened = open_request(ctx, new, actor).request
     with ctx.db.session() as s, s.begin():
         appeal_id = s.scalar(select(Request.id).where(Request.reference == opened.reference))
         s.add(RequestAppeal(appeal_id=appeal_id, original_id=d.id))
         audit.append(s, actor, "request", d.reference, "appealed", {"appeal": (None, opened.reference)})
-    return rq.get_request(ctx, opened.reference)
+    return get_request(ctx, opened.reference)
 
 
 def _date(text: str) -> date:
