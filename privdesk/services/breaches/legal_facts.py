@@ -10,26 +10,15 @@ from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from privdesk.domain import breach as dom
 from privdesk.domain import breach_legal as legal
-from privdesk.errors import NotFoundError, ValidationError
+from privdesk.errors import ValidationError
 from privdesk.services import audit
+from privdesk.services.breaches.common import _load
 from privdesk.services.context import AppContext
-from privdesk.store.breach_models import Breach
 from privdesk.store.legal_models import BreachLegal
 
 _FIELDS = tuple(f.name for f in fields(legal.BreachLegal))
-
-
-def _breach(s: Session, reference: str) -> Breach:
-    ref = dom.parse_reference(reference)
-    b = s.scalar(select(Breach).where(Breach.reference == ref))
-    if b is None:
-        raise NotFoundError(f"There is no breach {ref}.")
-    return b
 
 
 def _facts(row: BreachLegal | None) -> legal.BreachLegal:
@@ -46,7 +35,7 @@ def _facts(row: BreachLegal | None) -> legal.BreachLegal:
 def get_legal(ctx: AppContext, reference: str) -> legal.BreachLegal:
     """The recorded facts (all empty when nothing was recorded)."""
     with ctx.db.session() as s:
-        b = _breach(s, reference)
+        b = _load(s, reference)
         return _facts(s.get(BreachLegal, b.id))
 
 
@@ -59,7 +48,7 @@ def set_legal(ctx: AppContext, reference: str, actor: str, **changes: Any) -> le
     if unknown:
         raise ValidationError(f"{unknown[0]!r} is not a breach fact PrivDesk records.")
     with ctx.db.session() as s, s.begin():
-        b = _breach(s, reference)
+        b = _load(s, reference)
         row = s.get(BreachLegal, b.id)
         before = _facts(row)
         clean: dict[str, Any] = {}
