@@ -411,6 +411,11 @@ def organisation_directory() -> Path | None:
     return _ORGANISATION.directory
 
 
+def organisation_is_small_agent() -> bool:
+    """Whether Settings say the organisation is a small processing agent (LGPD)."""
+    return _ORGANISATION.small_agent
+
+
 def check_organisation_law(path: Path, shipped: Mapping[str, LawRule] | None = None) -> LawRule:
     """Validate an organisation's law file exactly like a shipped one, and refuse one that would
     replace a shipped law (a company policy is a law of its own, under its own id)."""

@@ -133,3 +133,15 @@ def test_lgpd_small_processing_agent_gets_doubled_periods(ctx: AppContext, capsy
     assert rules["response"]["value"] == "30 days"
     settings.set_setting(ctx, "lgpd.small_agent", "no")
     assert compute_deadline(get_law("lgpd"), RequestType.ACCESS, date(2026, 3, 1)).due == date(2026, 3, 16)
+
+
+def test_lgpd_small_agent_doubles_the_breach_notice_periods(ctx: AppContext) -> None:
+    from privdesk.domain.breach import NoticeKind, get_regime
+
+    rule = get_regime("lgpd").rule(NoticeKind.AUTHORITY)
+    assert rule is not None and rule.period is not None and rule.period.amount == 3
+    settings.set_setting(ctx, "lgpd.small_agent", "yes")
+    doubled = get_regime("lgpd").rule(NoticeKind.AUTHORITY)
+    assert doubled is not None and doubled.period is not None and doubled.period.amount == 6
+    assert "Art. 14, II" in doubled.citation
+    assert get_regime("gdpr").rule(NoticeKind.AUTHORITY).period.amount == 72  # type: ignore[union-attr]
