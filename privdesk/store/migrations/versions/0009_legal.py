@@ -1,7 +1,7 @@
 """Legal review (issue 10): breach facts for LGPD / California, and appeals linked to requests.
 
 Revision ID: 0009_legal
-Revises: 0005_casefile
+Revises: 0005_casefile, 0003_breaches, 0003_discovery
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_legal"
-down_revision: str | Sequence[str] | None = "0005_casefile"
+# Also merges the three heads on main today (0003_breaches, 0003_discovery, 0005_casefile) into one:
+# breach_legal references breaches, so 0003_breaches must run first.
+down_revision: str | Sequence[str] | None = ("0005_casefile", "0003_breaches", "0003_discovery")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
