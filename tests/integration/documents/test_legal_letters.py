@@ -124,3 +124,17 @@ def test_verification_letter_asks_proportionately_by_default(request_: LetterReq
 
     with pytest.raises(LetterNotApplicableError, match="'passport' is not something"):
         render_letter("verification", with_(pending, verification_asks=("passport",)), profile, today=TODAY)
+
+
+@pytest.mark.parametrize(("law", "phrases"), [
+    ("uk-gdpr", ("section 164A", "Information Commissioner (Article 77 UK GDPR)", "judicial remedy")),
+    ("lgpd", ("Autoridade Nacional de Proteção de Dados", "Article 18, § 8")),
+    ("gdpr", ("lodge a complaint with a supervisory authority (Article 77 GDPR)", "Article 79 GDPR")),
+])
+def test_denial_gives_the_complaint_route_of_its_law(law: str, phrases: tuple[str, ...], request_: LetterRequest,
+                                                    profile: OrgProfile) -> None:
+    req = with_(request_, law=law, denial_reasons=("Manifestly unfounded.",))
+    text = flat(pdf_text(render_letter("denial", req, profile, today=TODAY)))
+    for phrase in phrases:
+        assert phrase in text, phrase
+    assert "lead" not in text.casefold()

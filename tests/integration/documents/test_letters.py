@@ -260,7 +260,7 @@ def test_ccpa_and_lgpd_letters_cite_their_own_law(request_: LetterRequest, profi
 def test_denial_gives_reasons_complaint_and_judicial_remedy(request_: LetterRequest, profile: OrgProfile) -> None:
     req = with_(request_, law="gdpr", denial_reasons=("Reason one.", "Reason two."))
     text = flat(pdf_text(render_letter("denial", req, profile, today=TODAY)))
-    for phrase in ("Reason one.", "Reason two.", "Article 12(4) GDPR", "lodge a complaint with Information Commissioner's Office",
+    for phrase in ("Reason one.", "Reason two.", "Article 12(4) GDPR", "lodge a complaint with a supervisory authority", "Information Commissioner's Office",
                    "Article 77 GDPR", "judicial remedy", "Article 79 GDPR"):
         assert phrase in text
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from privdesk.cli import main
+from privdesk.errors import ValidationError
 from privdesk.services import requests as rq
 from privdesk.services.context import AppContext
 from privdesk.services.demo import seed_profile
@@ -74,3 +75,15 @@ def test_vcdpa_and_cpa_refusal_is_45_days_and_ccpa_has_none(capsys: pytest.Captu
     for law, expected in (("vcdpa", "2026-04-15"), ("cpa", "2026-04-15"), ("ccpa", None)):
         assert main(["deadline", "--law", law, "--received", "2026-03-01", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["refuse_by"] == expected
+
+
+def test_uk_clock_stops_only_for_access_requests(ctx: AppContext) -> None:
+    """UK GDPR Art. 12A: the clarification pause reaches requests under Art. 15 only."""
+    seed_profile(ctx)
+    erasure = rq.open_request(ctx, rq.NewRequest(type="erasure", law="uk-gdpr", received=date.today(),
+                                                 name="Bo Li", emails=("bo@example.com",)), actor=ACTOR).request
+    assert not erasure.can_pause
+    with pytest.raises(ValidationError, match="clock stops only while waiting"):
+        rq.pause_clock(ctx, erasure.reference, "Asked which account", ACTOR)
+    access = rq.get_request(ctx, open_request(ctx, "uk-gdpr"))
+    assert access.can_pause
