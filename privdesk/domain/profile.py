@@ -61,7 +61,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("dpo.name", "Data protection officer"),
     SettingSpec("dpo.email", "DPO e-mail", check=_optional(email_problem)),
     SettingSpec("dpo.phone", "DPO phone", check=_optional(phone_problem)),
-    SettingSpec("authority.name", "Lead supervisory authority"),
+    SettingSpec("authority.name", "Supervisory authority", help="the GDPR authority your letters name (lead authority where the one-stop shop applies)"),
     SettingSpec("authority.address", "Authority postal address", multiline=True),
     SettingSpec("authority.email", "Authority e-mail", check=_optional(email_problem)),
     SettingSpec("default_law", "Default law", check=_optional(_law), help="Law applied to new requests."),

@@ -32,7 +32,7 @@ from privdesk.ui.dialogs import show_error
 _GROUPS = {
     "org": "Organisation",
     "dpo": "Data protection officer",
-    "authority": "Lead supervisory authority",
+    "authority": "Supervisory authority (GDPR letters)",
     "default_law": "Requests",
     "holidays": "Requests",
     "ccpa": "What the law asks of the organisation",
