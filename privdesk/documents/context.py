@@ -138,7 +138,7 @@ def build_context(
         "law": request.law,
         "law_name": request.law_name,
         "law_short": law.short,
-        "response_period": law.response_period,
+        "response_period": request.response_period or law.response_period,
         "received_date": format_date(request.received),
         "due_date": format_date(request.due),
         "extended_due_date": format_date(request.extended_due) if request.extended_due else "",

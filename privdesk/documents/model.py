@@ -63,6 +63,9 @@ class LetterRequest:
     verification_asks: tuple[str, ...] = ()
     #: for an appeal (VCDPA, CPA): the reference of the refused request it contests
     appeal_of: str = ""
+    #: the response period in words when the request's own law differs from the wording's law
+    #: (an organisation's law using another law's letters); "" = the wording's own
+    response_period: str = ""
 
     @property
     def effective_due(self) -> date:

@@ -95,6 +95,8 @@ class LawRule:
     #: "shipped" or "organisation" (a file in the data directory), and the file it came from
     origin: str = "shipped"
     path: str = ""
+    #: an organisation's law: the shipped law whose letter wording its letters use ("" = none)
+    letters_as: str = ""
 
     def period_for(self, rtype: RequestType) -> Period:
         """The response period for this type: a per-type override, the opt-out period, or the default."""
@@ -313,6 +315,7 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
         citations=MappingProxyType(citations),
         notes=top.text("notes"),
         authority_default=top.text("authority_default"),
+        letters_as=top.text("letters_as", required=False),
         clock_pauses=pauses,
         sources=sources,
         reviewed=reviewed,
@@ -421,6 +424,10 @@ def check_organisation_law(path: Path, shipped: Mapping[str, LawRule] | None = N
     replace a shipped law (a company policy is a law of its own, under its own id)."""
     rule = load_law_file(path)
     shipped = shipped if shipped is not None else _load(_default_directory().resolve())
+    if rule.letters_as and rule.letters_as not in shipped:
+        raise LawFileError(
+            f"Law file {path}, line {key_line(path.read_text(encoding='utf-8'), 'letters_as')}: key 'letters_as' "
+            f"is {rule.letters_as!r}; it must name a law PrivDesk ships ({', '.join(sorted(shipped))}).", "letters_as")
     if rule.id in shipped:
         raise LawFileError(
             f"Law file {path}, line {key_line(path.read_text(encoding='utf-8'), 'id')}: key 'id' is "

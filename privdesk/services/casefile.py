@@ -30,6 +30,7 @@ from privdesk.discovery.export import (
 from privdesk.documents.encryption import ENCRYPTION
 from privdesk.documents.model import ExportSnapshot, LetterRequest, PortabilityFile
 from privdesk.domain.laws import base_law_id, get_law
+from privdesk.domain.request_types import RequestType
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services import audit
 from privdesk.services import requests as rq
@@ -207,7 +208,9 @@ def letter_request(ctx: AppContext, reference: str) -> LetterRequest:
         appeal_of = appeal_links(ctx, d.reference).appeal_of
     return LetterRequest(
         appeal_of=appeal_of,
-        reference=d.reference, request_type=d.type, law=base_law_id(d.law), law_name=d.law_name, received=d.received,
+        response_period=law.period_for(RequestType(d.type)).describe() if law.letters_as else "",
+        reference=d.reference, request_type=d.type, law=law.letters_as or base_law_id(d.law), law_name=d.law_name,
+        received=d.received,
         due=d.due, extended_due=d.extended_due if d.extended else None, subject_name=d.subject_name,
         subject_email=(d.emails or [""])[0], subject_address=d.subject_address,
         requester_name=d.requester or None, verification=d.verification, status=d.status,

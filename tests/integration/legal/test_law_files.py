@@ -5,6 +5,7 @@ the LGPD small-agent rule from the profile."""
 from __future__ import annotations
 
 import json
+import re
 import stat
 from datetime import date
 from pathlib import Path
@@ -145,3 +146,26 @@ def test_lgpd_small_agent_doubles_the_breach_notice_periods(ctx: AppContext) -> 
     assert doubled is not None and doubled.period is not None and doubled.period.amount == 6
     assert "Art. 14, II" in doubled.citation
     assert get_regime("gdpr").rule(NoticeKind.AUTHORITY).period.amount == 72  # type: ignore[union-attr]
+
+
+def test_organisation_law_letters_use_the_wording_it_names(ctx: AppContext, capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    from privdesk.documents import LetterNotApplicableError
+    from privdesk.services import casefile
+    from privdesk.services.demo import seed_profile
+    from tests.integration.documents.conftest import flat, pdf_text
+
+    seed_profile(ctx)
+    bad = policy_file(tmp_path, edit=('short_name = "CPA"', 'short_name = "CPA"\nletters_as = "hipaa"'))
+    code, _, err = run(ctx, capsys, "law", "add", str(bad))
+    assert code == 2 and re.search(r"line \d+: key 'letters_as' is 'hipaa'", err)
+    plain = policy_file(tmp_path)
+    assert run(ctx, capsys, "law", "add", str(plain))[0] == 0
+    ref = run(ctx, capsys, "request", "add", "--type", "access", "--law", "acme-policy", "--received",
+              "2026-03-01", "--name", "Zoë Ødegård", "--email", "zoe@example.com")[1].strip()
+    with pytest.raises(LetterNotApplicableError, match="no letters for"):
+        casefile.preview_letter(ctx, "acknowledgement", ref)
+    named = policy_file(tmp_path, edit=('short_name = "CPA"', 'short_name = "CPA"\nletters_as = "cpa"'))
+    assert run(ctx, capsys, "law", "add", str(named), "--replace")[0] == 0
+    text = flat(pdf_text(casefile.preview_letter(ctx, "acknowledgement", ref)))
+    assert "within 30 days of receiving it, that is by 31 March 2026" in text
