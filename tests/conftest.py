@@ -34,6 +34,9 @@ def _isolate_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     keyring.set_keyring(MemoryKeyring())
     yield
     keyring.set_keyring(previous)
+    from privdesk.domain.laws import use_organisation_laws
+
+    use_organisation_laws(None, small_agent=False)  # the organisation's law files are per data directory
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deadline": ("deadline", "compute the due dates of a request under a law (does not open the case database)"),
     "demo": ("demo", "seed the demo organisation and data (safe to run twice)"),
     "gui": ("gui", "open the PrivDesk window (the default)"),
+    "law": ("law", "the law files: list, show every rule with its citation, add your own"),
     "letter": ("letter", "write a letter for a request as a PDF"),
     "export": ("letter", "write the portability file of a request's latest attached search"),
     "documents": ("letter", "list the documents generated for a request"),

@@ -90,6 +90,11 @@ COMMON_PLACEHOLDERS: dict[str, str] = {
     "measures_proposed": "measures proposed",
     "categories_text": "categories of personal data, in one line",
     "law_enforcement_text": "whether the notice was delayed for law enforcement",
+    "delay_reasons": "the reasons for a late notice",
+    "security_measures": "technical and security measures used to protect the data (LGPD Art. 48 §1, III)",
+    "identity_services": "the identity-theft services offered (Cal. Civ. Code § 1798.82(d)(2)(G))",
+    "service_months": "for how many months those services are offered",
+    "delay_text": "the permitted delays recorded, with the reason (Cal. Civ. Code § 1798.82(a), (c))",
 }
 AUTHORITY_PLACEHOLDERS: dict[str, str] = COMMON_PLACEHOLDERS | {
     "phase_text": "initial notification or follow-up",
@@ -102,7 +107,6 @@ AUTHORITY_PLACEHOLDERS: dict[str, str] = COMMON_PLACEHOLDERS | {
     "due_text": "the deadline",
     "late_text": "yes, or no with by how much",
     "deadline_words": "the deadline in words",
-    "delay_reasons": "the reasons for a late notice",
     "processor": "processor involved",
     "others_informed": "other organisations, regulators or police informed",
     "discovery": "how the breach was discovered",
@@ -129,7 +133,7 @@ PERSON_PLACEHOLDERS: dict[str, str] = COMMON_PLACEHOLDERS | {
 }
 FLAGS = frozenset({"late", "initial", "follow_up", "phased", "has_measures_proposed", "special",
                    "law_enforcement_delay", "credentials", "financial", "official_documents",
-                   "contact", "health"})
+                   "contact", "health", "lgpd", "individuals_late", "offer_services", "has_delay"})
 LISTS = frozenset({"categories", "advice"})
 _TEMPLATE_KEYS = {"title", "subject", "intro", "section"}
 _SECTION_KEYS = {"heading", "text", "rows", "list", "when", "unless"}
@@ -224,7 +228,8 @@ def _load_template(path: Path, allowed: Mapping[str, str]) -> NoticeTemplate:
 
 @functools.lru_cache(maxsize=16)
 def load_notice_template(kind: str, language: str = "", directory: Path | None = None) -> NoticeTemplate:
-    """``authority``, ``individual`` or ``california``; ``individual.<language>.toml`` when shipped."""
+    """``authority``, ``individual`` or ``california``; ``individual.<language>.toml`` when shipped,
+    ``authority.<regime>.toml`` for a law whose authority notice cites its own articles."""
     d = directory or templates_dir()
     allowed = AUTHORITY_PLACEHOLDERS if kind == "authority" else PERSON_PLACEHOLDERS
     if language and (d / f"{kind}.{language}.toml").exists():
@@ -302,6 +307,8 @@ class NoticeData:
     advice: tuple[str, ...]
     profile: OrgProfile
     languages: Mapping[str, LocalText] = field(default_factory=dict)
+    #: the regime whose authority notice this is; ``authority.<regime>.toml`` is used when it ships
+    regime: str = ""
 
 
 @dataclass(frozen=True)
@@ -602,7 +609,7 @@ def render_authority_notice(data: NoticeData) -> RenderedNotice:
     """The notification to the supervisory authority as PDF bytes."""
     register_fonts()
     guard = TextGuard(mode="mark")
-    template = load_notice_template("authority")
+    template = load_notice_template("authority", data.regime)
     story = _story(template, data.values, data.flags, {"categories": data.categories, "advice": data.advice},
                    guard, "")
     pdf, pages = _build(story, data.profile, guard, _fill(template.title, data.values, guard, "title"),

@@ -15,8 +15,20 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from privdesk.documents import fonts
-from privdesk.documents.model import Art15Info, ExportSnapshot, LetterRequest, PortabilityFile
-from privdesk.documents.templates import CITATION_KEYS, LISTS, PLACEHOLDERS, TemplateSet
+from privdesk.documents.model import (
+    DEFAULT_ASKS,
+    Art15Info,
+    ExportSnapshot,
+    LetterRequest,
+    PortabilityFile,
+)
+from privdesk.documents.templates import (
+    CITATION_KEYS,
+    LAW_LETTER_PLACEHOLDERS,
+    LISTS,
+    PLACEHOLDERS,
+    TemplateSet,
+)
 from privdesk.domain.profile import OrgProfile
 from privdesk.errors import PrivDeskError
 
@@ -85,6 +97,10 @@ def cell_text(value: Any, null: str) -> str:
     return str(value)
 
 
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
 @dataclass(frozen=True)
 class LetterContext:
     values: Mapping[str, str]
@@ -122,7 +138,7 @@ def build_context(
         "law": request.law,
         "law_name": request.law_name,
         "law_short": law.short,
-        "response_period": law.response_period,
+        "response_period": request.response_period or law.response_period,
         "received_date": format_date(request.received),
         "due_date": format_date(request.due),
         "extended_due_date": format_date(request.extended_due) if request.extended_due else "",
@@ -160,7 +176,11 @@ def build_context(
         "art15_source": info.source,
         "art15_automated": info.automated_decision_making,
         "art15_transfers": info.transfer_safeguards,
+        "art15_criteria": info.criteria or Art15Info.defaults().criteria,
+        "appeal_of": request.appeal_of,
     }
+    # The law's own rights and complaint route; their texts may quote every other value.
+    raw.update({key: law.letter[key].format_map(raw) for key in (*LAW_LETTER_PLACEHOLDERS, "appeal_route")})
     missing = set(PLACEHOLDERS) - set(raw)
     assert not missing, missing  # a placeholder was added to the whitelist but not here
     values = {k: guard.clean(v, PLACEHOLDERS[k]) for k, v in raw.items()}
@@ -176,6 +196,9 @@ def build_context(
         ),
         "identifiers": snapshot.identifiers if snapshot else (),
         "withheld": snapshot.withheld if snapshot else (),
+        "law_rights": tuple(r.format_map(raw) for r in law.other_rights),
+        "ccpa_sold": _lines(profile.ccpa_sold),
+        "ccpa_shared": _lines(profile.ccpa_shared),
     }
     assert set(raw_lists) == set(LISTS)
     lists = {k: tuple(guard.clean(i, LISTS[k]) for i in items) for k, items in raw_lists.items()}
@@ -197,6 +220,11 @@ def build_context(
         "has_dpo": bool(profile.dpo_name or profile.dpo_email),
         "has_authority": bool(profile.authority_name),
         "has_withheld": bool(snapshot and snapshot.withheld),
+        "sells": profile.ccpa_sells == "yes",
+        "shares": profile.ccpa_shares == "yes",
+        "appeal": bool(request.appeal_of),
     }
+    asks = request.verification_asks or DEFAULT_ASKS
+    conditions.update({"ask_" + a.replace("-", "_"): True for a in asks})
     flags.update(name for name, on in conditions.items() if on)
     return LetterContext(values=values, lists=lists, flags=frozenset(flags))

@@ -38,6 +38,7 @@ from privdesk.documents.model import (
     LAWS,
     LETTER_KINDS,
     REQUEST_TYPES,
+    VERIFICATION_ASKS,
     Art15Info,
     ExportSnapshot,
     LetterRequest,
@@ -120,6 +121,34 @@ def check_letter_fits(kind: str, request: LetterRequest, today: date | None = No
         )
     if kind == "denial" and not any(r.strip() for r in request.denial_reasons):
         raise LetterNotApplicableError(f"A denial letter must give the reasons; {ref} has none recorded.")
+    unknown = [a for a in request.verification_asks if a not in VERIFICATION_ASKS]
+    if unknown:
+        raise LetterNotApplicableError(
+            f"{unknown[0]!r} is not something the verification letter can ask for; choose from "
+            f"{', '.join(VERIFICATION_ASKS)}."
+        )
+
+
+def check_profile_fits(kind: str, request: LetterRequest, profile: OrgProfile) -> None:
+    """Refuse a letter whose legal statements the profile does not back.
+
+    The CCPA export letter must say whether the business sells or shares personal information and
+    which categories (Cal. Civ. Code 1798.110(c)(4), 1798.115(a)(2)); PrivDesk never guesses "no".
+    """
+    if kind != "export" or request.law != "ccpa":
+        return
+    for key, answer, listed, what in (("ccpa.sells", profile.ccpa_sells, profile.ccpa_sold, "sold"),
+                                      ("ccpa.shares", profile.ccpa_shares, profile.ccpa_shared, "shared")):
+        if answer not in ("yes", "no"):
+            raise LetterNotApplicableError(
+                f"The CCPA export letter must say whether {profile.org_name or 'the organisation'} has {what} "
+                f"personal information: set {key} to yes or no in Settings first."
+            )
+        if answer == "yes" and not listed.strip():
+            raise LetterNotApplicableError(
+                f"Settings say personal information is {what} ({key} = yes): list the categories {what} and "
+                f"to whom (ccpa.{what}) before writing the CCPA export letter."
+            )
 
 
 def build_letter(
@@ -138,6 +167,7 @@ def build_letter(
     """Render a letter and return its bytes with page count and warnings."""
     today = today or date.today()
     check_letter_fits(kind, request, today)
+    check_profile_fits(kind, request, profile)
     if isinstance(portability_file, Path):
         portability_file = PortabilityFile.from_path(portability_file)
     if kind == "export":

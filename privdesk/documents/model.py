@@ -20,6 +20,15 @@ from privdesk.errors import ConfigurationError
 REQUEST_TYPES = ("access", "rectification", "erasure", "restriction", "objection", "opt-out", "portability")
 LAWS = ("gdpr", "uk-gdpr", "ccpa", "lgpd", "vcdpa", "cpa")
 LETTER_KINDS = ("acknowledgement", "verification", "extension", "export", "completion", "denial")
+#: What an officer may ask a requester for to confirm identity, least intrusive first. GDPR Art. 12(6)
+#: allows asking for more only on reasonable doubts, and EDPB Guidelines 01/2022 s.3.3 (paras 69-78) call a
+#: copy of an ID document disproportionate in most cases, so it is never part of the default.
+VERIFICATION_ASKS: dict[str, str] = {
+    "reply": "a reply from the e-mail address registered with us",
+    "account": "details of the account only the account holder knows",
+    "id-document": "a copy of an identity document (only where there are reasonable doubts)",
+}
+DEFAULT_ASKS = ("reply", "account")
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,14 @@ class LetterRequest:
     completion_summary: str = ""
     assignee_name: str = ""
     citations: Mapping[str, str] = field(default_factory=dict)
+    #: what the verification letter asks for (:data:`VERIFICATION_ASKS`); empty means the
+    #: proportionate default (GDPR Art. 12(6); EDPB Guidelines 01/2022): :data:`DEFAULT_ASKS`
+    verification_asks: tuple[str, ...] = ()
+    #: for an appeal (VCDPA, CPA): the reference of the refused request it contests
+    appeal_of: str = ""
+    #: the response period in words when the request's own law differs from the wording's law
+    #: (an organisation's law using another law's letters); "" = the wording's own
+    response_period: str = ""
 
     @property
     def effective_due(self) -> date:
@@ -142,6 +159,8 @@ class Art15Info:
     source: str
     automated_decision_making: str
     transfer_safeguards: str
+    #: LGPD Art. 19, II "the criteria used"; empty in a tailored copy means the organisation's default
+    criteria: str = ""
 
     @classmethod
     def defaults(cls) -> Art15Info:
@@ -161,7 +180,7 @@ def _load_art15_defaults(path: Path) -> Art15Info:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"The Art. 15 defaults file {path.name} cannot be read: {exc}.") from exc
     lists = ("purposes", "categories", "recipients")
-    texts = ("retention", "source", "automated_decision_making", "transfer_safeguards")
+    texts = ("retention", "source", "automated_decision_making", "transfer_safeguards", "criteria")
     unknown = sorted(set(data) - set(lists) - set(texts))
     if unknown:
         raise ConfigurationError(f"{path.name}: unknown key {unknown[0]!r}; keys: {', '.join(lists + texts)}.")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import string
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -83,7 +83,18 @@ PLACEHOLDERS: dict[str, str] = {
     "art15_source": "the source of data not collected from the subject (Art. 15(1)(g))",
     "art15_automated": "automated decision-making and profiling (Art. 15(1)(h))",
     "art15_transfers": "transfer safeguards (Art. 15(2))",
+    "art15_criteria": "the criteria used in the processing (LGPD Art. 19, II)",
+    "rights_heading": "the heading of the law's list of the person's other rights (laws.toml [law.letter])",
+    "rights_how": "how to use those rights (laws.toml [law.letter])",
+    "complaint_heading": "the heading of the law's complaint route (laws.toml [law.letter])",
+    "complaint_route": "the complaint route the law gives, in full (laws.toml [law.letter])",
+    "appeal_of": "for an appeal: the reference of the refused request it contests",
+    "appeal_route": "where to turn after a denied appeal (laws.toml [law.letter] appeal_route)",
 }
+
+#: Placeholders whose text comes from the law's [letter] table; those texts may use every other one.
+LAW_LETTER_PLACEHOLDERS = ("rights_heading", "rights_how", "complaint_heading", "complaint_route")
+LAW_LETTER_KEYS = (*LAW_LETTER_PLACEHOLDERS, "rights", "appeal_route")
 
 #: Lists a section can print as bullets with ``list = "<name>"``.
 LISTS: dict[str, str] = {
@@ -94,12 +105,16 @@ LISTS: dict[str, str] = {
     "sources_summary": "each table searched that held data, with its number of records",
     "identifiers": "the identifiers the search used",
     "withheld": "what was left out of the copy and on which ground (Art. 15(4))",
+    "law_rights": "the person's other rights under the law, one per line (laws.toml [law.letter] rights)",
+    "ccpa_sold": "categories of personal information sold and to whom (CCPA, from Settings)",
+    "ccpa_shared": "categories of personal information shared and with whom (CCPA, from Settings)",
 }
 
 BASE_FLAGS = (
     "verification_pending", "verified", "extended", "has_requester", "has_portability_file",
     "has_snapshot", "has_rows", "has_subject_address", "has_completion_summary", "has_dpo",
-    "has_authority", "has_withheld",
+    "has_authority", "has_withheld", "sells", "shares", "appeal", "ask_reply", "ask_account",
+    "ask_id_document",
 )
 #: Conditions a section can test with ``when`` / ``when_any`` / ``unless``.
 FLAGS: frozenset[str] = frozenset(
@@ -170,6 +185,10 @@ class LawText:
     citations: Mapping[str, str]
     rights: Mapping[str, str]
     labels: Mapping[str, str]
+    #: texts of [law.letter]: rights_heading, rights_how, complaint_heading, complaint_route, appeal_route
+    letter: Mapping[str, str] = field(default_factory=dict)
+    #: [law.letter] rights: the person's other rights, exactly those this law gives
+    other_rights: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -332,12 +351,43 @@ def parse_laws(path: Path) -> dict[str, LawText]:
         for key in ("short", "response_period"):
             if not isinstance(raw.get(key), str):
                 raise TemplateError(f"{path.name}: {where} lacks {key!r}.")
+        letter, other_rights = _parse_law_letter(path.name, where, raw.get("letter"))
         out[law] = LawText(short=raw["short"], response_period=raw["response_period"],
-                           citations=citations, rights=rights, labels=labels)
+                           citations=citations, rights=rights, labels=labels, letter=letter,
+                           other_rights=other_rights)
     unknown = sorted(set(data) - set(LAWS))
     if unknown:
         raise TemplateError(f"{path.name}: {unknown[0]!r} is not a law PrivDesk knows ({', '.join(LAWS)}).")
     return out
+
+
+def _parse_law_letter(file: str, where: str, raw: Any) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The rights and complaint route one law gives (GDPR Art. 15(1)(e), (f); Va. Code 59.1-577 C; ...).
+
+    They are the law's, not the letter's: a shared template listing GDPR rights misled Virginia and
+    Colorado consumers, who have no right to restriction or to object and no supervisory authority.
+    """
+    if not isinstance(raw, dict):
+        raise TemplateError(f"{file}: {where}.letter is missing (the rights and complaint route of the law).")
+    extra = sorted(set(raw) - set(LAW_LETTER_KEYS))
+    if extra:
+        raise TemplateError(f"{file}: unknown key {extra[0]!r} in {where}.letter; keys: {', '.join(LAW_LETTER_KEYS)}.")
+    allowed = set(PLACEHOLDERS) - set(LAW_LETTER_PLACEHOLDERS) - {"appeal_route"}
+    texts: dict[str, str] = {}
+    for key in LAW_LETTER_PLACEHOLDERS:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise TemplateError(f"{file}: {where}.letter lacks {key!r}.")
+        texts[key] = _check_text(value.strip(), file, f"{where}.letter.{key}", allowed)
+    rights = raw.get("rights")
+    if not isinstance(rights, list) or not rights or not all(isinstance(r, str) and r.strip() for r in rights):
+        raise TemplateError(f"{file}: {where}.letter.rights must be a non-empty list of texts.")
+    items = tuple(_check_text(r.strip(), file, f"{where}.letter.rights", allowed) for r in rights)
+    route = raw.get("appeal_route", "")
+    if not isinstance(route, str):
+        raise TemplateError(f"{file}: {where}.letter.appeal_route must be text.")
+    texts["appeal_route"] = _check_text(route.strip(), file, f"{where}.letter.appeal_route", allowed)
+    return texts, items
 
 
 _SPECIAL_FILES = {"common.toml", "laws.toml", "art15_defaults.toml"}

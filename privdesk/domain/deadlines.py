@@ -187,6 +187,9 @@ class Deadline:
     extension_notice_by: date | None = None
     paused: bool = False
     holidays_used: str = field(default="")
+    #: the last day to refuse (GDPR Art. 12(4), Va. Code 59.1-577(B)(2), C.R.S. 6-1-1306(2)):
+    #: counted from receipt, never moved by an extension; None where the law sets none
+    refuse_by: date | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Exactly the keys of ``privdesk deadline --json`` (ISO dates, None where none)."""
@@ -197,6 +200,7 @@ class Deadline:
             "due": self.due.isoformat(),
             "extended_due": self.extended_due.isoformat() if self.extended_due else None,
             "acknowledge_by": self.acknowledge_by.isoformat() if self.acknowledge_by else None,
+            "refuse_by": self.refuse_by.isoformat() if self.refuse_by else None,
         }
 
 
@@ -215,8 +219,13 @@ def _total(response: Period, extension: Period) -> Period | None:
     return None
 
 
-def _merged(pauses: Sequence[Pause], as_of: date | None) -> list[tuple[date, int]]:
-    """Pauses as (start, days), sorted and with overlaps merged so no day is counted twice."""
+def _merged(pauses: Sequence[Pause], as_of: date | None, inclusive: bool = False) -> list[tuple[date, int]]:
+    """Pauses as (start, days), sorted and with overlaps merged so no day is counted twice.
+
+    ``inclusive``: the day of asking and the day of the answer both do not count (UK GDPR Art. 12A:
+    "the period beginning with the day on which the controller makes the request and ending with
+    the day on which the controller receives the information"), one day more than "between".
+    """
     spans: list[tuple[date, date]] = []
     for p in pauses:
         if p.end is not None and p.end < p.start:
@@ -224,6 +233,9 @@ def _merged(pauses: Sequence[Pause], as_of: date | None) -> list[tuple[date, int
                 f"A pause cannot end ({p.end.isoformat()}) before it starts ({p.start.isoformat()})."
             )
         days = p.days(as_of)
+        end = p.end if p.end is not None else as_of
+        if inclusive and end is not None and end >= p.start:
+            days += 1
         if days:
             spans.append((p.start, p.start + timedelta(days=days)))
     spans.sort()
@@ -264,6 +276,11 @@ def compute_deadline(
         )
 
     rule = law.types[rtype]
+    if pauses and not rule.pauses:
+        raise ValidationError(
+            f"Under the {law.short_name} the clock stops only for the requests the law names "
+            f"({law.citations['clock']}); it cannot be stopped for {rtype.label.lower()} requests."
+        )
     period = law.period_for(rtype)
     base_due = add_period(start, period, cal)
 
@@ -272,7 +289,7 @@ def compute_deadline(
         total = _total(period, law.extension.period)
         base_ext = (
             add_period(start, total, cal)
-            if total is not None
+            if total is not None and law.extension.counted_from == "clock_start"
             else add_period(base_due, law.extension.period, cal)
         )
 
@@ -282,7 +299,7 @@ def compute_deadline(
     for p in pauses:
         if p.end is None and p.start >= start:
             open_pause = True
-    for p_start, days in _merged(pauses, as_of):
+    for p_start, days in _merged(pauses, as_of, inclusive=law.pause_days == "inclusive"):
         # A pause counts only while the clock runs: after it started, before the (shifted) due date.
         if p_start < start or p_start > running_due:
             continue
@@ -301,6 +318,7 @@ def compute_deadline(
     if law.acknowledge is not None and rule.acknowledge:
         acknowledge_by = add_period(received, law.acknowledge, cal)
 
+    refuse_by = refusal_deadline(law, received, cal)
     notice_by = due if law.extension is not None and law.extension.notice_within_first_period and extended else None
     return Deadline(
         law=law.id,
@@ -316,7 +334,19 @@ def compute_deadline(
         extension_notice_by=notice_by,
         paused=open_pause,
         holidays_used=cal.describe(),
+        refuse_by=refuse_by,
     )
+
+
+def refusal_deadline(law: LawRule, received: date, calendar: HolidayCalendar | None = None) -> date | None:
+    """The last day to send a refusal: the law's refusal period from receipt, rolled like the due
+    date where the law rolls; the extension never moves it."""
+    rule = law.extras.refusal
+    if rule is None:
+        return None
+    cal = calendar or NO_HOLIDAYS
+    end = add_period(received, Period(rule.amount, rule.unit), cal)  # type: ignore[arg-type]
+    return cal.next_working_day(end) if law.roll_to_working_day else end
 
 
 def days_left(due: date, today: date) -> int:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
+from privdesk.domain.law_extras import LawExtras, parse_counted_from, parse_extras, parse_pause_days
 from privdesk.domain.request_types import RequestType
 from privdesk.domain.rulefiles import read_toml
 from privdesk.errors import ConfigurationError, ValidationError
@@ -45,6 +48,8 @@ class Extension:
     repeatable: bool
     notice_within_first_period: bool
     citation: str
+    #: "clock_start" (the whole extended period from the clock start) or "end_of_first_period"
+    counted_from: str = "clock_start"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class TypeRule:
     available: bool = True
     note: str = ""
     period_citation: str = ""
+    #: whether the clock may stop for this type (UK GDPR Art. 12A: clarification of Art. 15 requests only)
+    pauses: bool = True
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,15 @@ class LawRule:
     authority_default: str
     clock_pauses: bool = False
     sources: tuple[str, ...] = ()
+    reviewed: str = ""
+    extras: LawExtras = LawExtras()
+    #: "between" or "inclusive" (see :mod:`privdesk.domain.law_extras`)
+    pause_days: str = "between"
+    #: "shipped" or "organisation" (a file in the data directory), and the file it came from
+    origin: str = "shipped"
+    path: str = ""
+    #: an organisation's law: the shipped law whose letter wording its letters use ("" = none)
+    letters_as: str = ""
 
     def period_for(self, rtype: RequestType) -> Period:
         """The response period for this type: a per-type override, the opt-out period, or the default."""
@@ -104,6 +120,14 @@ class LawRule:
         return self.citations.get(key, "")
 
 
+class LawFileError(ConfigurationError):
+    """A law file breaks a rule; ``key`` is the dotted key at fault, to find its line."""
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+
+
 class _Reader:
     """Walks one parsed TOML table, naming the file and dotted key in every error."""
 
@@ -116,8 +140,8 @@ class _Reader:
     def _name(self, key: str) -> str:
         return f"{self.prefix}{key}"
 
-    def fail(self, key: str, problem: str) -> ConfigurationError:
-        return ConfigurationError(f"Law file {self.path}: key '{self._name(key)}' {problem}")
+    def fail(self, key: str, problem: str) -> LawFileError:
+        return LawFileError(f"Law file {self.path}: key '{self._name(key)}' {problem}", self._name(key))
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -201,6 +225,7 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
             repeatable=ext.flag("repeatable"),
             notice_within_first_period=ext.flag("notice_within_first_period"),
             citation=ext.text("citation"),
+            counted_from=parse_counted_from(ext),
         )
         ext.done()
 
@@ -227,6 +252,7 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
     pauses = clock.flag("pauses", default=False)
     clock_citation = clock.text("citation")
     roll_citation = clock.text("roll_citation")
+    pause_days = parse_pause_days(clock)
     clock.done()
 
     types_reader = top.table("types")
@@ -245,6 +271,7 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
             available=t.flag("available", default=True),
             note=t.text("note", required=False),
             period_citation=t.text("period_citation", required=False),
+            pauses=t.flag("pauses", default=True),
         )
         t.done()
     types_reader.done()
@@ -265,8 +292,13 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
     meta = top.table("meta")
     assert meta is not None
     sources = meta.str_list("sources")
-    meta.text("reviewed", required=False)
+    reviewed = meta.text("reviewed")
+    try:
+        date.fromisoformat(reviewed)
+    except ValueError:
+        raise meta.fail("reviewed", f"must be a date written YYYY-MM-DD, not {reviewed!r}.") from None
     meta.done()
+    extras = parse_extras(top)
 
     rule = LawRule(
         id=law_id,
@@ -283,16 +315,50 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
         citations=MappingProxyType(citations),
         notes=top.text("notes"),
         authority_default=top.text("authority_default"),
+        letters_as=top.text("letters_as", required=False),
         clock_pauses=pauses,
         sources=sources,
+        reviewed=reviewed,
+        extras=extras,
+        pause_days=pause_days,
+        path=str(path),
     )
     top.done()
     return rule
 
 
+def key_line(text: str, dotted: str) -> int:
+    """The line (1-based) where ``dotted`` is set in the TOML ``text``, or of its table; 0 if absent."""
+    table, _, key = dotted.rpartition(".")
+    current, table_line = "", 0
+    header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+    assign = re.compile(r"^\s*(\"[^\"]*\"|[A-Za-z0-9_-]+)\s*=")
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = header.match(line)
+        if m:
+            current = m.group(1).replace('"', "").replace(" ", "")
+            if current == dotted:
+                return n
+            if current == table or (not table_line and table and current.startswith(table + ".")):
+                table_line = n
+            continue
+        a = assign.match(line)
+        if a and current == table and a.group(1).strip('"') == key:
+            return n
+    return table_line
+
+
 def load_law_file(path: Path) -> LawRule:
-    """Read and validate one rule file."""
-    return _parse_law(path, read_toml(path, "Law file"))
+    """Read and validate one rule file; an error names the line when the key is in the file."""
+    data = read_toml(path, "Law file")
+    try:
+        return _parse_law(path, data)
+    except LawFileError as exc:
+        line = key_line(path.read_text(encoding="utf-8"), exc.key) if exc.key else 0
+        if not line:
+            raise
+        raise LawFileError(exc.message.replace(f"Law file {path}:", f"Law file {path}, line {line}:", 1),
+                           exc.key) from None
 
 
 def _default_directory() -> Path:
@@ -312,12 +378,127 @@ def _load(directory: Path) -> Mapping[str, LawRule]:
 
 
 def load_laws(directory: Path | None = None) -> dict[str, LawRule]:
-    """Every law rule in ``directory`` (default: the shipped files), keyed by id; cached per folder."""
-    return dict(_load((directory or _default_directory()).resolve()))
+    """Every law rule in ``directory``, keyed by id; cached per folder.
+
+    Without a directory: the shipped files and the organisation's own (see
+    :func:`use_organisation_laws`), the small-agent rule applied when the profile says so.
+    """
+    if directory is not None:
+        return dict(_load(directory.resolve()))
+    laws = dict(_load(_default_directory().resolve()))
+    if _ORGANISATION.directory is not None:
+        laws.update(organisation_laws(_ORGANISATION.directory)[0])
+    if _ORGANISATION.small_agent:
+        laws = {k: as_small_agent(v) for k, v in laws.items()}
+    laws.update({f"{k}{APPEAL_SUFFIX}": appeal_law(v) for k, v in list(laws.items()) if v.extras.appeal})
+    return laws
+
+
+@dataclass
+class _Organisation:
+    directory: Path | None = None
+    small_agent: bool = False
+
+
+_ORGANISATION = _Organisation()
+
+
+def use_organisation_laws(directory: Path | None, small_agent: bool = False) -> None:
+    """Where the organisation keeps its own law files (``<data dir>/laws``) and whether it is a
+    small processing agent (LGPD); set when a case database is opened and when Settings change."""
+    _ORGANISATION.directory = directory
+    _ORGANISATION.small_agent = small_agent
+
+
+def organisation_directory() -> Path | None:
+    return _ORGANISATION.directory
+
+
+def organisation_is_small_agent() -> bool:
+    """Whether Settings say the organisation is a small processing agent (LGPD)."""
+    return _ORGANISATION.small_agent
+
+
+def check_organisation_law(path: Path, shipped: Mapping[str, LawRule] | None = None) -> LawRule:
+    """Validate an organisation's law file exactly like a shipped one, and refuse one that would
+    replace a shipped law (a company policy is a law of its own, under its own id)."""
+    rule = load_law_file(path)
+    shipped = shipped if shipped is not None else _load(_default_directory().resolve())
+    if rule.letters_as and rule.letters_as not in shipped:
+        raise LawFileError(
+            f"Law file {path}, line {key_line(path.read_text(encoding='utf-8'), 'letters_as')}: key 'letters_as' "
+            f"is {rule.letters_as!r}; it must name a law PrivDesk ships ({', '.join(sorted(shipped))}).", "letters_as")
+    if rule.id in shipped:
+        raise LawFileError(
+            f"Law file {path}, line {key_line(path.read_text(encoding='utf-8'), 'id')}: key 'id' is "
+            f"{rule.id!r}, a law PrivDesk ships; an organisation's file never replaces a shipped law. "
+            f"Give it an id of its own (and the same file name), e.g. '{rule.id}-policy'.", "id")
+    return replace(rule, origin="organisation")
+
+
+def organisation_laws(directory: Path) -> tuple[dict[str, LawRule], list[str]]:
+    """The organisation's valid law files, and one sentence per refused file (never raised, so a
+    broken file cannot stop the application; ``privdesk law list`` shows the sentences)."""
+    laws: dict[str, LawRule] = {}
+    problems: list[str] = []
+    if not directory.is_dir():
+        return laws, problems
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            laws[path.stem] = check_organisation_law(path)
+        except ConfigurationError as exc:
+            log.warning("organisation law file %s refused", path.name)
+            problems.append(exc.message)
+    return laws, problems
+
+
+def as_small_agent(rule: LawRule) -> LawRule:
+    """The law with its periods multiplied for a small processing agent (e.g. LGPD, doubled)."""
+    factor = rule.extras.small_agent_factor
+    if factor <= 1:
+        return rule
+    note = f"; period x{factor} for a small processing agent ({rule.extras.small_agent_citation})"
+    types = {t: replace(r, period=Period(r.period.amount * factor, r.period.unit)) if r.period else r
+             for t, r in rule.types.items()}
+    citations = dict(rule.citations)
+    citations["response"] = citations["response"] + note
+    return replace(rule, response=Period(rule.response.amount * factor, rule.response.unit),
+                   types=MappingProxyType(types), citations=MappingProxyType(citations))
 
 
 def law_ids() -> list[str]:
-    return sorted(load_laws())
+    """The laws a new request can be opened under (an appeal is opened from the refused request)."""
+    return sorted(k for k, v in load_laws().items() if v.origin != "appeal")
+
+
+APPEAL_SUFFIX = "-appeal"
+
+
+def appeal_law(rule: LawRule) -> LawRule:
+    """The rules an appeal runs under, as a law of its own (``vcdpa-appeal``): the appeal period as
+    its response period and the appeal extension as its extension, so the queue, the clock, the
+    extension and the letters work for appeals as for any request (Va. Code 59.1-577(C); C.R.S.
+    6-1-1306(3))."""
+    appeal = rule.extras.appeal
+    assert appeal is not None
+    unit = cast(Unit, appeal.unit)
+    extension = (Extension(Period(appeal.extension_amount, unit), repeatable=False, notice_within_first_period=True,
+                           citation=appeal.extension_citation) if appeal.extension_amount else None)
+    types = {t: replace(r, period=None, period_citation="", extendable=True, acknowledge=False, available=True)
+             for t, r in rule.types.items()}
+    citations = {k: v for k, v in rule.citations.items() if k not in ("extension", "acknowledge", "opt_out")}
+    citations["response"] = appeal.citation
+    if extension is not None:
+        citations["extension"] = extension.citation
+    return replace(rule, id=f"{rule.id}{APPEAL_SUFFIX}", name=f"{rule.name}: appeal", short_name=f"{rule.short_name} appeal",
+                   response=Period(appeal.amount, unit), extension=extension, acknowledge=None, opt_out=None,
+                   types=MappingProxyType(types), citations=MappingProxyType(citations), origin="appeal",
+                   extras=LawExtras(refusal=None, appeal=None))
+
+
+def base_law_id(law_id: str) -> str:
+    """``vcdpa-appeal`` -> ``vcdpa``; other ids unchanged."""
+    return law_id.removesuffix(APPEAL_SUFFIX)
 
 
 def normalise_law_id(law_id: str) -> str:
@@ -330,5 +511,5 @@ def get_law(law_id: str) -> LawRule:
     laws = load_laws()
     rule = laws.get(normalise_law_id(law_id))
     if rule is None:
-        raise ValidationError(f"{law_id.strip()!r} is not a known law. Known laws: {', '.join(sorted(laws))}.")
+        raise ValidationError(f"{law_id.strip()!r} is not a known law. Known laws: {', '.join(law_ids())}.")
     return rule

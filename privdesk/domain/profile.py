@@ -36,10 +36,10 @@ def _country(v: str) -> str | None:
 
 
 def known_laws() -> list[str]:
-    """Law ids for which a rule file ships (``resources/laws/*.toml``)."""
-    from privdesk.paths import resource_path
+    """Law ids in force: the shipped rule files and the organisation's own."""
+    from privdesk.domain.laws import law_ids
 
-    return sorted(p.stem for p in resource_path("laws").glob("*.toml"))
+    return law_ids()
 
 
 def _law(v: str) -> str | None:
@@ -47,6 +47,10 @@ def _law(v: str) -> str | None:
     if laws and v not in laws:
         return f"{v!r} is not a known law. Known laws: {', '.join(laws)}."
     return None
+
+
+def _yes_no(v: str) -> str | None:
+    return None if v in ("yes", "no") else f"{v!r} is not an answer here; write yes or no."
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
@@ -57,7 +61,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("dpo.name", "Data protection officer"),
     SettingSpec("dpo.email", "DPO e-mail", check=_optional(email_problem)),
     SettingSpec("dpo.phone", "DPO phone", check=_optional(phone_problem)),
-    SettingSpec("authority.name", "Lead supervisory authority"),
+    SettingSpec("authority.name", "Supervisory authority", help="the GDPR authority your letters name (lead authority where the one-stop shop applies)"),
     SettingSpec("authority.address", "Authority postal address", multiline=True),
     SettingSpec("authority.email", "Authority e-mail", check=_optional(email_problem)),
     SettingSpec("default_law", "Default law", check=_optional(_law), help="Law applied to new requests."),
@@ -65,6 +69,17 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 help="ISO country code for public holidays, e.g. GB."),
     SettingSpec("holidays.subdivision", "Holiday subdivision",
                 help="State, region or nation, e.g. ENG, BY, CA."),
+    # Cal. Civ. Code 1798.110(c), 1798.115(a): the CCPA export letter says what these say.
+    SettingSpec("ccpa.sells", "Sells personal information (CCPA)", check=_optional(_yes_no),
+                help="yes or no: sold personal information in the preceding 12 months (Cal. Civ. Code 1798.140(ad))."),
+    SettingSpec("ccpa.shares", "Shares personal information (CCPA)", check=_optional(_yes_no),
+                help="yes or no: shared it for cross-context behavioural advertising (Cal. Civ. Code 1798.140(ah))."),
+    SettingSpec("ccpa.sold", "Categories sold, and to whom (CCPA)", multiline=True,
+                help="One line each: category of personal information - categories of third parties."),
+    SettingSpec("ccpa.shared", "Categories shared, and with whom (CCPA)", multiline=True,
+                help="One line each: category of personal information - categories of third parties."),
+    SettingSpec("lgpd.small_agent", "Small processing agent (LGPD)", check=_optional(_yes_no),
+                help="yes: periods doubled (Resolução CD/ANPD nº 2/2022 Art. 14)."),
 )
 SETTING_KEYS: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
 
@@ -95,6 +110,11 @@ class OrgProfile:
     default_law: str = "gdpr"
     holidays_country: str = ""
     holidays_subdivision: str = ""
+    ccpa_sells: str = ""
+    ccpa_shares: str = ""
+    ccpa_sold: str = ""
+    ccpa_shared: str = ""
+    lgpd_small_agent: str = ""
     officers: tuple[Officer, ...] = field(default_factory=tuple)
     logo_png: bytes | None = None
 
@@ -125,6 +145,8 @@ def validate_setting(key: str, value: str) -> str:
     cleaned = value.strip() if not spec.multiline else value.strip("\n").rstrip()
     if key == "holidays.country":
         cleaned = cleaned.upper()
+    if key in ("ccpa.sells", "ccpa.shares", "lgpd.small_agent"):
+        cleaned = cleaned.casefold()
     if spec.check is not None:
         problem = spec.check(cleaned)
         if problem:

@@ -29,8 +29,10 @@ from pathlib import Path
 
 from privdesk.documents import breach as docs
 from privdesk.domain import breach as dom
+from privdesk.domain import breach_legal as legal
 from privdesk.errors import ValidationError
 from privdesk.services import breaches as svc
+from privdesk.services.breaches.legal_facts import get_legal
 from privdesk.services.context import AppContext
 
 log = logging.getLogger("privdesk.breaches.notices")
@@ -59,6 +61,7 @@ def notice_data(ctx: AppContext, d: svc.BreachDetail, at: datetime, phase: str =
     from privdesk.services.settings import get_profile
 
     profile = get_profile(ctx)
+    facts = get_legal(ctx, d.reference)
     local = d.local(at)
     regimes = [dom.get_regime(r) for r in d.regimes]
     reg = next((r for r in regimes if r.id == regime), None) or next(
@@ -106,8 +109,12 @@ def notice_data(ctx: AppContext, d: svc.BreachDetail, at: datetime, phase: str =
         "measures": d.measures or "Not yet decided.", "measures_proposed": d.measures_proposed,
         "categories_text": "; ".join(c.label for c in d.data_categories) or "not yet known",
         "law_enforcement_text": ("This notice was delayed at the request of law enforcement."
-                                 if d.law_enforcement_delay else
+                                 if d.law_enforcement_delay or facts.law_enforcement_delay else
                                  "This notice was not delayed because of a law enforcement investigation."),
+        "security_measures": facts.security_measures or "Not yet recorded.",
+        "identity_services": facts.identity_services,
+        "service_months": str(facts.service_months),
+        "delay_text": facts.delay_text(),
         "phase_text": "initial notification" if phase == "initial" else "follow-up notification (completing our earlier notice)",
         "case_reference": case_reference, "regime_name": reg.name,
         "citation_notify": rule.citation if rule else reg.documentation_citation,
@@ -145,15 +152,24 @@ def notice_data(ctx: AppContext, d: svc.BreachDetail, at: datetime, phase: str =
         flags.add("has_measures_proposed")
     if special:
         flags.add("special")
-    if d.law_enforcement_delay:
+    if d.law_enforcement_delay or facts.law_enforcement_delay:
         flags.add("law_enforcement_delay")
+    if "lgpd" in d.regimes:
+        flags.add("lgpd")
+    if any(c.kind is dom.NoticeKind.INDIVIDUALS and c.required and c.due is not None and at > c.due
+           for c in d.clocks):
+        flags.add("individuals_late")
+    if legal.services_required(facts, d.regimes, keys):
+        flags.add("offer_services")
+    if facts.delays:
+        flags.add("has_delay")
     advice_map = docs.load_advice()
     advice = [*(a for k in sorted(keys) for a in advice_map.get(k, ())), *advice_map.get("always", ())]
     languages = {lang: text for lang in docs.shipped_languages()
                  if (text := _local_text(d, lang, keys)) is not None}
     return docs.NoticeData(values=values, flags=frozenset(flags),
                            categories=tuple(c.label for c in d.data_categories) or ("not yet known",),
-                           advice=tuple(advice), profile=profile, languages=languages)
+                           advice=tuple(advice), profile=profile, languages=languages, regime=reg.id)
 
 
 def _local_text(d: svc.BreachDetail, lang: str, keys: set[str]) -> docs.LocalText | None:
@@ -310,6 +326,8 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
     if out_dir is None and combined is None:
         raise ValidationError("Say where the notices go: a folder (--out-dir) or a combined PDF (--combined).")
     at = svc._now(now)
+    # A permitted delay recorded with its reason (Cal. Civ. Code 1798.82(a), (c)) is the reason.
+    delay_reasons = delay_reasons.strip() or get_legal(ctx, reference).delay_text()
     check_subjects_late(ctx, reference, at, delay_reasons)
     d = svc.get_breach(ctx, reference, now=at)
     total = svc.count_affected(ctx, d.reference, only_pending) if only_pending else d.affected
@@ -318,7 +336,10 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
     if total == 0:
         raise ValidationError(f"Everyone affected by {d.reference} has been notified already.")
     california_all = d.regimes == ("california",)
-    data = notice_data(ctx, d, at)
+    problem = legal.services_problem(get_legal(ctx, d.reference), d.regimes, {c.key for c in d.data_categories})
+    if problem:
+        raise ValidationError(problem)
+    data = notice_data(ctx, d, at, delay_reasons=delay_reasons.strip())
     started = time.perf_counter()
     outcomes_ok = 0
     failed: list[docs.PersonOutcome] = []

@@ -11,7 +11,8 @@ import dataclasses
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -29,7 +30,8 @@ from privdesk.discovery.export import (
 )
 from privdesk.documents.encryption import ENCRYPTION
 from privdesk.documents.model import Art15Info, ExportSnapshot, LetterRequest, PortabilityFile
-from privdesk.domain.laws import get_law
+from privdesk.domain.laws import base_law_id, get_law
+from privdesk.domain.request_types import RequestType
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services import audit
 from privdesk.services import requests as rq
@@ -202,8 +204,16 @@ def letter_request(ctx: AppContext, reference: str) -> LetterRequest:
                  "extension": law.extension.citation if law.extension else ""}
     citations = {k: v for k, v in citations.items() if v}
     reasons = tuple(x.strip() for x in d.decision_reason.split("\n") if x.strip()) if d.status == "denied" else ()
+    appeal_of = ""
+    if law.origin == "appeal":  # an appeal's letters use its law's wording, citing the appeal rules
+        from privdesk.services.requests.legal import appeal_links
+
+        appeal_of = appeal_links(ctx, d.reference).appeal_of
     return LetterRequest(
-        reference=d.reference, request_type=d.type, law=d.law, law_name=d.law_name, received=d.received,
+        appeal_of=appeal_of,
+        response_period=law.period_for(RequestType(d.type)).describe() if law.letters_as else "",
+        reference=d.reference, request_type=d.type, law=law.letters_as or base_law_id(d.law), law_name=d.law_name,
+        received=d.received,
         due=d.due, extended_due=d.extended_due if d.extended else None, subject_name=d.subject_name,
         subject_email=(d.emails or [""])[0], subject_address=d.subject_address,
         requester_name=d.requester or None, verification=d.verification, status=d.status,
@@ -242,17 +252,20 @@ class LetterInputs:
 
 
 def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None = None,
-                  preview: bool = False) -> LetterInputs:
+                  preview: bool = False, asks: Sequence[str] = ()) -> LetterInputs:
     """Everything a letter needs; refuses letters that do not fit the request, in plain words.
 
     For the export letter the Art. 15 sections come from the register's activities of exactly the
     snapshot's tables (the generic text only where it has nothing; ``preview`` marks that text),
-    and withheld rows and columns are left out of the appendix.
+    and withheld rows and columns are left out of the appendix. ``asks``: what a verification
+    letter asks for (``documents.VERIFICATION_ASKS``); empty is the proportionate default.
     """
     # reportlab and the layout load with the first letter, not with the case file
     from privdesk.documents.letters import check_letter_fits
 
     req = letter_request(ctx, reference)
+    if asks:
+        req = replace(req, verification_asks=tuple(asks))
     check_letter_fits(kind, req, today)
     snapshot = portability = art15 = None
     snapshot_id = None
@@ -274,17 +287,19 @@ def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None
     return LetterInputs(req, snapshot, snapshot_id, portability, art15, uncovered)
 
 
-def preview_letter(ctx: AppContext, kind: str, reference: str, today: date | None = None) -> bytes:
+def preview_letter(ctx: AppContext, kind: str, reference: str, today: date | None = None,
+                   asks: Sequence[str] = ()) -> bytes:
     """The PDF bytes for the in-app preview; nothing is saved or recorded."""
     from privdesk.documents.letters import render_letter
 
-    inputs = letter_inputs(ctx, kind, reference, today, preview=True)
+    inputs = letter_inputs(ctx, kind, reference, today, preview=True, asks=asks)
     return render_letter(kind, inputs.request, get_profile(ctx), inputs.snapshot, inputs.portability, today,
                          art15=inputs.art15)
 
 
 def generate_letter(ctx: AppContext, kind: str, reference: str, path: Path | str, actor: str,
-                    password: str | None = None, today: date | None = None) -> DocumentInfo:
+                    password: str | None = None, today: date | None = None,
+                    asks: Sequence[str] = ()) -> DocumentInfo:
     """Write the letter to ``path`` and record it on the request.
 
     For an export letter the machine-readable copy is written beside it first (JSON, named after
@@ -294,7 +309,7 @@ def generate_letter(ctx: AppContext, kind: str, reference: str, path: Path | str
     target = Path(path)
     if not target.parent.is_dir():
         raise ValidationError(f"The folder {target.parent} does not exist.")
-    inputs = letter_inputs(ctx, kind, reference, today)
+    inputs = letter_inputs(ctx, kind, reference, today, asks=asks)
     portability = inputs.portability
     if kind == "export" and portability is None:
         data_file = target.with_name(f"{target.stem}-data.json")

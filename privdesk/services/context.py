@@ -28,7 +28,11 @@ class AppContext:
         backup = db.upgrade() if migrate else None
         if backup is not None:
             log.info("schema upgraded; backup %s", backup.name)
-        return cls(paths=paths, db=db, last_backup=backup)
+        ctx = cls(paths=paths, db=db, last_backup=backup)
+        from privdesk.services.law_files import apply_organisation
+
+        apply_organisation(ctx)  # the organisation's own law files and small-agent status
+        return ctx
 
     def close(self) -> None:
         self.db.dispose()

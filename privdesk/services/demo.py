@@ -31,6 +31,8 @@ DEMO_PROFILE = {
     "default_law": "uk-gdpr",
     "holidays.country": "GB",
     "holidays.subdivision": "ENG",
+    "ccpa.sells": "no",
+    "ccpa.shares": "no",
 }
 
 DEMO_OFFICERS = [

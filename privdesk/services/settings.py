@@ -44,6 +44,10 @@ def set_setting(ctx: AppContext, key: str, value: str) -> str:
         else:
             row.value = cleaned
     log.info("setting %s changed", key)
+    if key == "lgpd.small_agent":
+        from privdesk.services.law_files import apply_organisation
+
+        apply_organisation(ctx)
     return cleaned
 
 
@@ -76,6 +80,10 @@ def update_settings(ctx: AppContext, values: dict[str, str]) -> dict[str, str]:
             elif row.value != value:
                 row.value = value
     log.info("settings saved: %s", ", ".join(sorted(cleaned)))
+    if "lgpd.small_agent" in cleaned:
+        from privdesk.services.law_files import apply_organisation
+
+        apply_organisation(ctx)
     return cleaned
 
 

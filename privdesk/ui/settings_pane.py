@@ -32,9 +32,11 @@ from privdesk.ui.dialogs import show_error
 _GROUPS = {
     "org": "Organisation",
     "dpo": "Data protection officer",
-    "authority": "Lead supervisory authority",
+    "authority": "Supervisory authority (GDPR letters)",
     "default_law": "Requests",
     "holidays": "Requests",
+    "ccpa": "What the law asks of the organisation",
+    "lgpd": "What the law asks of the organisation",
 }
 
 
@@ -135,6 +137,10 @@ class SettingsPane(QWidget):
         ol.addLayout(add_row)
         left.addWidget(officers_box)
         left.addStretch()
+        from privdesk.ui.law_view import LawFilesView
+
+        self.law_files = LawFilesView(ctx)
+        layout.addWidget(self.law_files)  # every rule of each law with its citation (issue 10)
 
         bar = QHBoxLayout()
         self.message = QLabel()

@@ -64,3 +64,28 @@ def test_a_letter_that_does_not_fit_says_why(qtbot: QtBot, ctx: AppContext) -> N
     assert not dlg.save_button.isEnabled()
     assert dlg.save("/tmp/never.pdf") is None
     assert casefile.list_documents(ctx, ref) == []
+
+
+def test_verification_choices_change_what_the_letter_asks_for(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    """Issue 10 point 7: the officer picks what to ask for; the ID document is not ticked by default."""
+    ref = open_request(ctx)
+    dlg = LettersDialog(ctx, ref, lambda: ACTOR, open_after_save=False)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.select("verification")
+    assert dlg.asks_box.isVisible()
+    assert dlg.asks["reply"].isChecked() and dlg.asks["account"].isChecked()
+    assert not dlg.asks["id-document"].isChecked()
+    qtbot.waitUntil(lambda: dlg.pdf_bytes is not None, timeout=10000)
+    assert "identity document" not in dlg.document.getAllText(0).text()
+
+    dlg.asks["reply"].setChecked(False)
+    dlg.asks["account"].setChecked(False)
+    dlg.asks["id-document"].setChecked(True)
+    qtbot.waitUntil(lambda: dlg.pdf_bytes is not None and "identity document" in dlg.document.getAllText(0).text(),
+                    timeout=10000)
+    assert "registered with us" not in dlg.document.getAllText(0).text()
+    doc = dlg.save(str(tmp_path / "verify.pdf"))
+    assert doc is not None
+    dlg.select("acknowledgement")
+    assert not dlg.asks_box.isVisible()

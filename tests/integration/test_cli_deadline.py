@@ -9,7 +9,7 @@ import pytest
 
 from privdesk.cli import main
 
-KEYS = {"law", "type", "received", "due", "extended_due", "acknowledge_by"}
+KEYS = {"law", "type", "received", "due", "extended_due", "acknowledge_by", "refuse_by"}
 
 
 def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
@@ -26,34 +26,34 @@ def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
     [
         (["--law", "uk-gdpr", "--received", "2025-09-03"],
          {"law": "uk-gdpr", "type": "access", "received": "2025-09-03", "due": "2025-10-03",
-          "extended_due": "2025-12-03", "acknowledge_by": None}),
+          "extended_due": "2025-12-03", "acknowledge_by": None, "refuse_by": "2025-10-03"}),
         (["--law", "gdpr", "--received", "2024-01-31", "--type", "erasure"],
          {"law": "gdpr", "type": "erasure", "received": "2024-01-31", "due": "2024-02-29",
-          "extended_due": "2024-04-30", "acknowledge_by": None}),
+          "extended_due": "2024-04-29", "acknowledge_by": None, "refuse_by": "2024-02-29"}),
         (["--law", "uk-gdpr", "--received", "2026-04-25", "--country", "GB"],
          {"law": "uk-gdpr", "type": "access", "received": "2026-04-25", "due": "2026-05-26",
-          "extended_due": "2026-07-27", "acknowledge_by": None}),
+          "extended_due": "2026-07-27", "acknowledge_by": None, "refuse_by": "2026-05-26"}),
         (["--law", "uk-gdpr", "--received", "2026-04-25"],
          {"law": "uk-gdpr", "type": "access", "received": "2026-04-25", "due": "2026-05-25",
-          "extended_due": "2026-07-27", "acknowledge_by": None}),
+          "extended_due": "2026-07-27", "acknowledge_by": None, "refuse_by": "2026-05-25"}),
         (["--law", "uk-gdpr", "--received", "2026-07-03", "--country", "GB", "--subdivision", "SCT"],
          {"law": "uk-gdpr", "type": "access", "received": "2026-07-03", "due": "2026-08-04",
-          "extended_due": "2026-10-05", "acknowledge_by": None}),
+          "extended_due": "2026-10-05", "acknowledge_by": None, "refuse_by": "2026-08-04"}),
         (["--law", "ccpa", "--received", "2026-03-02"],
          {"law": "ccpa", "type": "access", "received": "2026-03-02", "due": "2026-04-16",
-          "extended_due": "2026-05-31", "acknowledge_by": "2026-03-16"}),
+          "extended_due": "2026-05-31", "acknowledge_by": "2026-03-16", "refuse_by": None}),
         (["--law", "ccpa", "--received", "2026-03-02", "--type", "opt-out"],
          {"law": "ccpa", "type": "opt-out", "received": "2026-03-02", "due": "2026-03-23",
-          "extended_due": None, "acknowledge_by": None}),
+          "extended_due": None, "acknowledge_by": None, "refuse_by": None}),
         (["--law", "lgpd", "--received", "2026-03-01", "--type", "portability"],
          {"law": "lgpd", "type": "portability", "received": "2026-03-01", "due": "2026-03-16",
-          "extended_due": None, "acknowledge_by": None}),
+          "extended_due": None, "acknowledge_by": None, "refuse_by": None}),
         (["--law", "vcdpa", "--received", "2026-03-01", "--type", "deletion"],
          {"law": "vcdpa", "type": "erasure", "received": "2026-03-01", "due": "2026-04-15",
-          "extended_due": "2026-05-30", "acknowledge_by": None}),
+          "extended_due": "2026-05-30", "acknowledge_by": None, "refuse_by": "2026-04-15"}),
         (["--law", "cpa", "--received", "2026-03-01", "--type", "rectification"],
          {"law": "cpa", "type": "rectification", "received": "2026-03-01", "due": "2026-04-15",
-          "extended_due": "2026-05-30", "acknowledge_by": None}),
+          "extended_due": "2026-05-30", "acknowledge_by": None, "refuse_by": "2026-04-15"}),
     ],
 )
 def test_json_contract(capsys: pytest.CaptureFixture[str], args: list[str], expected: dict[str, object]) -> None:
@@ -88,6 +88,7 @@ def test_human_summary_with_citation(capsys: pytest.CaptureFixture[str]) -> None
     assert "UK GDPR Art. 15" in out
     assert "UK GDPR Art. 12(3)" in out
     assert "2026-10-05 (Monday)" in out
+    assert "Refuse by       2026-10-05 (Monday)" in out and "not moved by an extension" in out
     assert "moved from 2026-10-03 (Saturday)" in out
     assert "2026-12-03" in out
 

@@ -30,10 +30,15 @@ WORKED = [
     ("uk-gdpr", T.ACCESS, D(2025, 9, 3), None, None, D(2025, 10, 3), D(2025, 12, 3), None, "ICO corresponding date"),
     # ICO: no corresponding date -> last day of the next month.
     ("uk-gdpr", T.ACCESS, D(2025, 3, 31), None, None, D(2025, 4, 30), D(2025, 6, 30), None, "ICO 31 Mar -> 30 Apr"),
-    ("gdpr", T.ACCESS, D(2025, 1, 31), None, None, D(2025, 2, 28), D(2025, 4, 30), None, "1182/71 last day of month"),
-    ("gdpr", T.ACCESS, D(2024, 1, 31), None, None, D(2024, 2, 29), D(2024, 4, 30), None, "leap year"),
-    # 28 Feb 2026 is a Saturday: the period ends on the next working day, Monday 2 March.
-    ("gdpr", T.ERASURE, D(2026, 1, 31), None, None, D(2026, 3, 2), D(2026, 4, 30), None, "Saturday rolls to Monday"),
+    # GDPR Art. 12(3) "extended by two further months": counted on from the end of the first month
+    # (28 Feb -> 28 Apr), not three months from receipt (issue 10 point 10).
+    ("gdpr", T.ACCESS, D(2025, 1, 31), None, None, D(2025, 2, 28), D(2025, 4, 28), None, "1182/71 last day of month"),
+    ("gdpr", T.ACCESS, D(2024, 1, 31), None, None, D(2024, 2, 29), D(2024, 4, 29), None, "leap year"),
+    # 28 Feb 2026 is a Saturday: the period ends on the next working day, Monday 2 March; the two
+    # further months run from 28 February (the end of the first month before the roll).
+    ("gdpr", T.ERASURE, D(2026, 1, 31), None, None, D(2026, 3, 2), D(2026, 4, 28), None, "Saturday rolls to Monday"),
+    # The UK keeps the ICO's counting: three months from the clock start.
+    ("uk-gdpr", T.ACCESS, D(2025, 1, 31), None, None, D(2025, 2, 28), D(2025, 4, 30), None, "ICO extension"),
     # 3 Oct 2026 is a Saturday, 4 Oct a Sunday.
     ("uk-gdpr", T.ACCESS, D(2026, 9, 3), None, None, D(2026, 10, 5), D(2026, 12, 3), None, "Saturday -> Monday"),
     ("uk-gdpr", T.ACCESS, D(2026, 9, 4), None, None, D(2026, 10, 5), D(2026, 12, 4), None, "Sunday -> Monday"),
@@ -47,7 +52,7 @@ WORKED = [
     ("uk-gdpr", T.ACCESS, D(2026, 7, 3), "GB", "ENG", D(2026, 8, 3), D(2026, 10, 5), None, "not a holiday in England"),
     # Labour Day Friday 1 May 2026 in Germany, then the weekend.
     ("gdpr", T.ACCESS, D(2026, 4, 1), "DE", None, D(2026, 5, 4), D(2026, 7, 1), None, "German public holiday"),
-    # GDPR extension: two further months = three months from receipt (not 1 + 2 month steps).
+    # GDPR extension away from month ends: the same date either way.
     ("gdpr", T.PORTABILITY, D(2026, 1, 15), None, None, D(2026, 2, 16), D(2026, 4, 15), None, "extension total"),
     # CCPA: 45 calendar days, day of receipt excluded; 90 with the extension; ack 10 business days.
     ("ccpa", T.ACCESS, D(2026, 3, 2), None, None, D(2026, 4, 16), D(2026, 5, 31), D(2026, 3, 16), "CCPA 45/90/10"),
@@ -62,7 +67,9 @@ WORKED = [
     ("lgpd", T.ACCESS, D(2026, 3, 1), None, None, D(2026, 3, 16), None, None, "LGPD 15 days"),
     ("lgpd", T.ERASURE, D(2026, 3, 1), "BR", None, D(2026, 3, 16), None, None, "LGPD no extension"),
     ("vcdpa", T.ACCESS, D(2026, 3, 1), None, None, D(2026, 4, 15), D(2026, 5, 30), None, "VCDPA 45+45"),
-    ("cpa", T.OPT_OUT, D(2026, 3, 1), None, None, D(2026, 4, 15), D(2026, 5, 30), None, "CPA 45+45"),
+    ("cpa", T.ACCESS, D(2026, 3, 1), None, None, D(2026, 4, 15), D(2026, 5, 30), None, "CPA 45+45"),
+    # CPA opt-outs: as soon as feasibly possible (Rule 4.03(A)(1)); 45 days at most, no extension.
+    ("cpa", T.OPT_OUT, D(2026, 3, 1), None, None, D(2026, 4, 15), None, None, "CPA opt-out"),
 ]
 
 
@@ -98,7 +105,7 @@ def test_to_json_has_exactly_the_contract_keys() -> None:
     data = compute_deadline(get_law("ccpa"), T.OPT_OUT, D(2026, 3, 2)).to_json()
     assert data == {
         "law": "ccpa", "type": "opt-out", "received": "2026-03-02", "due": "2026-03-23",
-        "extended_due": None, "acknowledge_by": None,
+        "extended_due": None, "acknowledge_by": None, "refuse_by": None,
     }
 
 
@@ -130,10 +137,12 @@ def test_clock_start_before_receipt_refused() -> None:
 
 def test_pause_shifts_due_and_extended_due_by_paused_days() -> None:
     law = get_law("uk-gdpr")
+    # UK GDPR Art. 12A: the period from the day of asking to the day of the answer, both
+    # included, does not count: 10 to 15 September is six days.
     result = compute_deadline(law, T.ACCESS, D(2025, 9, 3), pauses=[Pause(D(2025, 9, 10), D(2025, 9, 15))])
-    assert result.paused_days == 5
-    assert result.due == D(2025, 10, 8)
-    assert result.extended_due == D(2025, 12, 8)
+    assert result.paused_days == 6
+    assert result.due == D(2025, 10, 9)
+    assert result.extended_due == D(2025, 12, 9)
     assert not result.paused
 
 
@@ -141,7 +150,7 @@ def test_overlapping_pauses_count_each_day_once() -> None:
     law = get_law("uk-gdpr")
     pauses = [Pause(D(2025, 9, 10), D(2025, 9, 15)), Pause(D(2025, 9, 12), D(2025, 9, 17))]
     result = compute_deadline(law, T.ACCESS, D(2025, 9, 3), pauses=pauses)
-    assert result.paused_days == 7 and result.due == D(2025, 10, 10)
+    assert result.paused_days == 8 and result.due == D(2025, 10, 13)  # 10-17 Sep; 11 Oct is a Saturday
 
 
 def test_pause_after_the_due_date_or_before_the_clock_does_not_count() -> None:
@@ -158,14 +167,14 @@ def test_second_pause_counts_when_the_first_pushed_the_due_date_past_it() -> Non
     law = get_law("uk-gdpr")
     pauses = [Pause(D(2025, 9, 10), D(2025, 9, 20)), Pause(D(2025, 10, 8), D(2025, 10, 9))]
     result = compute_deadline(law, T.ACCESS, D(2025, 9, 3), pauses=pauses)
-    assert result.paused_days == 11 and result.due == D(2025, 10, 14)
+    assert result.paused_days == 13 and result.due == D(2025, 10, 16)  # 10-20 Sep (11) + 8-9 Oct (2)
 
 
 def test_open_pause_counts_up_to_as_of() -> None:
     law = get_law("uk-gdpr")
     open_pause = [Pause(D(2025, 9, 10))]
     now = compute_deadline(law, T.ACCESS, D(2025, 9, 3), pauses=open_pause, as_of=D(2025, 9, 13))
-    assert now.paused and now.paused_days == 3 and now.due == D(2025, 10, 6)
+    assert now.paused and now.paused_days == 4 and now.due == D(2025, 10, 7)
     unknown = compute_deadline(law, T.ACCESS, D(2025, 9, 3), pauses=open_pause)
     assert unknown.paused and unknown.paused_days == 0 and unknown.due == D(2025, 10, 3)
 
@@ -289,10 +298,12 @@ def test_properties_with_clock_start_and_pauses_never_earlier(
     law = get_law("uk-gdpr")
     plain = compute_deadline(law, rtype, received, cal)
     start = received + timedelta(days=id_after)
-    stops = [Pause(received + timedelta(days=a), received + timedelta(days=a + n)) for a, n in pauses]
+    # UK GDPR Art. 12A stops the clock for access requests only
+    stops = [Pause(received + timedelta(days=a), received + timedelta(days=a + n)) for a, n in pauses
+             ] if rtype is T.ACCESS else []
     result = compute_deadline(law, rtype, received, cal, pauses=stops, clock_start=start)
     _check(result, "uk-gdpr", cal)
     assert result.due >= plain.due
     assert result.extended_due is not None and plain.extended_due is not None
     assert result.extended_due >= plain.extended_due
-    assert result.paused_days <= sum(n for _, n in pauses)
+    assert result.paused_days <= sum(n + 1 for _, n in pauses)

@@ -160,6 +160,10 @@ def register(sub: Any) -> None:
     ex.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.csv")
     ex.set_defaults(func=_export)
 
+    from privdesk.cli.breach_legal import register_into
+
+    register_into(bs)
+
 
 def _add(args: argparse.Namespace) -> int:
     from privdesk.domain.breach import BreachInput

@@ -1,7 +1,7 @@
 """``privdesk deadline``: compute a request's statutory dates without touching the case database.
 
 A calculator for officers and for external checks; its ``--json`` output is a fixed contract
-(keys ``law``, ``type``, ``received``, ``due``, ``extended_due``, ``acknowledge_by``).
+(keys ``law``, ``type``, ``received``, ``due``, ``extended_due``, ``acknowledge_by``, ``refuse_by``).
 """
 
 from __future__ import annotations
@@ -82,6 +82,9 @@ def _deadline(args: argparse.Namespace) -> int:
         lines.append("Extended due    - (no extension for this request)")
     if result.acknowledge_by is not None:
         lines.append(f"Acknowledge by  {_fmt(result.acknowledge_by)} ({law.citation('acknowledge')})")
+    if result.refuse_by is not None and law.extras.refusal is not None:
+        lines.append(f"Refuse by       {_fmt(result.refuse_by)}, not moved by an extension "
+                     f"({law.extras.refusal.citation})")
     lines.append(f"Holidays        {calendar.describe()}")
     if not rule.available:
         lines.append(f"Caution         the {law.short_name} has no such right; {rule.note or 'dates are indicative'}")

@@ -7,7 +7,7 @@ import getpass
 from typing import Any
 
 from privdesk.cli.common import open_ctx, read_secret_stdin
-from privdesk.documents.model import LETTER_KINDS
+from privdesk.documents.model import DEFAULT_ASKS, LETTER_KINDS, VERIFICATION_ASKS
 from privdesk.services import casefile
 
 
@@ -23,6 +23,10 @@ def register(sub: Any) -> None:
     p.add_argument("--password-stdin", action="store_true",
                    help=f"protect the PDF with a password read from standard input ({casefile.PASSWORD_ENCRYPTION})")
     p.add_argument("--as", dest="actor", metavar="EMAIL", help="who generates it (for the audit trail)")
+    p.add_argument("--ask", action="append", choices=list(VERIFICATION_ASKS), default=[], metavar="WHAT",
+                   help=f"verification letter: what to ask for, repeatable ({', '.join(VERIFICATION_ASKS)}); "
+                        f"default {' and '.join(DEFAULT_ASKS)}. Ask for an ID document only on reasonable doubts "
+                        "(GDPR Art. 12(6))")
     p.set_defaults(func=_letter)
 
     e = sub.add_parser("export", help="write the portability file of a request's latest attached search")
@@ -41,7 +45,7 @@ def register(sub: Any) -> None:
 def _letter(args: argparse.Namespace) -> int:
     password = read_secret_stdin() if args.password_stdin else None
     doc = casefile.generate_letter(open_ctx(args), args.kind, args.reference, args.output, _actor(args),
-                                   password=password)
+                                   password=password, asks=args.ask)
     print(f"{doc.filename} ({doc.pages} page{'s' if doc.pages != 1 else ''}, sha256 {doc.sha256})")  # noqa: T201
     return 0
 

@@ -166,6 +166,19 @@ def register(sub: Any) -> None:
     from privdesk.cli.withhold import register_under
 
     register_under(rsub, _with_actor)
+    ap = _with_actor(rsub.add_parser("appeal", help="open the appeal of a refused request (VCDPA, CPA); prints its reference"))
+    ap.add_argument("reference", metavar="REF", help="the refused request")
+    ap.add_argument("--received", required=True, metavar="YYYY-MM-DD", help="when the appeal arrived")
+    ap.add_argument("--notes", default="", help="what the consumer wrote")
+    ap.set_defaults(func=_appeal)
+
+
+def _appeal(args: argparse.Namespace) -> int:
+    from privdesk.services.requests.legal import open_appeal
+
+    d = open_appeal(open_ctx(args), args.reference, args.received, _actor(args), args.notes)
+    print(f"{d.reference} (appeal of {args.reference.strip().upper()}, due {d.deadline.isoformat()})")  # noqa: T201
+    return 0
 
 
 def _row_json(r: svc.RequestRow, today: date) -> dict[str, Any]:
@@ -176,13 +189,14 @@ def _row_json(r: svc.RequestRow, today: date) -> dict[str, Any]:
             "assignee": r.assignee_name or None, "paused": r.paused}
 
 
-def _print_detail(d: svc.RequestDetail, as_json: bool) -> None:
+def _print_detail(d: svc.RequestDetail, as_json: bool, ctx: Any = None) -> None:
     from privdesk.cli import emit_json
+    from privdesk.services.requests.legal import detail_json
 
+    data = detail_json(ctx, d) if ctx is not None else d.to_json()
     if as_json:
-        emit_json(d.to_json())
+        emit_json(data)
         return
-    data = d.to_json()
     for key, value in data.items():
         if value in (None, "", []):
             continue
@@ -251,7 +265,8 @@ def _law_id(text: str) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    _print_detail(svc.get_request(open_ctx(args), args.reference), args.json)
+    ctx = open_ctx(args)
+    _print_detail(svc.get_request(ctx, args.reference), args.json, ctx)
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
@@ -16,6 +16,7 @@ from typing import Any, Literal, cast
 from privdesk.domain.breach.categories import split_list
 from privdesk.domain.breach.vocabulary import Exemption, NoticeKind, Risk, _key
 from privdesk.domain.deadlines import NO_HOLIDAYS, HolidayCalendar, holiday_calendar
+from privdesk.domain.laws import organisation_is_small_agent
 from privdesk.domain.rulefiles import read_toml
 from privdesk.errors import ConfigurationError, ValidationError
 
@@ -87,6 +88,9 @@ class BreachRegime:
     amber_hours: int
     calendar_country: str
     sources: tuple[str, ...] = ()
+    #: periods multiplied for a small processing agent (LGPD: Resolução CD/ANPD 2/2022 Art. 14, II)
+    small_agent_factor: int = 1
+    small_agent_citation: str = ""
 
     @property
     def calendar(self) -> HolidayCalendar:
@@ -224,6 +228,11 @@ def _parse_regime(path: Path, data: Mapping[str, Any]) -> BreachRegime:
             holiday_calendar(country)
         except ValidationError as exc:
             raise top.fail("clock.holidays_country", str(exc)) from None
+    small = top.table("small_agent", required=False)
+    factor, small_citation = 1, ""
+    if small is not None:
+        factor, small_citation = small.whole("factor", 2), small.text("citation")
+        small.done()
     meta = top.table("meta")
     assert meta is not None
     sources = meta.texts("sources")
@@ -234,6 +243,7 @@ def _parse_regime(path: Path, data: Mapping[str, Any]) -> BreachRegime:
         jurisdiction=top.text("jurisdiction"), authority_label=top.text("authority_label"),
         documentation_citation=top.text("documentation_citation"), notes=top.text("notes"),
         notices=MappingProxyType(notices), amber_hours=amber, calendar_country=country, sources=sources,
+        small_agent_factor=factor, small_agent_citation=small_citation,
     )
     top.done()
     return regime
@@ -270,7 +280,18 @@ def get_regime(regime_id: str) -> BreachRegime:
     r = regimes.get(_LAW_TO_REGIME.get(k, k))
     if r is None:
         raise ValidationError(f"{regime_id.strip()!r} is not a breach regime. Known: {', '.join(sorted(regimes))}.")
+    if r.small_agent_factor > 1 and organisation_is_small_agent():
+        return _as_small_agent(r)
     return r
+
+
+def _as_small_agent(r: BreachRegime) -> BreachRegime:
+    """The regime with its notice periods multiplied (e.g. LGPD: 3 business days become 6)."""
+    f = r.small_agent_factor
+    notices = {k: replace(n, period=BreachPeriod(n.period.amount * f, n.period.unit),
+                          citation=f"{n.citation}; x{f} for a small processing agent ({r.small_agent_citation})")
+               if n.period is not None else n for k, n in r.notices.items()}
+    return replace(r, notices=MappingProxyType(notices))
 
 
 def parse_regimes(values: str | Iterable[str]) -> tuple[str, ...]:

@@ -12,6 +12,8 @@ moments at read time, so "time left" is always current. Where to look:
 * :mod:`.affected` the people affected, who was notified; :mod:`.affected_csv` a CSV of them;
 * :mod:`.affected_search` affected people found by a subject search;
 * :mod:`.values` the plain results; :mod:`.common` loading, time zone, row <-> record;
+* :mod:`.legal_facts` the facts LGPD and California notices need (security measures, identity-theft
+  services, the data's owner, permitted delays);
 * :mod:`.demo` the demo breaches. The notices themselves (PDFs, e-mails) are
   :mod:`privdesk.services.breach_notices`.
 
@@ -54,6 +56,7 @@ from privdesk.services.breaches.common import (
 from privdesk.services.breaches.demo import (
     seed_demo_breaches,
 )
+from privdesk.services.breaches.legal_facts import get_legal, set_legal
 from privdesk.services.breaches.notifications import (
     LateCheck,
     check_late,
@@ -87,6 +90,8 @@ from privdesk.services.breaches.values import (
 )
 
 __all__ = [
+    "get_legal",
+    "set_legal",
     "AddResult",
     "AffectedView",
     "BreachDetail",

@@ -10,7 +10,8 @@ request, writes the audit entry and commits, or changes nothing. Results are fro
 * :mod:`.clock` the deadline, the holiday calendar, stopping and restarting the clock;
 * :mod:`.assignment` assigning officers; :mod:`.attachments` files; :mod:`.subject` correcting
   the subject; :mod:`.duplicates` keep or merge; :mod:`.bulk` bulk actions; :mod:`.export` the
-  request log as CSV; :mod:`.common` loading, the audited edit path, optimistic locking.
+  request log as CSV; :mod:`.common` loading, the audited edit path, optimistic locking;
+  :mod:`.legal` the refusal deadline (``refuse_by``) and appeals linked to refused requests.
 
 Everything public stays importable from here: ``privdesk.services.requests.extend``.
 """
@@ -62,6 +63,14 @@ from privdesk.services.requests.export import (
     EXPORT_COLUMNS,
     export_log,
 )
+from privdesk.services.requests.legal import (
+    AppealLinks,
+    RefusalInfo,
+    appeal_links,
+    detail_json,
+    open_appeal,
+    refusal_info,
+)
 from privdesk.services.requests.opening import (
     ReferenceAllocator,
     find_duplicates,
@@ -112,6 +121,12 @@ from privdesk.services.requests.workflow import (
 )
 
 __all__ = [
+    "AppealLinks",
+    "RefusalInfo",
+    "appeal_links",
+    "detail_json",
+    "open_appeal",
+    "refusal_info",
     "AttachmentInfo",
     "BulkResult",
     "DueSummary",

@@ -78,6 +78,10 @@ def apply_pause(s: Session, r: Request, on: date, reason: str, today: date) -> N
     if not law.clock_pauses:
         raise ValidationError(f"Under the {law.short_name} the clock cannot be stopped; the deadline "
                               "runs on while you wait for an answer.")
+    if not law.types[RequestType(r.type)].pauses:
+        raise ValidationError(f"Under the {law.short_name} the clock stops only while waiting for what is needed to "
+                              f"identify the data an access request is about ({law.citations['clock']}); a "
+                              f"{r.type} request runs on.")
     if not Status(r.status).is_open:
         raise ValidationError(f"{r.reference} is {r.status}; its clock no longer runs.")
     if r.paused_since is not None:

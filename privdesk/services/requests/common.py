@@ -151,7 +151,7 @@ def _detail(s: Session, r: Request) -> RequestDetail:
         paused=_is_paused(r.law, r.status, r.verification, r.paused_since),
         paused_since=r.paused_since,
         pauses=tuple((p.start, p.end) for p in _pause_list(r)),
-        can_pause=bool(law.clock_pauses) and Status(r.status).is_open,
+        can_pause=bool(law.clock_pauses and law.types[RequestType(r.type)].pauses) and Status(r.status).is_open,
         identifiers=tuple(Identifier(i.kind, i.value, i.normalised) for i in r.identifiers),
         attachments=tuple(AttachmentInfo(a.id, a.filename, a.stored_path, a.sha256, a.size, a.added_by)
                           for a in r.attachments),

@@ -10,6 +10,7 @@ from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -90,13 +91,18 @@ class BreachDetailView(QWidget):
         self.record_button = QPushButton(self.tr("Record notification…"))
         self.record_button.setObjectName("recordNotificationButton")
         self.record_button.clicked.connect(lambda: self.record_notification())
+        self.legal_button = QPushButton(self.tr("What the law asks…"))
+        self.legal_button.setObjectName("legalFactsButton")
+        self.legal_button.setToolTip(self.tr("Security measures (LGPD), identity-theft services, the data's owner "
+                                             "and permitted delays (California)"))
+        self.legal_button.clicked.connect(lambda: self.edit_legal())
         self.status_combo = QComboBox()
         self.status_combo.setObjectName("statusCombo")
         for st in dom.BreachStatus:
             self.status_combo.addItem(st.value.capitalize(), st.value)
         self.status_combo.activated.connect(self._status_chosen)
-        for w in (self.edit_button, self.authority_button, self.subjects_button, self.record_button,
-                  self.affected_button, self.search_button):
+        for w in (self.edit_button, self.legal_button, self.authority_button, self.subjects_button,
+                  self.record_button, self.affected_button, self.search_button):
             actions.addWidget(w)
         actions.addStretch()
         actions.addWidget(QLabel(self.tr("Status:")))
@@ -127,8 +133,8 @@ class BreachDetailView(QWidget):
         self._enable(False)
 
     def _enable(self, on: bool) -> None:
-        for w in (self.edit_button, self.authority_button, self.subjects_button, self.record_button,
-                  self.affected_button, self.search_button, self.status_combo):
+        for w in (self.edit_button, self.legal_button, self.authority_button, self.subjects_button,
+                  self.record_button, self.affected_button, self.search_button, self.status_combo):
             w.setEnabled(on)
 
     # -- showing ---------------------------------------------------------------------------------
@@ -193,6 +199,15 @@ class BreachDetailView(QWidget):
             row("Art. 34(3) exceptions", ", ".join(d.exemptions) + (f" — {d.exemption_reasoning}" if d.exemption_reasoning else "")),
             row("Countries", ", ".join(d.countries)), row("Authorities", "; ".join(d.authorities)),
         ]
+        facts = svc.get_legal(self.ctx, d.reference)
+        from privdesk.domain.breach_legal import owner_notice
+
+        rows += [
+            row("Security measures used", facts.security_measures),
+            row("Identity-theft services", facts.identity_services + (
+                f" ({facts.service_months} months)" if facts.service_months else "")),
+            row("Owner of the data", owner_notice(facts)), row("Permitted delays", facts.delay_text()),
+        ]
         return "<table cellspacing='4'>" + "".join(rows) + "</table>"
 
     # -- actions ---------------------------------------------------------------------------------
@@ -245,6 +260,16 @@ class BreachDetailView(QWidget):
             return None
         dlg = NewBreachDialog(self.ctx, self, now=self.now, detail=self.detail)
         dlg.recorded.connect(lambda _d: self._reload())
+        dlg.open()
+        return dlg
+
+    def edit_legal(self) -> QDialog | None:
+        if self.detail is None:
+            return None
+        from privdesk.ui.breaches.legal_dialog import LegalFactsDialog
+
+        dlg = LegalFactsDialog(self.ctx, self.detail.reference, self)
+        dlg.accepted.connect(self._reload)
         dlg.open()
         return dlg
 

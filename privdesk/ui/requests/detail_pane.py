@@ -213,7 +213,8 @@ class DetailPane(QWidget):
         self.fields: dict[str, QLabel] = {}
         for key, label in (("status", "Status"), ("deadline", "Deadline"), ("type", "Type"),
                            ("law", "Law"), ("basis", "Legal basis"), ("received", "Received"),
-                           ("clock", "Clock started"), ("ack", "Acknowledge by"),
+                           ("clock", "Clock started"), ("ack", "Acknowledge by"), ("refuse", "Refuse by"),
+                           ("appeal", "Appeal"),
                            ("extended_due", "Extended due"), ("verification", "Identity"),
                            ("assignee", "Assignee"), ("emails", "E-mail"), ("phones", "Phone"),
                            ("ids", "Customer ids"), ("address", "Postal address"),
@@ -381,6 +382,7 @@ class DetailPane(QWidget):
         self.fields["received"].setText(d.received.isoformat())
         self.fields["clock"].setText(d.clock_start.isoformat())
         self.fields["ack"].setText(d.acknowledge_by.isoformat() if d.acknowledge_by else "—")
+        self._show_legal(d)
         ext = d.extended_due.isoformat() if d.extended_due else self.tr("no extension under this law")
         if d.extended:
             ext += " · " + self.tr("extended: {0}").format(d.extension_reason)
@@ -430,6 +432,21 @@ class DetailPane(QWidget):
             item = QListWidgetItem(f"{text}\n    {detail}" if detail else text)
             item.setToolTip(detail)
             self.timeline.addItem(item)
+
+    def _show_legal(self, d: svc.RequestDetail) -> None:
+        """Refusal deadline (not moved by an extension) and appeal links (issue 10)."""
+        from privdesk.services.requests.legal import appeal_links, refusal_info
+
+        info = refusal_info(self.ctx, d)
+        text = info.refuse_by.isoformat() if info.refuse_by else "—"
+        if info.late:
+            text += " · " + self.tr("refused late")
+        self.fields["refuse"].setText(text)
+        self.fields["refuse"].setToolTip(info.citation)
+        links = appeal_links(self.ctx, d.reference)
+        parts = [self.tr("appeal of {0}").format(links.appeal_of)] if links.appeal_of else []
+        parts += [self.tr("appealed in {0}").format(ref) for ref in links.appeals]
+        self.fields["appeal"].setText(", ".join(parts) or "—")
 
     def _show_case_file(self, reference: str) -> None:
         # the case file pulls in the search and export code: load it with the first request shown

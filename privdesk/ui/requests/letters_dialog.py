@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privdesk.documents.model import LETTER_KINDS
+from privdesk.documents.model import DEFAULT_ASKS, LETTER_KINDS, VERIFICATION_ASKS
 from privdesk.errors import PrivDeskError
 from privdesk.services import casefile
 from privdesk.services.context import AppContext
@@ -38,6 +39,12 @@ KIND_LABELS = {
     "export": "Data-export letter (access / portability)",
     "completion": "Completion confirmation",
     "denial": "Denial with reasons",
+}
+
+ASK_LABELS = {
+    "reply": "Reply from the registered e-mail",
+    "account": "Account details",
+    "id-document": "ID document (reasonable doubts only)",
 }
 
 
@@ -75,6 +82,23 @@ class LettersDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setFixedWidth(300)
         left.addWidget(self.message)
+        # What the verification letter asks for: GDPR Art. 12(6) allows more only on reasonable
+        # doubts, so the proportionate choices are ticked and the ID document is not.
+        self.asks_box = QGroupBox(self.tr("Ask the requester for"))
+        self.asks_box.setObjectName("verificationAsks")
+        asks_layout = QVBoxLayout(self.asks_box)
+        self.asks: dict[str, QCheckBox] = {}
+        for key, description in VERIFICATION_ASKS.items():
+            box = QCheckBox(self.tr(ASK_LABELS[key]))
+            box.setToolTip(self.tr(description))
+            box.setObjectName(f"ask-{key}")
+            box.setChecked(key in DEFAULT_ASKS)
+            box.toggled.connect(lambda *_: self.preview())
+            asks_layout.addWidget(box)
+            self.asks[key] = box
+        self.asks_box.setFixedWidth(300)
+        self.asks_box.setVisible(False)
+        left.addWidget(self.asks_box)
         left.addStretch()
         self.protect = QCheckBox(self.tr("Protect with a password"))
         self.password = QLineEdit()
@@ -116,10 +140,16 @@ class LettersDialog(QDialog):
     def select(self, kind: str) -> None:
         self.kinds.setCurrentRow(list(LETTER_KINDS).index(kind))
 
+    def chosen_asks(self) -> tuple[str, ...]:
+        """The ticked verification choices, or the default when none is ticked."""
+        return tuple(k for k, box in self.asks.items() if box.isChecked()) or DEFAULT_ASKS
+
     def preview(self) -> Task | None:
         kind = self.current_kind()
         if kind is None:
             return None
+        self.asks_box.setVisible(kind == "verification")
+        asks = self.chosen_asks()
         if self._task is not None:
             self._task.cancel()
         self.save_button.setEnabled(False)
@@ -130,7 +160,8 @@ class LettersDialog(QDialog):
         def shown(pdf: bytes) -> None:
             self._show(kind, pdf)
 
-        task = run_task(lambda _c: casefile.preview_letter(ctx, kind, ref), on_done=shown, on_error=self._failed)
+        task = run_task(lambda _c: casefile.preview_letter(ctx, kind, ref, asks=asks), on_done=shown,
+                        on_error=self._failed)
         self._task = task
         return task
 
@@ -163,7 +194,8 @@ class LettersDialog(QDialog):
                 return None
         password = self.password.text() if self.protect.isChecked() else None
         try:
-            doc = casefile.generate_letter(self.ctx, kind, self.reference, path, self.actor(), password=password)
+            doc = casefile.generate_letter(self.ctx, kind, self.reference, path, self.actor(), password=password,
+                                           asks=self.chosen_asks())
         except PrivDeskError as exc:
             show_error(self, exc, self.tr("Letter not saved"))
             return None

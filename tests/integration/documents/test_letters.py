@@ -83,11 +83,11 @@ ART15_ITEMS = {
     "(1)(b) categories": "What data we hold (categories of personal data)",
     "(1)(c) recipients": "Who receives your data (recipients)",
     "(1)(d) retention": "How long we keep your data (retention period)",
-    "(1)(e) rights": "to rectify inaccurate personal data",
-    "(1)(e) erasure": "to erase your personal data",
-    "(1)(e) restriction": "to restrict its processing",
-    "(1)(e) objection": "to object to its processing",
-    "(1)(f) complaint": "right to lodge a complaint with a supervisory authority",
+    "(1)(e) rights": "to have inaccurate personal data about you rectified",
+    "(1)(e) erasure": "to have your personal data erased (Article 17 UK GDPR)",
+    "(1)(e) restriction": "processing of your personal data restricted (Article 18 UK GDPR)",
+    "(1)(e) objection": "to object to the processing of your personal data",
+    "(1)(f) complaint": "right to lodge a complaint with the Information Commissioner (Article 77 UK GDPR)",
     "(1)(f) authority": "Information Commissioner's Office",
     "(1)(g) source": "Where your data came from (source)",
     "(1)(h) automated": "Automated decision-making, including profiling",
@@ -260,7 +260,7 @@ def test_ccpa_and_lgpd_letters_cite_their_own_law(request_: LetterRequest, profi
 def test_denial_gives_reasons_complaint_and_judicial_remedy(request_: LetterRequest, profile: OrgProfile) -> None:
     req = with_(request_, law="gdpr", denial_reasons=("Reason one.", "Reason two."))
     text = flat(pdf_text(render_letter("denial", req, profile, today=TODAY)))
-    for phrase in ("Reason one.", "Reason two.", "Article 12(4) GDPR", "lodge a complaint with Information Commissioner's Office",
+    for phrase in ("Reason one.", "Reason two.", "Article 12(4) GDPR", "lodge a complaint with a supervisory authority", "Information Commissioner's Office",
                    "Article 77 GDPR", "judicial remedy", "Article 79 GDPR"):
         assert phrase in text
 

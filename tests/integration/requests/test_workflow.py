@@ -163,11 +163,11 @@ def test_clock_pause_for_clarification(ctx: AppContext, new: New, capsys: pytest
     with pytest.raises(ValidationError, match="already stopped"):
         svc.pause_clock(ctx, d.reference, "again", ACTOR, today=TODAY)
     d = svc.resume_clock(ctx, d.reference, ACTOR, on=date(2026, 11, 17), today=TODAY)
-    # 7 days stopped: 2 Dec + 7 = 9 Dec.
-    assert not d.paused and d.paused_since is None and d.due == date(2026, 12, 9)
+    # UK GDPR Art. 12A: 10 to 17 November, both days included, do not count: 8 days, 2 Dec + 8.
+    assert not d.paused and d.paused_since is None and d.due == date(2026, 12, 10)
     assert d.pauses == ((date(2026, 11, 10), date(2026, 11, 17)),)
     actions = [(e.action, e.changes.get("due")) for e in audit.history(ctx, "request", d.reference)]
-    assert actions[-1] == ("resume", ("2026-12-02", "2026-12-09"))
+    assert actions[-1] == ("resume", ("2026-12-02", "2026-12-10"))
     with pytest.raises(ValidationError, match="not stopped"):
         svc.resume_clock(ctx, d.reference, ACTOR, today=TODAY)
     gdpr = new(law="gdpr").reference
