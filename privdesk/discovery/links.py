@@ -101,8 +101,22 @@ def broken_reason(link: Link, schema: SchemaInfo) -> str | None:
 
 # -- proposals by name -----------------------------------------------------------------------------
 
+def singular(word: str) -> str:
+    """English singular, enough for table names: addresses, categories, boxes, people."""
+    w = word.lower()
+    if w == "people":
+        return "person"
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
 def _norm(words: Sequence[str]) -> str:
-    return "".join(classify._singular(w) for w in words)
+    return "".join(singular(w) for w in words)
 
 
 def _table_keys(schema: SchemaInfo) -> dict[str, list[TableInfo]]:
@@ -239,6 +253,7 @@ def score_link(conn: Connection, schema: SchemaInfo, link: Link, sample_size: in
                 if len(sample) >= sample_size:
                     break
             found: set[Any] = set()
+            probe: list[Any]
             if sample:
                 if dcol.affinity == "integer":
                     probe = sorted({k for k in sample if isinstance(k, int)})

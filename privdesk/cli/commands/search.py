@@ -23,6 +23,8 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--attach", metavar="REF",
                    help="save the result on this request as its search snapshot (audit-logged)")
+    p.add_argument("--include-candidates", action="store_true",
+                   help="with --attach: attach candidate rows too (default: only the subject's rows)")
     p.add_argument("--as", dest="actor", metavar="EMAIL", help="who attaches it (for the audit trail)")
     p.set_defaults(func=_search)
 
@@ -50,16 +52,17 @@ def _search(args: argparse.Namespace) -> int:
 
         from privdesk.services import casefile
 
-        info = casefile.attach_snapshot(ctx, args.attach, svc.make_snapshot(ctx, result, args.depth),
+        info = casefile.attach_snapshot(ctx, args.attach, svc.make_snapshot(ctx, result, args.depth,
+                                                                         args.include_candidates),
                                         args.actor or getpass.getuser())
         sys.stderr.write(f"privdesk: attached {info.row_count} rows to {info.reference}\n")
     if args.json:
         emit_json(result.to_json())
         return 0
     for m in result.matches:
-        via = f"  via {m.via.table} {m.via.key}" if m.via else ""
-        on = f"  matched on {', '.join(m.matched_on)}" if m.matched_on else ""
-        print(f"{m.connection}/{m.table} {m.key}{on}{via}")  # noqa: T201
+        print(f"{m.role:<9} {m.connection}/{m.table} {m.key}  {m.reason}")  # noqa: T201
+    for x in result.excluded:
+        print(f"left out  {x.connection}: {x.sentence}")  # noqa: T201
     for t in result.tables:
         if t.more:
             print(f"{t.connection}/{t.table}: more rows than the cap of {args.row_cap}")  # noqa: T201
