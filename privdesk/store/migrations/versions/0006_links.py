@@ -1,7 +1,7 @@
 """Links between tables of connected databases: proposed, accepted, rejected or added by hand.
 
 Revision ID: 0006_links
-Revises: 0005_casefile
+Revises: 0005_casefile, 0003_discovery
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_links"
-down_revision: str | Sequence[str] | None = "0005_casefile"
+# also after the discovery branch: the table refers to its connections table
+down_revision: str | Sequence[str] | None = ("0005_casefile", "0003_discovery")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
