@@ -48,6 +48,8 @@ How = Literal["match", "dependent", "referenced"]
 _STRONG = {classify.EMAIL: "e-mail", classify.CUSTOMER_ID: "customer id", classify.NATIONAL_ID: "national id"}
 _KIND_WORDS = {classify.EMAIL: "e-mail", classify.PHONE: "phone", classify.FULL_NAME: "name",
                classify.FIRST_NAME: "name", classify.LAST_NAME: "name", classify.CUSTOMER_ID: "customer id"}
+_STAFF_NOUNS = {"employee", "staff", "agent", "clerk", "rep", "representative", "worker", "operator",
+                "manager", "cashier", "salesperson", "officer", "technician"}
 _PERSON_NOUNS = {"customer", "contact", "client", "user", "person", "people", "member", "subscriber",
                  "employee", "patient", "account", "recipient", "student", "lead", "applicant", "staff",
                  "worker", "candidate", "guest", "buyer", "seller", "driver", "owner", "profile"}
@@ -137,8 +139,15 @@ def _words(kinds: Iterable[str], verb: str = "") -> str:
     return text
 
 
+def is_staff_table(table: str) -> bool:
+    """A person table of the organisation's own people (employees, staff, agents): a record that
+    names one of them is usually the customer's record, with the employee as its handler."""
+    words = [classify._singular(t) for t in classify.tokens(table)]
+    return bool(words) and words[-1] in _STAFF_NOUNS
+
+
 def whose_row(how: How, table: TableRole, ev: Evidence | None = None, parent_role: str = SUBJECT,
-              via: str = "") -> Verdict:
+              via: str = "", others: Sequence[tuple[str, bool]] = (), from_staff: bool = False) -> Verdict:
     """Decide whose data a row is. The one rule; see the module docstring for the terms.
 
     * Found by its own identifiers (``how="match"``): the subject's when a strong identifier
@@ -147,7 +156,12 @@ def whose_row(how: How, table: TableRole, ev: Evidence | None = None, parent_rol
       name alone, a phone alone) or when the row holds another e-mail or customer id.
     * It references a row already judged (``"dependent"``: the order of the customer): a person
       row is another person's (the customers naming the employee as their contact); a table the
-      officer marked catalogue is context; anything else takes the parent's role and is followed.
+      officer marked catalogue is context. When the row also refers to other person rows
+      (``others``: label and whether it is a staff table; ``from_staff``: the row was reached from
+      a staff row): a record naming an employee as its handler is still the customer's (the
+      customer's rental, handled by clerk 1); reached from the employee, a record that names a
+      customer is that customer's (left out and counted); two people of the same kind make it
+      a candidate, the other person named. Anything else takes the parent's role and is followed.
     * A row already judged references it (``"referenced"``): a person row is another person's
       (the employee named as the customer's contact); a personal-data row (the customer's
       address, the shipping address of the customer's order) takes the parent's role but is an
@@ -174,6 +188,14 @@ def whose_row(how: How, table: TableRole, ev: Evidence | None = None, parent_rol
     if how == "dependent":
         if table.role == CATALOGUE and table.source == "override":
             return Verdict(CONTEXT, f"{linked} (catalogue, not personal data)", "none")
+        customers = [label for label, staff in others if not staff]
+        peers = [label for label, staff in others if staff == from_staff]
+        if from_staff and customers:
+            return Verdict(None, f"belong to other people (records of {customers[0].split(' ')[0]} that "
+                                 f"name the subject as handler)", "none")
+        if peers:
+            return Verdict(CANDIDATE, f"{linked}, but it also refers to {', '.join(peers[:3])}: another "
+                                      "person's record", "both")
         return Verdict(parent_role, linked, "both")
     if table.role == CATALOGUE:
         return Verdict(CONTEXT, f"{linked} (catalogue, not personal data)", "none")

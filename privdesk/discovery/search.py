@@ -740,8 +740,10 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
             if parent is None:  # a value that only matched after the database's type coercion
                 parent = next(iter(parents.values()))
             pkey = {k: jsonable(v) for k, v in parent.key.items()}
+            others = _other_people(row, target, parent.info.name, target_cols) if how == "dependent" else []
             verdict = ownership.whose_row(how, roles.get(target.name, ownership.TableRole(ownership.PERSONAL)),
-                                          parent_role=parent.role, via=row_label(parent.info.name, pkey))
+                                          parent_role=parent.role, via=row_label(parent.info.name, pkey),
+                                          others=others, from_staff=ownership.is_staff_table(parent.info.name))
             if verdict.role is None:
                 left_out[(target.name, verdict.reason)].add(rid[1])
                 continue
@@ -755,6 +757,29 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
                            verdict.role, verdict.reason, parent.owner))
             if verdict.follow == "both":
                 nxt.append(_Reached(target, key, row, verdict.role, parent.owner))
+
+    # the subject's own person rows: a dependent row naming another person row is not only theirs
+    held: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for it in frontier:
+        if it.role == ownership.SUBJECT and roles.get(it.info.name) is not None \
+                and roles[it.info.name].role == ownership.PERSON:
+            held[it.info.name].append(it.row)
+
+    def _other_people(row: dict[str, Any], table_info: TableInfo, came_from: str,
+                      came_cols: tuple[str, ...]) -> list[tuple[str, bool]]:
+        found: list[tuple[str, bool]] = []
+        for parent_info, parent_cols, own_cols in references.get(table_info.name, []):
+            role = roles.get(parent_info.name)
+            if role is None or role.role != ownership.PERSON or (parent_info.name, own_cols) == (came_from, came_cols):
+                continue
+            vals = tuple(row.get(c) for c in own_cols)
+            if any(v is None for v in vals):
+                continue
+            if any(tuple(h.get(c) for c in parent_cols) == vals for h in held.get(parent_info.name, [])):
+                continue
+            found.append((f"{parent_info.name} {', '.join(str(jsonable(v)) for v in vals)}",
+                          ownership.is_staff_table(parent_info.name)))
+        return found
 
     with read_only(engine, timeout, stop, canceller) as conn:
         depth = 0

@@ -95,3 +95,16 @@ def test_disclosed_and_sentence() -> None:
     assert [m.role for m in o.disclosed(rows, include_candidates=True)] == [o.SUBJECT, o.CANDIDATE]
     assert o.excluded_sentence(21, "customer", o.OTHER_PEOPLE) == "21 rows of table customer belong to other people"
     assert o.excluded_sentence(1, "employee", o.OTHER_PEOPLE) == "1 row of table employee belongs to other people"
+
+
+def test_records_naming_two_people() -> None:
+    # the customer's rental names the clerk who handled it: still the customer's
+    v = o.whose_row("dependent", CATALOGUE, via="customer 1", others=[("staff 1", True)])
+    assert v.role == o.SUBJECT
+    # reached from the clerk, the rental names a customer: that customer's record, left out
+    v = o.whose_row("dependent", CATALOGUE, via="staff 1", others=[("customer 7", False)], from_staff=True)
+    assert v.role is None and v.reason.startswith(o.OTHER_PEOPLE)
+    # two customers on one record: a candidate, the other person named
+    v = o.whose_row("dependent", PERSONAL, via="customer 1", others=[("customer 9", False)])
+    assert v.role == o.CANDIDATE and "customer 9" in v.reason
+    assert o.is_staff_table("Employee") and o.is_staff_table("sales_reps") and not o.is_staff_table("customers")
