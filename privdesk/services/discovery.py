@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from privdesk.discovery import classify, ownership, secrets
@@ -222,14 +223,21 @@ def _build(s: Session, row: DiscoveryConnection, schema: SchemaInfo, fetched: st
 
 def _save_schema(ctx: AppContext, name: str, schema: SchemaInfo) -> ColumnMap:
     now = datetime.now(UTC)
-    with ctx.db.unit_of_work() as s:
-        row = _row(s, name)
-        cache = s.get(SchemaCache, row.id)
-        if cache is None:
-            s.add(SchemaCache(connection_id=row.id, fetched_at=now, payload=schema.to_dict()))
-        else:
-            cache.fetched_at, cache.payload = now, schema.to_dict()
-        return _build(s, row, schema, now.isoformat())
+    for attempt in (1, 2):
+        try:
+            with ctx.db.unit_of_work() as s:
+                row = _row(s, name)
+                cache = s.get(SchemaCache, row.id)
+                if cache is None:
+                    s.add(SchemaCache(connection_id=row.id, fetched_at=now, payload=schema.to_dict()))
+                    s.flush()
+                else:
+                    cache.fetched_at, cache.payload = now, schema.to_dict()
+                return _build(s, row, schema, now.isoformat())
+        except IntegrityError:  # another worker cached the first introspection meanwhile: update it
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def cached_map(ctx: AppContext, name: str) -> ColumnMap | None:
