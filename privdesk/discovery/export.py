@@ -82,10 +82,10 @@ def attach_plan(result: SearchResult, include_candidates: bool = False,
     kept: list[Match] = []
     left: dict[tuple[str, str, str], int] = {}
     for m in result.matches:
-        if match_id(m) in dropped:
-            key = (m.connection, m.table, "were excluded by the officer")
-        elif m.role == ownership.CANDIDATE and not include_candidates:
+        if m.role == ownership.CANDIDATE and (not include_candidates or match_id(m) in dropped):
             key = (m.connection, m.table, "are candidates the officer did not include")
+        elif match_id(m) in dropped:
+            key = (m.connection, m.table, "were excluded by the officer")
         else:
             kept.append(m)
             continue

@@ -216,5 +216,6 @@ def disclosed(matches: Iterable[Any], include_candidates: bool = False) -> list[
 def excluded_sentence(rows: int, table: str, reason: str) -> str:
     """``21 rows of table customer belong to other people``."""
     if rows == 1:
-        reason = reason.replace("belong to", "belongs to").replace("are ", "is ")
+        for many, one in (("belong to", "belongs to"), ("are candidates", "is a candidate"), ("were ", "was ")):
+            reason = reason.replace(many, one)
     return f"{rows} row{'s' if rows != 1 else ''} of table {table} {reason}"
