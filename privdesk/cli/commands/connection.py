@@ -72,6 +72,17 @@ def register(sub: Any) -> None:
     role.add_argument("--as", dest="actor", metavar="EMAIL", help="who decides (for the audit trail)")
     role.set_defaults(func=_role)
 
+    imp = csub.add_parser("import-dataset", help="read a fides dataset file (YAML) into the map and links")
+    imp.add_argument("name")
+    imp.add_argument("file")
+    imp.add_argument("--as", dest="actor", metavar="EMAIL", help="who imports (for the audit trail)")
+    imp.set_defaults(func=_import_dataset)
+
+    exp = csub.add_parser("export-dataset", help="write the map and links as a fides dataset file (YAML)")
+    exp.add_argument("name")
+    exp.add_argument("-o", "--output", required=True, metavar="FILE.yml")
+    exp.set_defaults(func=_export_dataset)
+
     ex = csub.add_parser("exclude", help="leave a table out of searches (--include to undo)")
     ex.add_argument("name")
     ex.add_argument("table")
@@ -217,4 +228,24 @@ def _role(args: argparse.Namespace) -> int:
     ctx = open_ctx(args)
     lsvc.set_table_role(ctx, args.name, args.table, None if args.role == "auto" else args.role,
                         args.actor or getpass.getuser())
+    return 0
+
+
+def _import_dataset(args: argparse.Namespace) -> int:
+    from privdesk.services import datasets
+
+    ctx = open_ctx(args)
+    ensure_password(ctx, args.name)
+    summary = datasets.import_dataset(ctx, args.name, args.file, args.actor or getpass.getuser())
+    print(summary.sentence())  # noqa: T201
+    return 0
+
+
+def _export_dataset(args: argparse.Namespace) -> int:
+    from privdesk.services import datasets
+
+    ctx = open_ctx(args)
+    ensure_password(ctx, args.name)
+    path = datasets.export_dataset(ctx, args.name, args.output)
+    print(f"Dataset written to {path}")  # noqa: T201
     return 0
