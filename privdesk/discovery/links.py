@@ -243,7 +243,10 @@ def score_link(conn: Connection, schema: SchemaInfo, link: Link, sample_size: in
     savepoint = conn.begin_nested() if conn.dialect.name == "postgresql" else nullcontext()
     try:
         with savepoint:
-            raw = conn.execute(select(st.c[scol.name]).where(st.c[scol.name].is_not(None)).limit(SAMPLE_ROWS)).scalars()
+            # distinct values among the first SAMPLE_ROWS non-null ones: the database reads at most
+            # SAMPLE_ROWS rows and sends at most sample_size values
+            first = select(st.c[scol.name].label("v")).where(st.c[scol.name].is_not(None)).limit(SAMPLE_ROWS).subquery()
+            raw = conn.execute(select(first.c.v).distinct().limit(sample_size * 2)).scalars()
             sample: dict[Any, Any] = {}
             for v in raw:
                 k = _as_key(v)
