@@ -169,9 +169,12 @@ def _map(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(cmap.to_json())
         return 0
+    from privdesk.discovery.ownership import TABLE_ROLE_LABELS
+
     for t in cmap.tables:
         flag = "  (excluded)" if t.excluded else ""
-        print(f"{t.table}{flag}")  # noqa: T201
+        role = TABLE_ROLE_LABELS.get(t.role.role, t.role.role) + (", set by the officer" if t.role.source == "override" else "")
+        print(f"{t.table}  [{role}]{flag}")  # noqa: T201
         for c in t.columns:
             if c.kind:
                 idx = "indexed" if c.indexed else "no index"
