@@ -643,7 +643,7 @@ def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, value
             hits = tuple(matched_columns(row, tmap, values))
             verdict = ownership.whose_row("match", tmap.role, ownership.evidence(row, kinds, hits, given))
             jkey = {k: jsonable(v) for k, v in key.items()}
-            owner = row_label(info.name, jkey)
+            owner = row_label(info.name, jkey, row)
             role = verdict.role or ownership.CANDIDATE
             out.emit(Match(spec.name, info.name, jkey, {k: jsonable(v) for k, v in row.items()}, hits,
                            role=role, reason=verdict.reason, owner=owner))
@@ -659,11 +659,23 @@ def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, value
         out.emit(TableCount(spec.name, name, counts[name], more[name]))
 
 
-def row_label(table: str, key: dict[str, Any]) -> str:
-    """``orders 1181`` (one key column) or ``orders a=1, b=2``: how a row is named to the officer."""
+_LABEL_WORDS = {"no", "nr", "num", "number", "ref", "reference", "code"}
+
+
+def row_label(table: str, key: dict[str, Any], row: dict[str, Any] | None = None) -> str:
+    """How a row is named to the officer: ``order SO-201181`` (a number or reference column of
+    the row when it has one), else ``order 1181`` (its key); the table's name in the singular."""
+    from privdesk.discovery.links import singular
+
+    words = classify.tokens(table.rsplit(".", 1)[-1]) or [table]
+    noun = " ".join([*words[:-1], singular(words[-1])])
+    for col, v in (row or {}).items():
+        toks = classify.tokens(col)
+        if toks and toks[-1] in _LABEL_WORDS and isinstance(v, str) and v.strip() and col not in key:
+            return f"{noun} {v.strip()[:40]}"
     if len(key) == 1:
-        return f"{table} {next(iter(key.values()))}"
-    return f"{table} " + ", ".join(f"{k}={v}" for k, v in key.items())
+        return f"{noun} {next(iter(key.values()))}"
+    return f"{noun} " + ", ".join(f"{k}={v}" for k, v in key.items())
 
 
 @dataclass
@@ -742,7 +754,7 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
             pkey = {k: jsonable(v) for k, v in parent.key.items()}
             others = _other_people(row, target, parent.info.name, target_cols) if how == "dependent" else []
             verdict = ownership.whose_row(how, roles.get(target.name, ownership.TableRole(ownership.PERSONAL)),
-                                          parent_role=parent.role, via=row_label(parent.info.name, pkey),
+                                          parent_role=parent.role, via=row_label(parent.info.name, pkey, parent.row),
                                           others=others, from_staff=ownership.is_staff_table(parent.info.name))
             if verdict.role is None:
                 left_out[(target.name, verdict.reason)].add(rid[1])

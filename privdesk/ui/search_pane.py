@@ -245,10 +245,15 @@ class ResultsModel(QStandardItemModel):
                 owner = self._blank(self.tr("Perhaps {0} ({1})").format(m.owner, m.connection))
                 owner.setData("owner", KindRole)
                 owner.setForeground(QBrush(_CANDIDATE))
+                owner.setCheckable(True)  # ticks or unticks all of this person's rows at once
+                owner.setCheckState(Qt.CheckState.Unchecked)
+                owner.setToolTip(self.tr("Tick to include all rows of this person after checking them"))
                 self._group(CANDIDATES).appendRow([owner, self._blank(), self._blank()])
                 self._owners[key] = owner
             if not m.via:  # the person row itself names the conflict for the group
-                self._group(CANDIDATES).child(owner.row(), COL_WHY).setText(m.reason)
+                cell = self._group(CANDIDATES).child(owner.row(), COL_WHY)
+                cell.setText(m.reason)
+                cell.setToolTip(m.reason)
             return owner
         if m.role == ownership.CONTEXT:
             return self._group(CONTEXT)
@@ -256,7 +261,7 @@ class ResultsModel(QStandardItemModel):
 
     def add_match(self, m: Match) -> None:
         parent = self._parent_for(m)
-        label = row_label(m.table, {k: _short(v, 30) for k, v in m.key.items()})
+        label = row_label(m.table, {k: _short(v, 30) for k, v in m.key.items()}, m.row)
         first = self._blank(label)
         first.setData("row", KindRole)
         first.setData(m, MatchRole)
@@ -269,6 +274,8 @@ class ResultsModel(QStandardItemModel):
         path = self.via_path(m)
         tips = [t for t in (self.tr("Columns that matched: {0}").format(", ".join(m.matched_on)) if m.matched_on
                             else "", self.tr("Path: {0}").format(path) if path else "") if t]
+        if m.role == ownership.CANDIDATE:  # the conflict is the point: the whole sentence on hover
+            tips.insert(0, self.reason_text(m))
         why.setToolTip("\n".join(tips))
         if m.matched_on:
             why.setBackground(QBrush(QColor(_HIGHLIGHT)))
@@ -290,7 +297,9 @@ class ResultsModel(QStandardItemModel):
         if m.reason:
             return m.reason[:1].upper() + m.reason[1:]
         if m.via is not None:
-            return self.tr("Linked through {0}").format(row_label(m.via.table, m.via.key))
+            parent = self._by_key.get((m.connection, m.via.table, _frozen_key(m.via.key)))
+            return self.tr("Linked through {0}").format(row_label(m.via.table, m.via.key,
+                                                                  parent.row if parent else None))
         return self.tr("Found because {0} matches").format(", ".join(m.matched_on)) if m.matched_on else ""
 
     def via_path(self, m: Match) -> str:
@@ -303,8 +312,9 @@ class ResultsModel(QStandardItemModel):
             if ident in seen:
                 break
             seen.add(ident)
-            steps.append(row_label(via.table, {k: _short(v, 20) for k, v in via.key.items()}))
             parent = self._by_key.get((m.connection, via.table, _frozen_key(via.key)))
+            steps.append(row_label(via.table, {k: _short(v, 20) for k, v in via.key.items()},
+                                   parent.row if parent else None))
             via = parent.via if parent is not None else None
         return " › ".join(reversed(steps))
 
@@ -498,7 +508,7 @@ class SearchPane(QWidget):
         self.attach_preview.setObjectName("attachPreview")
         self.attach_preview.setWordWrap(True)
         outer.addWidget(self.attach_preview)
-        self.model.itemChanged.connect(lambda item: self._update_preview() if item.isCheckable() else None)
+        self.model.itemChanged.connect(self._item_changed)
 
         attach_bar = QHBoxLayout()
         attach_bar.addWidget(QLabel(self.tr("Attach this result to request:")))
@@ -658,7 +668,7 @@ class SearchPane(QWidget):
     def _flush(self, budget_s: float = 0.006) -> None:
         deadline = time.monotonic() + budget_s
         progress: Progress | None = None
-        known = len(self.model._conns), len(self.model._tables)
+        known = len(self.model._conns), len(self.model._tables), len(self.model._groups)
         while self._pending and time.monotonic() < deadline:
             ev = self._pending.popleft()
             if isinstance(ev, Match):
@@ -675,7 +685,7 @@ class SearchPane(QWidget):
             self.progress.setRange(0, progress.total)
             self.progress.setValue(progress.done)
             self.progress.setFormat(self.tr("%v of %m tables"))
-        if (len(self.model._conns), len(self.model._tables)) != known:
+        if (len(self.model._conns), len(self.model._tables), len(self.model._groups)) != known:
             self._expand_new()
         if not self._pending:
             self._flush_timer.stop()
@@ -827,6 +837,16 @@ class SearchPane(QWidget):
             return ""
         _kept, left = attach_plan(self.result, include_candidates=True, dropped=self.model.unticked())
         return "\n".join(ownership.excluded_sentence(x.rows, x.table, x.reason) for x in left)
+
+    def _item_changed(self, item: QStandardItem) -> None:
+        if not item.isCheckable():
+            return
+        if item.data(KindRole) == "owner":
+            for i in range(item.rowCount()):
+                child = item.child(i)
+                if child.isCheckable() and child.checkState() != item.checkState():
+                    child.setCheckState(item.checkState())
+        self._update_preview()
 
     def _update_preview(self) -> None:
         self.attach_preview.setText(self.preview_text())

@@ -70,15 +70,15 @@ def test_search_fills_the_tree(qtbot: QtBot, ctx: AppContext, tmp_path: Path) ->
     assert tables["orders"].text() == "orders — 2 rows"
     cust = tables["customers"]
     assert cust.child(0).data(KindRole) == "row"
-    assert cust.child(0).text() == "customers 1"
+    assert cust.child(0).text() == "customer C-1"  # its reference, not its key
     assert cust.child(0, COL_WHY).text() == "Found because the e-mail matches"
     assert cust.child(0, COL_WHY).toolTip() == "Columns that matched: email"
     assert "<span style='background:" in cust.child(0, COL_VALUES).data(HtmlRole)
     assert "email" in cust.child(0, COL_VALUES).data(HtmlRole).split("<span")[1]
-    assert tables["orders"].child(0, COL_WHY).text() == "Linked through customers 1"
+    assert tables["orders"].child(0, COL_WHY).text() == "Linked through customer C-1"
     items = tables["order_items"]
     paths = {items.child(i, COL_WHY).toolTip() for i in range(items.rowCount())}
-    assert paths == {"Path: customers 1 › orders 10", "Path: customers 1 › orders 11"}
+    assert paths == {"Path: customer C-1 › order 10", "Path: customer C-1 › order 11"}
     assert pane.depth_spin.suffix() == " steps"
     assert "rows in" in pane.status.text() and "down" in pane.status.text()
     assert len(result.matches) == model.rows
@@ -286,10 +286,10 @@ def test_candidates_apart_and_attach_preview(qtbot: QtBot, ctx: AppContext, tmp_
     assert list(tops)[0] == "shop"
     cands = tops[CANDIDATES.split(" — ")[0]]
     owner = cands.child(0)
-    assert owner.text() == "Perhaps customers 3 (shop)"
+    assert owner.text() == "Perhaps customer 3 (shop)"
     assert "another e-mail" in cands.child(0, COL_WHY).text()
     rows = [owner.child(i) for i in range(owner.rowCount())]
-    assert {r.text() for r in rows} >= {"customers 3", "orders 30"}
+    assert {r.text() for r in rows} >= {"customer 3", "order 30"}
     assert all(r.checkState() == Qt.CheckState.Unchecked for r in rows)
     preview = pane.attach_preview.text()
     assert "Left out: 2 rows of other people; 5 candidate rows not ticked." in preview
@@ -307,9 +307,15 @@ def test_candidates_apart_and_attach_preview(qtbot: QtBot, ctx: AppContext, tmp_
     assert not any(m.role == "candidate" for m in snap.matches)
     assert ("logins", 2, "were excluded by the officer") in {(x.table, x.rows, x.reason) for x in snap.excluded}
     # tick the candidate person row: it is attached as the officer chose
-    next(r for r in rows if r.text() == "customers 3").setCheckState(Qt.CheckState.Checked)
+    next(r for r in rows if r.text() == "customer 3").setCheckState(Qt.CheckState.Checked)
     snap = pane.snapshot()
-    assert snap is not None and any(m.role == "candidate" and m.key == {"id": 3} for m in snap.matches)
+    assert snap is not None and {(m.table, m.key["id"]) for m in snap.matches if m.role == "candidate"} == {
+        ("customers", 3)}
+    # ticking the person ticks all their rows
+    owner.setCheckState(Qt.CheckState.Checked)
+    assert all(r.checkState() == Qt.CheckState.Checked for r in rows)
+    snap = pane.snapshot()
+    assert snap is not None and sum(1 for m in snap.matches if m.role == "candidate") == len(rows)
     assert rows[0].data(MatchRole) is not None
     for i in range(model.rowCount()):
         pane.tree.expand(model.index(i, 0))

@@ -79,7 +79,7 @@ def test_subject_rows_exactly(ctx: AppContext, backend: str, declare: bool) -> N
     assert _rows(r, "candidate") == {}
     assert {(x.table, x.rows, x.reason) for x in r.excluded} == {("employees", 1, "belong to other people")}
     order = next(m for m in r.matches if m.table == "orders" and m.key["id"] == 10)
-    assert order.reason == "Linked through customers 1"
+    assert order.reason == "Linked through customer 1"
 
     ben = svc.search(ctx, SearchQuery(emails=("ben.ode@example.com",)))
     assert _rows(ben) == BEN_ROWS  # the shared address 1 is Ben's shipping address: his value

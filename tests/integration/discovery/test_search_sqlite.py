@@ -172,7 +172,7 @@ def test_cli_search_json_contract(data_dir: Path, company_sqlite: Path, capsys: 
     assert m["row"]["customer_ref"] == "C-1"
     o = next(m for m in out["matches"] if m["table"] == "orders")
     assert o["via"] == {"table": "customers", "key": {"id": 1}}
-    assert o["role"] == "subject" and o["reason"] == "Linked through customers 1"
+    assert o["role"] == "subject" and o["reason"] == "Linked through customer C-1"
     assert not any(m["table"] == "order_items" for m in out["matches"])
     assert main([*d, "search", "--json"]) == 2
     assert "at least one identifier" in capsys.readouterr().err
