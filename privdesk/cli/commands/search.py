@@ -52,10 +52,11 @@ def _search(args: argparse.Namespace) -> int:
 
         from privdesk.services import casefile
 
-        info = casefile.attach_snapshot(ctx, args.attach, svc.make_snapshot(ctx, result, args.depth,
-                                                                         args.include_candidates),
-                                        args.actor or getpass.getuser())
+        snap = svc.make_snapshot(ctx, result, args.depth, args.include_candidates)
+        info = casefile.attach_snapshot(ctx, args.attach, snap, args.actor or getpass.getuser())
         sys.stderr.write(f"privdesk: attached {info.row_count} rows to {info.reference}\n")
+        for x in snap.excluded:
+            sys.stderr.write(f"privdesk: left out: {x.sentence}\n")
     if args.json:
         emit_json(result.to_json())
         return 0

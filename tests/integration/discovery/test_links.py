@@ -190,3 +190,36 @@ def test_decisions_and_role_overrides_are_audited(ctx: AppContext, tmp_path: Pat
     assert cmap is not None and cmap.table("products").role.role == "personal"  # type: ignore[union-attr]
     actions = [e.action for e in audit_svc.history(ctx, "connection", "shop")]
     assert sorted(actions) == sorted(["link_accept", "link_reject", "link_add", "table_role"])
+
+
+@pytest.mark.postgres
+def test_links_in_another_schema(ctx: AppContext, postgres_db: str) -> None:
+    """Table names as the database spells them, schema-qualified outside the default schema."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres_db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text('CREATE SCHEMA "Billing Dept"'))
+            conn.execute(text('CREATE TABLE "Billing Dept".accounts (id integer PRIMARY KEY, email text)'))
+            conn.execute(text('CREATE TABLE "Billing Dept".invoices (id integer PRIMARY KEY, account_id integer, '
+                              'amount numeric, holder_ref integer)'))
+            conn.execute(text("INSERT INTO \"Billing Dept\".accounts VALUES (7, 'ana@example.com'), (8, 'b@example.com')"))
+            conn.execute(text('INSERT INTO "Billing Dept".invoices VALUES (70, 7, 12.50, 8), (71, 8, 1, 7)'))
+    finally:
+        engine.dispose()
+    svc.add_connection(ctx, "srv", postgres_db, options={"schemas": ["Billing Dept"]})
+    listed = lsvc.list_links(ctx, "srv")
+    ident = "Billing Dept.invoices.account_id=Billing Dept.accounts.id"
+    assert ident in {lk.id for lk in listed.links}
+    lk = listed.get(ident)
+    assert lk is not None and lk.to_json()["from"] == {"table": "Billing Dept.invoices", "columns": ["account_id"]}
+    lsvc.accept_links(ctx, "srv", [ident], "o@example.com")
+    lsvc.add_link(ctx, "srv", "Billing Dept.invoices.holder_ref", "Billing Dept.accounts.id", "o@example.com")
+    r = svc.search(ctx, SearchQuery(emails=("ana@example.com",)))
+    assert not r.errors, r.errors
+    # invoice 70 is Ana's account's; 71 names her only as holder_ref but belongs to account 8: both
+    # refer to her row, so both are reached -- 71 also refers to account 8, another person: a candidate
+    roles = {(m.table, m.key["id"]): m.role for m in r.matches}
+    assert roles[("Billing Dept.accounts", 7)] == "subject"
+    assert roles[("Billing Dept.invoices", 70)] == "candidate" and roles[("Billing Dept.invoices", 71)] == "candidate"
