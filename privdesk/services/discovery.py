@@ -361,7 +361,7 @@ def search(ctx: AppContext, query: SearchQuery, connections: Sequence[str] = (),
         raise ValidationError("Give at least one identifier to search for: an e-mail, phone, name or customer id.")
     opts = options or SearchOptions()
     if not 0 <= opts.depth <= 5:
-        raise ValidationError("The foreign-key depth must be between 0 and 5.")
+        raise ValidationError("The number of link steps to follow must be between 0 and 5.")
     targets = prepare_targets(ctx, connections)
     if not targets:
         raise ValidationError("There are no connections to search. Add one with 'privdesk connection add'.")

@@ -18,7 +18,8 @@ def register(sub: Any) -> None:
     p.add_argument("--connection", action="append", default=[], metavar="NAME",
                    help="search only this connection (repeatable; default: all)")
     p.add_argument("--depth", type=int, default=2, metavar="N",
-                   help="follow foreign keys to dependent rows this deep (default 2, 0 = off)")
+                   help="follow links (declared foreign keys and accepted links) this many steps "
+                        "to rows that refer to the subject's rows (default 2, 0 = off)")
     p.add_argument("--row-cap", type=int, default=200, metavar="N", help="rows per table at most (default 200)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--attach", metavar="REF",
