@@ -173,6 +173,9 @@ class LinksView(QWidget):
                 if infer:
                     n = sum(1 for lk in result.links if lk.status == PROPOSED)
                     self.status.setText(self.tr("{0} proposed link(s) to review.").format(n))
+                elif all(lk.status == DECLARED for lk in result.links):
+                    self.status.setText(self.tr("Press Find links to sample the database for columns that refer "
+                                                "to other tables where no foreign key says so."))
 
         def failed(exc: BaseException) -> None:
             self.find_button.setEnabled(True)
