@@ -191,8 +191,7 @@ def whose_row(how: How, table: TableRole, ev: Evidence | None = None, parent_rol
         customers = [label for label, staff in others if not staff]
         peers = [label for label, staff in others if staff == from_staff]
         if from_staff and customers:
-            return Verdict(None, f"belong to other people (records of {customers[0].split(' ')[0]} that "
-                                 f"name the subject as handler)", "none")
+            return Verdict(None, f"{OTHER_PEOPLE} (their records name the subject as handler)", "none")
         if peers:
             return Verdict(CANDIDATE, f"{linked}, but it also refers to {', '.join(peers[:3])}: another "
                                       "person's record", "both")

@@ -718,6 +718,7 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
     dependents, references = _edges(cmap)
     roles = {t.table: t.role for t in cmap.tables}
     left_out: dict[tuple[str, str], set[tuple[Any, ...]]] = defaultdict(set)
+    counted_short: set[str] = set()  # tables where the bounded fetch stopped before the last row
 
     def fetch(conn: Any, target: TableInfo, cols: tuple[str, ...], plist: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
         tbl = sa_table(target)
@@ -731,7 +732,10 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
             # room for the rows still allowed plus as many left out ones, to count them
             res = conn.execute(select(*tbl.c).where(cond).limit(2 * opts.row_cap + 1))
             keys = list(res.keys())
-            got.extend(dict(zip(keys, r, strict=True)) for r in res)
+            rows = [dict(zip(keys, r, strict=True)) for r in res]
+            if len(rows) > 2 * opts.row_cap:
+                counted_short.add(target.name)
+            got.extend(rows)
         return got
 
     def step(conn: Any, items: list[_Reached], target: TableInfo, target_cols: tuple[str, ...],
@@ -817,4 +821,5 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
                     step(conn, items, child, child_cols, own_cols, "dependent", depth, nxt)
             frontier = nxt
     for (tname, reason), ids in sorted(left_out.items()):
-        out.emit(Excluded(spec.name, tname, len(ids), reason))
+        more_text = " (or more: counting stopped at twice the row cap)" if tname in counted_short else ""
+        out.emit(Excluded(spec.name, tname, len(ids), reason + more_text))
