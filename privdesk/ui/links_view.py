@@ -204,14 +204,15 @@ class LinksView(QWidget):
     def _update_buttons(self) -> None:
         by_id = {lk.id: lk for lk in self.links}
         chosen = [by_id[i] for i in self.selected_ids() if i in by_id]
-        decidable = bool(chosen) and all(lk.status != DECLARED for lk in chosen)
+        decidable = any(lk.status != DECLARED for lk in chosen)  # declared keys are simply skipped
         self.accept_button.setEnabled(decidable)
         self.reject_button.setEnabled(decidable)
         self.add_button.setEnabled(self.connection is not None)
 
     def decide(self, status: str) -> None:
         name = self.connection
-        ids = self.selected_ids()
+        declared = {lk.id for lk in self.links if lk.status == DECLARED}
+        ids = [i for i in self.selected_ids() if i not in declared]
         if name is None or not ids:
             return
         try:
