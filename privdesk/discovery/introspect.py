@@ -297,13 +297,17 @@ def build_map(connection: str, schema: SchemaInfo, column_overrides: Mapping[tup
               table_roles: Mapping[str, str] | None = None, accepted_links: Sequence[Link] = ()) -> ColumnMap:
     """Combine name rules, content sample and the officer's overrides (overrides win); the
     links the search follows and each table's role (see :mod:`privdesk.discovery.ownership`)."""
-    from privdesk.discovery.links import broken_reason, followed
+    from privdesk.discovery.links import broken_reason, column_names_table, followed
 
     links = tuple(followed(schema, accepted_links))
     broken = {lk.id: r for lk in accepted_links if (r := broken_reason(lk, schema)) is not None}
     link_cols: dict[str, set[str]] = {}
+    owned: set[str] = set()  # tables whose rows belong to a person row they name (customer_id)
     for lk in links:
         link_cols.setdefault(lk.from_table, set()).update(lk.from_columns)
+        if lk.to_table != lk.from_table and ownership.is_person_noun(lk.to_table) \
+                and len(lk.from_columns) == 1 and column_names_table(lk.from_columns[0], lk.to_table):
+            owned.add(lk.from_table)
     roles = table_roles or {}
     tables: list[TableMap] = []
     for t in schema.tables:
@@ -321,6 +325,6 @@ def build_map(connection: str, schema: SchemaInfo, column_overrides: Mapping[tup
             cols.append(ColumnKind(c.name, c.type, kind, source, t.indexed(c.name), c.name in t.primary_key))
         kinds = {ck.column: ck.kind for ck in cols if ck.kind}
         role = ownership.table_role(t.name, kinds, link_cols.get(t.name, ()), bool(link_cols.get(t.name)),
-                                    roles.get(t.name))
+                                    roles.get(t.name), t.name in owned)
         tables.append(TableMap(t.name, t.name in excluded_tables, tuple(cols), role))
     return ColumnMap(connection, schema, tuple(tables), fetched_at, links, broken)

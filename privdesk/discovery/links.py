@@ -153,6 +153,12 @@ def _roots(col: str) -> list[list[str]]:
     return [root[i:] for i in range(len(root))]
 
 
+def column_names_table(column: str, table: str) -> bool:
+    """``customer_id`` / ``CustomerId`` / ``id_customer`` name the table ``customers``."""
+    want = _norm(classify.tokens(table.rsplit(".", 1)[-1]))
+    return any(_norm(r) == want for r in _roots(column))
+
+
 def propose_by_name(schema: SchemaInfo, email_tables: Mapping[str, str] | None = None) -> list[Link]:
     """Name-based proposals (not yet scored). ``email_tables``: table -> its identifier e-mail
     column (person tables), targets of ``*_email`` columns."""

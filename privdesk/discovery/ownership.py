@@ -52,7 +52,7 @@ _STAFF_NOUNS = {"employee", "staff", "agent", "clerk", "rep", "representative", 
                 "manager", "cashier", "salesperson", "officer", "technician"}
 _PERSON_NOUNS = {"customer", "contact", "client", "user", "person", "people", "member", "subscriber",
                  "employee", "patient", "account", "recipient", "student", "lead", "applicant", "staff",
-                 "worker", "candidate", "guest", "buyer", "seller", "driver", "owner", "profile"}
+                 "worker", "candidate", "guest", "buyer", "seller", "driver", "owner"}
 
 
 @dataclass(frozen=True)
@@ -63,22 +63,32 @@ class TableRole:
     source: str = "auto"
 
 
+def is_person_noun(table: str) -> bool:
+    """``customers``, ``Employee``, ``crm.users``: the table's name says its rows are people."""
+    words = [classify._singular(t) for t in classify.tokens(table)]
+    return bool(words) and words[-1] in _PERSON_NOUNS
+
+
 def table_role(table: str, kinds: Mapping[str, str], link_columns: Iterable[str] = (),
-               links_out: bool = False, override: str | None = None) -> TableRole:
+               links_out: bool = False, override: str | None = None, owned_by_person: bool = False) -> TableRole:
     """The role of a table from its name and its columns' identifier kinds.
 
     ``kinds`` maps column -> identifier kind; ``link_columns`` are columns that point at another
     table (declared or accepted links): a ``customer_id`` that refers to the customer says whose
     row it is, it does not make the table a person table. ``links_out``: the table refers to
     other tables (then an e-mail and a name in it are a copy, e.g. on an order).
+    ``owned_by_person``: a link named after a person table points there (``customer_id`` to
+    ``customers``), so the rows are that person's even when the table's own name sounds like
+    people (``customer_contacts``, ``user_accounts``).
     """
     if override in TABLE_ROLES:
         return TableRole(str(override), "override")
-    words = [classify._singular(t) for t in classify.tokens(table)]
-    if words and words[-1] in _PERSON_NOUNS:
-        return TableRole(PERSON)
     own = {c: k for c, k in kinds.items() if c not in set(link_columns)}
     values = set(own.values())
+    if owned_by_person:  # ``customer_contacts.customer_id``, ``user_logins.user_id``: the person's rows
+        return TableRole(PERSONAL if values else CATALOGUE)
+    if is_person_noun(table):
+        return TableRole(PERSON)
     has_name = classify.FULL_NAME in values or {classify.FIRST_NAME, classify.LAST_NAME} <= values
     if not links_out and classify.EMAIL in values and has_name:
         return TableRole(PERSON)

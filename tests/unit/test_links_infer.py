@@ -67,3 +67,11 @@ def test_followed_skips_broken_and_merge_keeps_decisions() -> None:
     fresh = Link("orders", ("customer_id",), "customers", ("id",), "proposed", 0.9)
     assert [lk.status for lk in merge([], [fresh], [rejected])] == ["rejected"]
     assert link_id("a", ["x", "y"], "b", ["i", "j"]) == "a.x+y=b.i+j"
+
+
+def test_column_names_table() -> None:
+    from privdesk.discovery.links import column_names_table
+
+    assert column_names_table("customer_id", "customers") and column_names_table("CustomerId", "Customer")
+    assert column_names_table("id_customer", "crm.customers")
+    assert not column_names_table("SupportRepId", "Employee") and not column_names_table("account_manager_id", "employees")

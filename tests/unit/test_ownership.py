@@ -16,7 +16,8 @@ CATALOGUE_BY_OFFICER = o.TableRole(o.CATALOGUE, "override")
 @pytest.mark.parametrize(("table", "kinds", "links", "expected"), [
     ("customers", {"email": c.EMAIL}, (), o.PERSON),
     ("Employee", {}, (), o.PERSON),
-    ("crm.user_profiles", {}, (), o.PERSON),
+    ("crm.app_users", {}, (), o.PERSON),
+    ("user_profiles", {}, (), o.CATALOGUE),
     ("people", {}, (), o.PERSON),
     ("newsletter", {"email": c.EMAIL, "full_name": c.FULL_NAME}, (), o.PERSON),
     ("orders", {"customer_email": c.EMAIL, "ship_name": c.FULL_NAME}, ("customer_email",), o.PERSONAL),
@@ -108,3 +109,12 @@ def test_records_naming_two_people() -> None:
     v = o.whose_row("dependent", PERSONAL, via="customer 1", others=[("customer 9", False)])
     assert v.role == o.CANDIDATE and "customer 9" in v.reason
     assert o.is_staff_table("Employee") and o.is_staff_table("sales_reps") and not o.is_staff_table("customers")
+
+
+def test_rows_named_after_a_person_table_are_that_persons() -> None:
+    # customer_contacts.customer_id -> customers: the customer's contact rows, not other people
+    r = o.table_role("customer_contacts", {"email": c.EMAIL, "customer_id": c.CUSTOMER_ID}, ("customer_id",),
+                     True, owned_by_person=True)
+    assert r.role == o.PERSONAL
+    assert o.table_role("user_accounts", {}, ("user_id",), True, owned_by_person=True).role == o.CATALOGUE
+    assert o.is_person_noun("crm.Users") and not o.is_person_noun("orders")
