@@ -660,6 +660,8 @@ def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, value
 
 
 _LABEL_WORDS = {"no", "nr", "num", "number", "ref", "reference", "code"}
+_NOT_LABELS = {"card", "account", "iban", "bank", "tax", "vat", "passport", "social", "security", "licence",
+               "license", "postal", "zip", "phone", "mobile", "fax", "tel", "street", "house"}
 
 
 def row_label(table: str, key: dict[str, Any], row: dict[str, Any] | None = None) -> str:
@@ -671,8 +673,12 @@ def row_label(table: str, key: dict[str, Any], row: dict[str, Any] | None = None
     noun = " ".join([*words[:-1], singular(words[-1])])
     for col, v in (row or {}).items():
         toks = classify.tokens(col)
-        if toks and toks[-1] in _LABEL_WORDS and isinstance(v, str) and v.strip() and col not in key:
-            return f"{noun} {v.strip()[:40]}"
+        if not toks or toks[-1] not in _LABEL_WORDS or not isinstance(v, str) or not v.strip() or col in key:
+            continue
+        # a phone number or a postcode is no name for a row; card and account numbers stay in the row
+        if set(toks) & _NOT_LABELS or classify.classify_name(col, table) not in (None, classify.CUSTOMER_ID):
+            continue
+        return f"{noun} {v.strip()[:40]}"
     if len(key) == 1:
         return f"{noun} {next(iter(key.values()))}"
     return f"{noun} " + ", ".join(f"{k}={v}" for k, v in key.items())

@@ -75,3 +75,13 @@ def test_column_names_table() -> None:
     assert column_names_table("customer_id", "customers") and column_names_table("CustomerId", "Customer")
     assert column_names_table("id_customer", "crm.customers")
     assert not column_names_table("SupportRepId", "Employee") and not column_names_table("account_manager_id", "employees")
+
+
+def test_row_labels_in_plain_words() -> None:
+    from privdesk.discovery.search import row_label
+
+    assert row_label("orders", {"id": 1181}, {"id": 1181, "order_no": "SO-201181"}) == "order SO-201181"
+    assert row_label("crm.order_items", {"id": 7}) == "order item 7"
+    assert row_label("Customer", {"CustomerId": 1}, {"PostalCode": "12227-000", "Phone": "+55"}) == "customer 1"
+    assert row_label("payment_cards", {"id": 2}, {"card_number": "4111111111111111"}) == "payment card 2"
+    assert row_label("t", {"a": 1, "b": 2}) == "t a=1, b=2"
