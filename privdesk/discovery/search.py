@@ -725,14 +725,20 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
     roles = {t.table: t.role for t in cmap.tables}
     left_out: dict[tuple[str, str], set[tuple[Any, ...]]] = defaultdict(set)
     counted_short: set[str] = set()  # tables where the bounded fetch stopped before the last row
+    email_columns = {(t.table, c.column) for t in cmap.tables for c in t.columns if c.kind == classify.EMAIL}
 
     def fetch(conn: Any, target: TableInfo, cols: tuple[str, ...], plist: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
         tbl = sa_table(target)
         got: list[dict[str, Any]] = []
         for i in range(0, len(plist), _FK_CHUNK):
             chunk = plist[i:i + _FK_CHUNK]
-            if len(cols) == 1:
-                cond: ColumnElement[bool] = tbl.c[cols[0]].in_([v[0] for v in chunk])
+            if len(cols) == 1 and all(isinstance(v[0], str) for v in chunk) and \
+                    (target.name, cols[0]) in email_columns:
+                # an e-mail link (orders.customer_email -> customers.email): case and spaces differ
+                folded_values = sorted({" ".join(v[0].split()).lower() for v in chunk})
+                cond: ColumnElement[bool] = folded(tbl.c[cols[0]]).in_(folded_values)
+            elif len(cols) == 1:
+                cond = tbl.c[cols[0]].in_([v[0] for v in chunk])
             else:
                 cond = or_(*[and_(*[tbl.c[c] == v for c, v in zip(cols, vals, strict=True)]) for vals in chunk])
             # room for the rows still allowed plus as many left out ones, to count them
@@ -759,8 +765,11 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
             if rid in seen:
                 continue
             parent = parents.get(tuple(row.get(c) for c in target_cols))
-            if parent is None:  # a value that only matched after the database's type coercion
-                parent = next(iter(parents.values()))
+            if parent is None:  # matched after case folding or the database's type coercion
+                loose = tuple(" ".join(str(row.get(c)).split()).lower() for c in target_cols)
+                parent = next((p for vals, p in parents.items()
+                               if tuple(" ".join(str(v).split()).lower() for v in vals) == loose),
+                              next(iter(parents.values())))
             pkey = {k: jsonable(v) for k, v in parent.key.items()}
             others = _other_people(row, target, parent.info.name, target_cols) if how == "dependent" else []
             verdict = ownership.whose_row(how, roles.get(target.name, ownership.TableRole(ownership.PERSONAL)),

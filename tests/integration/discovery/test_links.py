@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from privdesk.cli import main
-from privdesk.discovery.search import SearchQuery, SearchResult
+from privdesk.discovery.search import SearchOptions, SearchQuery, SearchResult
 from privdesk.services import casefile
 from privdesk.services import discovery as svc
 from privdesk.services import links as lsvc
@@ -223,3 +223,23 @@ def test_links_in_another_schema(ctx: AppContext, postgres_db: str) -> None:
     roles = {(m.table, m.key["id"]): m.role for m in r.matches}
     assert roles[("Billing Dept.accounts", 7)] == "subject"
     assert roles[("Billing Dept.invoices", 70)] == "candidate" and roles[("Billing Dept.invoices", 71)] == "candidate"
+
+
+def test_email_link_in_any_letter_case(ctx: AppContext, tmp_path: Path) -> None:
+    """orders.customer_email -> customers.email is proposed by name, its sample compared whatever the
+    letter case (score 1.0), and the search returns the order once."""
+    import sqlite3
+
+    path = tmp_path / "mail.sqlite3"
+    with sqlite3.connect(path) as c:
+        c.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT, full_name TEXT)")
+        c.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_email TEXT, total INTEGER)")
+        c.executemany("INSERT INTO customers VALUES (?, ?, ?)", [(1, "Ana@Example.com", "Ana"), (2, "b@x.org", "B")])
+        c.executemany("INSERT INTO orders VALUES (?, ?, ?)", [(10, " ana@example.COM", 5), (11, "b@x.org", 7)])
+    svc.add_connection(ctx, "mail", f"sqlite:///{path}")
+    listed = lsvc.list_links(ctx, "mail")
+    lk = listed.get("orders.customer_email=customers.email")
+    assert lk is not None and lk.score == 1.0, listed
+    lsvc.accept_links(ctx, "mail", [lk.id], "o@example.com")
+    r = svc.search(ctx, SearchQuery(emails=("ana@example.com",)), options=SearchOptions(depth=1))
+    assert {(m.table, m.key["id"], m.role) for m in r.matches} == {("customers", 1, "subject"), ("orders", 10, "subject")}
