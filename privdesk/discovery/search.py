@@ -727,13 +727,13 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
     counted_short: set[str] = set()  # tables where the bounded fetch stopped before the last row
     email_columns = {(t.table, c.column) for t in cmap.tables for c in t.columns if c.kind == classify.EMAIL}
 
-    def fetch(conn: Any, target: TableInfo, cols: tuple[str, ...], plist: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    def fetch(conn: Any, target: TableInfo, cols: tuple[str, ...], plist: list[tuple[Any, ...]],
+              email_link: bool = False) -> list[dict[str, Any]]:
         tbl = sa_table(target)
         got: list[dict[str, Any]] = []
         for i in range(0, len(plist), _FK_CHUNK):
             chunk = plist[i:i + _FK_CHUNK]
-            if len(cols) == 1 and all(isinstance(v[0], str) for v in chunk) and \
-                    (target.name, cols[0]) in email_columns:
+            if len(cols) == 1 and email_link and all(isinstance(v[0], str) for v in chunk):
                 # an e-mail link (orders.customer_email -> customers.email): case and spaces differ
                 folded_values = sorted({" ".join(v[0].split()).lower() for v in chunk})
                 cond: ColumnElement[bool] = folded(tbl.c[cols[0]]).in_(folded_values)
@@ -759,7 +759,10 @@ def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontie
                 parents.setdefault(vals, it)
         if not parents:
             return
-        for row in fetch(conn, target, target_cols, list(parents)):
+        source = items[0].info.name
+        email_link = len(target_cols) == 1 and ((target.name, target_cols[0]) in email_columns
+                                                or (source, item_cols[0]) in email_columns)
+        for row in fetch(conn, target, target_cols, list(parents), email_link):
             key = row_key(target, row)
             rid = (target.name, _freeze(key))
             if rid in seen:

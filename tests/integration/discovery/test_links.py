@@ -243,3 +243,8 @@ def test_email_link_in_any_letter_case(ctx: AppContext, tmp_path: Path) -> None:
     lsvc.accept_links(ctx, "mail", [lk.id], "o@example.com")
     r = svc.search(ctx, SearchQuery(emails=("ana@example.com",)), options=SearchOptions(depth=1))
     assert {(m.table, m.key["id"], m.role) for m in r.matches} == {("customers", 1, "subject"), ("orders", 10, "subject")}
+    # not searched directly (the officer says the column is no identifier): reached through the link
+    svc.set_column_kind(ctx, "mail", "orders", "customer_email", "none")
+    r = svc.search(ctx, SearchQuery(emails=("ana@example.com",)), options=SearchOptions(depth=1))
+    order = next(m for m in r.matches if m.table == "orders")
+    assert (order.key["id"], order.role, order.reason) == (10, "subject", "Linked through customer 1")
