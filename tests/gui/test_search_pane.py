@@ -182,7 +182,7 @@ def test_bad_url_is_explained(qtbot: QtBot, ctx: AppContext) -> None:
 
 
 def test_results_model_passes_qtmodeltester(qtmodeltester: object) -> None:
-    from privdesk.discovery.search import Match, SearchError, TableCount, Via
+    from privdesk.discovery.search import Excluded, Match, SearchError, TableCount, Via
     from privdesk.ui.search_pane import ResultsModel
 
     model = ResultsModel()
@@ -190,10 +190,22 @@ def test_results_model_passes_qtmodeltester(qtmodeltester: object) -> None:
     model.add_match(Match("crm", "orders", {"id": 9}, {"id": 9, "customer_id": 1}, (), Via("customers", {"id": 1}), 1))
     model.mark_more(TableCount("crm", "orders", 1, True))
     model.add_error(SearchError("shop", "The database server cannot be reached."))
+    model.add_match(Match("crm", "customers", {"id": 3}, {"id": 3, "phone": "0207"}, ("phone",), role="candidate",
+                          reason="the phone matches, but the row holds another e-mail", owner="customer 3"))
+    model.add_match(Match("crm", "orders", {"id": 30}, {"id": 30}, (), Via("customers", {"id": 3}), 1,
+                          role="candidate", reason="Linked through customer 3", owner="customer 3"))
+    model.add_match(Match("crm", "products", {"id": 5}, {"id": 5}, (), Via("orders", {"id": 9}), 2, role="context",
+                          reason="Linked through order 9 (catalogue, not personal data)"))
+    model.add_excluded(Excluded("crm", "employees", 21, "belong to other people"))
     qtmodeltester.check(model)  # type: ignore[attr-defined]
-    assert model.rows == 2 and model.table_count() == 2
+    assert model.rows == 5 and model.table_count() == 2
     assert model.item(0).text() == "crm — 2 rows"
     assert model.item(0).child(1).text() == "orders — 1 row (more rows than the cap)"
+    tops = [model.item(r).text() for r in range(model.rowCount())]
+    assert tops == ["crm — 2 rows", "shop — 1 error(s)", "Candidates — check before including — 2 rows",
+                    "Context — catalogue rows, not the subject's data — 1 row",
+                    "Left out — 21 row(s) of other people, not shown"]
+    assert model.unticked() == {("crm", "customers", repr([("id", 3)])), ("crm", "orders", repr([("id", 30)]))}
 
 
 def test_password_asked_when_no_keyring(qtbot: QtBot, ctx: AppContext, monkeypatch: object) -> None:
