@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from privdesk.discovery.search import Match, SearchError, SearchResult, Via
+from privdesk.discovery import ownership
+from privdesk.discovery.search import Excluded, Match, SearchError, SearchResult, Via
 
 FORMAT = "privdesk-portability/1"
 
@@ -42,27 +43,69 @@ class SearchSnapshot:
     elapsed_s: float = 0.0
     depth: int = 2
     sources: Mapping[str, str] = field(default_factory=dict)  # connection -> dialect
+    #: rows left out and why: other people's, candidates not included, rows the officer excluded
+    excluded: tuple[Excluded, ...] = ()
 
     @property
     def row_count(self) -> int:
-        return len(self.matches)
+        return len(self.disclosed())
+
+    def disclosed(self) -> list[Match]:
+        """The subject's rows (and candidates the officer included when attaching): the rule of
+        :func:`ownership.disclosed`, so the appendix and the portability file hold the same rows."""
+        return ownership.disclosed(self.matches, include_candidates=True)
+
+    def context(self) -> list[Match]:
+        """Catalogue rows the subject's rows refer to: shown for reading, not the subject's data."""
+        return [m for m in self.matches if m.role == ownership.CONTEXT]
 
     def tables(self) -> dict[str, dict[str, list[Match]]]:
-        """Matches grouped by connection, then table, in the order found."""
+        """The disclosed rows grouped by connection, then table, in the order found."""
         out: dict[str, dict[str, list[Match]]] = {}
-        for m in self.matches:
+        for m in self.disclosed():
             out.setdefault(m.connection, {}).setdefault(m.table, []).append(m)
         return out
 
 
+def match_id(m: Match) -> tuple[str, str, str]:
+    """A row's identity across a result and its snapshot: connection, table, key."""
+    return (m.connection, m.table, repr(sorted(m.key.items())))
+
+
+def attach_plan(result: SearchResult, include_candidates: bool = False,
+                dropped: frozenset[tuple[str, str, str]] = frozenset()) -> tuple[list[Match], list[Excluded]]:
+    """What attaching a result keeps and what it leaves out, with reasons (the preview shows it).
+
+    Kept: the subject's rows and context rows, plus candidates when ``include_candidates``;
+    ``dropped`` (:func:`match_id` values) are rows the officer excluded by hand.
+    """
+    kept: list[Match] = []
+    left: dict[tuple[str, str, str], int] = {}
+    for m in result.matches:
+        if m.role == ownership.CANDIDATE and (not include_candidates or match_id(m) in dropped):
+            key = (m.connection, m.table, "are candidates the officer did not include")
+        elif match_id(m) in dropped:
+            key = (m.connection, m.table, "were excluded by the officer")
+        else:
+            kept.append(m)
+            continue
+        left[key] = left.get(key, 0) + 1
+    extra = [Excluded(c, t, n, r) for (c, t, r), n in left.items()]
+    return kept, [*result.excluded, *extra]
+
+
 def snapshot_from_result(result: SearchResult, depth: int = 2, sources: Mapping[str, str] | None = None,
-                         taken_at: datetime | None = None) -> SearchSnapshot:
+                         taken_at: datetime | None = None, include_candidates: bool = False,
+                         dropped: frozenset[tuple[str, str, str]] = frozenset()) -> SearchSnapshot:
+    """Freeze a result for a request: only what :func:`attach_plan` keeps, the rest recorded in
+    ``excluded`` with its reason."""
     when = (taken_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+    kept, excluded = attach_plan(result, include_candidates, dropped)
     return SearchSnapshot(
         taken_at=when, identifiers=result.query.to_dict(), connections=result.connections,
-        matches=result.matches, errors=result.errors,
+        matches=tuple(kept), errors=result.errors,
         truncated=tuple((t.connection, t.table) for t in result.tables if t.more),
-        elapsed_s=result.elapsed_s, depth=depth, sources=dict(sources or {}))
+        elapsed_s=result.elapsed_s, depth=depth, sources=dict(sources or {}), excluded=tuple(excluded))
 
 
 def snapshot_to_dict(s: SearchSnapshot) -> dict[str, Any]:
@@ -74,6 +117,7 @@ def snapshot_to_dict(s: SearchSnapshot) -> dict[str, Any]:
         "matches": [{**m.to_json(), "depth": m.depth} for m in s.matches],
         "errors": [{"connection": e.connection, "message": e.message} for e in s.errors],
         "truncated": [{"connection": c, "table": t} for c, t in s.truncated],
+        "excluded": [x.to_json() for x in s.excluded],
     }
 
 
@@ -81,7 +125,8 @@ def snapshot_from_dict(d: Mapping[str, Any]) -> SearchSnapshot:
     matches = tuple(
         Match(m["connection"], m["table"], dict(m["key"]), dict(m["row"]), tuple(m["matched_on"]),
               None if m.get("via") is None else Via(m["via"]["table"], dict(m["via"]["key"])),
-              int(m.get("depth", 0)))
+              int(m.get("depth", 0)), str(m.get("role", ownership.SUBJECT)), str(m.get("reason", "")),
+              str(m.get("owner", "")))
         for m in d.get("matches", []))
     return SearchSnapshot(
         taken_at=str(d["taken_at"]), identifiers={k: list(v) for k, v in d.get("identifiers", {}).items()},
@@ -89,7 +134,9 @@ def snapshot_from_dict(d: Mapping[str, Any]) -> SearchSnapshot:
         errors=tuple(SearchError(e["connection"], e["message"]) for e in d.get("errors", [])),
         truncated=tuple((t["connection"], t["table"]) for t in d.get("truncated", [])),
         elapsed_s=float(d.get("elapsed_s", 0.0)), depth=int(d.get("depth", 2)),
-        sources=dict(d.get("sources", {})))
+        sources=dict(d.get("sources", {})),
+        excluded=tuple(Excluded(x["connection"], x["table"], int(x["rows"]), x["reason"])
+                       for x in d.get("excluded", [])))
 
 
 @dataclass(frozen=True)
@@ -120,6 +167,8 @@ def _manifest(s: SearchSnapshot, reference: str, files: dict[str, str], generate
                     for c in s.connections or tuple(grouped)],
         "row_counts": {c: {t: len(rows) for t, rows in tables.items()} for c, tables in grouped.items()},
         "rows_total": s.row_count,
+        "excluded": [{**x.to_json(), "sentence": x.sentence} for x in s.excluded],
+        "context_rows": len(s.context()),
         "incomplete": [{"connection": c, "table": t, "reason": "row cap reached"} for c, t in s.truncated]
         + [{"connection": e.connection, "reason": e.message} for e in s.errors],
         "sha256": files,

@@ -13,11 +13,14 @@ import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, column, exc, inspect, select, table, types
 
-from privdesk.discovery import classify
+from privdesk.discovery import classify, ownership
+
+if TYPE_CHECKING:
+    from privdesk.discovery.links import Link
 
 log = logging.getLogger("privdesk.discovery")
 
@@ -242,6 +245,7 @@ class TableMap:
     table: str
     excluded: bool
     columns: tuple[ColumnKind, ...]
+    role: ownership.TableRole = ownership.TableRole(ownership.PERSONAL)
 
     def kinds(self) -> dict[str, str]:
         return {c.column: c.kind for c in self.columns if c.kind}
@@ -259,6 +263,10 @@ class ColumnMap:
     schema: SchemaInfo
     tables: tuple[TableMap, ...]
     fetched_at: str | None = None
+    #: what the search follows: declared foreign keys plus the officer's accepted links
+    links: tuple[Link, ...] = ()
+    #: accepted links that can no longer be followed (a column was dropped): id -> reason
+    broken_links: Mapping[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> TableMap | None:
         return next((t for t in self.tables if t.table == name), None)
@@ -270,6 +278,8 @@ class ColumnMap:
             out.append({
                 "name": tm.table,
                 "excluded": tm.excluded,
+                "role": tm.role.role,
+                "role_source": tm.role.source,
                 "primary_key": list(info.primary_key) if info else [],
                 "columns": [{"name": c.column, "type": c.type, "kind": c.kind, "source": c.source,
                              "indexed": c.indexed, "primary_key": c.primary_key} for c in tm.columns],
@@ -283,8 +293,22 @@ class ColumnMap:
 
 
 def build_map(connection: str, schema: SchemaInfo, column_overrides: Mapping[tuple[str, str], str],
-              excluded_tables: set[str], fetched_at: str | None = None) -> ColumnMap:
-    """Combine name rules, content sample and the officer's overrides (overrides win)."""
+              excluded_tables: set[str], fetched_at: str | None = None,
+              table_roles: Mapping[str, str] | None = None, accepted_links: Sequence[Link] = ()) -> ColumnMap:
+    """Combine name rules, content sample and the officer's overrides (overrides win); the
+    links the search follows and each table's role (see :mod:`privdesk.discovery.ownership`)."""
+    from privdesk.discovery.links import broken_reason, column_names_table, followed
+
+    links = tuple(followed(schema, accepted_links))
+    broken = {lk.id: r for lk in accepted_links if (r := broken_reason(lk, schema)) is not None}
+    link_cols: dict[str, set[str]] = {}
+    owned: set[str] = set()  # tables whose rows belong to a person row they name (customer_id)
+    for lk in links:
+        link_cols.setdefault(lk.from_table, set()).update(lk.from_columns)
+        if lk.to_table != lk.from_table and ownership.is_person_noun(lk.to_table) \
+                and len(lk.from_columns) == 1 and column_names_table(lk.from_columns[0], lk.to_table):
+            owned.add(lk.from_table)
+    roles = table_roles or {}
     tables: list[TableMap] = []
     for t in schema.tables:
         cols: list[ColumnKind] = []
@@ -299,5 +323,8 @@ def build_map(connection: str, schema: SchemaInfo, column_overrides: Mapping[tup
             if override is not None:
                 kind, source = (None if override == classify.NONE else override), "override"
             cols.append(ColumnKind(c.name, c.type, kind, source, t.indexed(c.name), c.name in t.primary_key))
-        tables.append(TableMap(t.name, t.name in excluded_tables, tuple(cols)))
-    return ColumnMap(connection, schema, tuple(tables), fetched_at)
+        kinds = {ck.column: ck.kind for ck in cols if ck.kind}
+        role = ownership.table_role(t.name, kinds, link_cols.get(t.name, ()), bool(link_cols.get(t.name)),
+                                    roles.get(t.name), t.name in owned)
+        tables.append(TableMap(t.name, t.name in excluded_tables, tuple(cols), role))
+    return ColumnMap(connection, schema, tuple(tables), fetched_at, links, broken)

@@ -1,6 +1,8 @@
 """The subject search: plan one bound, read-only query per table over its identifier columns,
-run the connections in parallel worker threads, follow foreign keys to dependent rows, stream
-the matches as they come, and stop when cancelled.
+run the connections in parallel worker threads, follow links (declared foreign keys and links the
+officer accepted) in both directions under the ownership rule (:mod:`privdesk.discovery.ownership`:
+other people's rows are left out and counted), stream the matches as they come, and stop when
+cancelled.
 
 Identifiers and values never enter SQL text: tables and columns are SQLAlchemy ``table()`` /
 ``column()`` objects (quoted by the dialect), values are bound parameters.
@@ -39,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import TableClause
 
-from privdesk.discovery import classify
+from privdesk.discovery import classify, ownership
 from privdesk.discovery.connections import (
     Canceller,
     ConnectionSpec,
@@ -102,6 +104,10 @@ class Via:
 
 @dataclass(frozen=True)
 class Match:
+    """One row found. ``role`` (subject, candidate, context) and ``reason`` come from
+    :func:`privdesk.discovery.ownership.whose_row`; ``owner`` names the row a candidate's rows
+    hang from (``customers id=7``), so results group by person."""
+
     connection: str
     table: str
     key: dict[str, Any]
@@ -109,11 +115,32 @@ class Match:
     matched_on: tuple[str, ...]
     via: Via | None = None
     depth: int = 0
+    role: str = ownership.SUBJECT
+    reason: str = ""
+    owner: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"connection": self.connection, "table": self.table, "key": self.key, "row": self.row,
                 "matched_on": list(self.matched_on),
-                "via": None if self.via is None else {"table": self.via.table, "key": self.via.key}}
+                "via": None if self.via is None else {"table": self.via.table, "key": self.via.key},
+                "role": self.role, "reason": self.reason, "owner": self.owner}
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """Rows reached on the way and left out, with the reason (``belong to other people``)."""
+
+    connection: str
+    table: str
+    rows: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"connection": self.connection, "table": self.table, "rows": self.rows, "reason": self.reason}
+
+    @property
+    def sentence(self) -> str:
+        return ownership.excluded_sentence(self.rows, self.table, self.reason)
 
 
 @dataclass(frozen=True)
@@ -139,7 +166,7 @@ class Progress:
     connection: str
 
 
-SearchEvent = Match | SearchError | TableCount | Progress
+SearchEvent = Match | SearchError | TableCount | Progress | Excluded
 
 
 @dataclass(frozen=True)
@@ -151,10 +178,12 @@ class SearchResult:
     elapsed_s: float
     cancelled: bool = False
     connections: tuple[str, ...] = ()
+    excluded: tuple[Excluded, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "matches": [m.to_json() for m in self.matches],
+            "excluded": [x.to_json() for x in self.excluded],
             "errors": [{"connection": e.connection, "message": e.message} for e in self.errors],
             "elapsed_s": round(self.elapsed_s, 4),
             "truncated": [{"connection": t.connection, "table": t.table} for t in self.tables if t.more],
@@ -222,6 +251,20 @@ class PreparedValues:
     pair_keys: set[tuple[str, str]] = field(default_factory=set)
     ids_text: list[str] = field(default_factory=list)
     ids_int: list[int] = field(default_factory=list)
+
+    @property
+    def given_kinds(self) -> set[str]:
+        """The identifier kinds the subject gave (a row holding another of these contradicts)."""
+        out = set()
+        if self.email_keys:
+            out.add(classify.EMAIL)
+        if self.phone_keys:
+            out.add(classify.PHONE)
+        if self.name_keys:
+            out.add(classify.FULL_NAME)
+        if self.ids_text:
+            out.add(classify.CUSTOMER_ID)
+        return out
 
 
 def prepare(query: SearchQuery) -> PreparedValues:
@@ -439,6 +482,7 @@ class _Collector:
         self.matches: list[Match] = []
         self.errors: list[SearchError] = []
         self.tables: list[TableCount] = []
+        self.excluded: list[Excluded] = []
         self.done = 0
         self.total = 0
 
@@ -452,6 +496,8 @@ class _Collector:
                 self.errors.append(ev)
             elif isinstance(ev, TableCount):
                 self.tables.append(ev)
+            elif isinstance(ev, Excluded):
+                self.excluded.append(ev)
             if self.on_event is not None:
                 try:
                     self.on_event(ev)
@@ -509,7 +555,7 @@ def run_search(targets: Sequence[SearchTarget], query: SearchQuery, options: Sea
     log.info("search over %d connections: %d rows, %d errors in %.2f s", len(targets), len(out.matches),
              len(out.errors), elapsed)
     return SearchResult(query, tuple(out.matches), tuple(out.errors), tuple(out.tables), elapsed,
-                        stop.is_set(), tuple(t.spec.name for t in targets))
+                        stop.is_set(), tuple(t.spec.name for t in targets), tuple(out.excluded))
 
 
 def _search_connection(target: SearchTarget, values: PreparedValues, opts: SearchOptions,
@@ -575,8 +621,9 @@ def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, value
     seen: set[tuple[str, tuple[Any, ...]]] = set()
     counts: dict[str, int] = defaultdict(int)
     more: dict[str, bool] = defaultdict(bool)
-    frontier: list[tuple[TableInfo, dict[str, Any], dict[str, Any]]] = []
+    frontier: list[_Reached] = []
     failures: list[BaseException] = []
+    given = values.given_kinds
     for info, tmap, fut in futures:
         try:
             rows = fut.result()
@@ -588,91 +635,209 @@ def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, value
             continue
         if len(rows) > opts.row_cap:
             rows, more[info.name] = rows[:opts.row_cap], True
+        kinds = tmap.kinds()
         for row in rows:
             key = row_key(info, row)
             seen.add((info.name, _freeze(key)))
             counts[info.name] += 1
-            m = Match(spec.name, info.name, {k: jsonable(v) for k, v in key.items()},
-                      {k: jsonable(v) for k, v in row.items()}, tuple(matched_columns(row, tmap, values)))
-            out.emit(m)
-            frontier.append((info, key, row))
+            hits = tuple(matched_columns(row, tmap, values))
+            verdict = ownership.whose_row("match", tmap.role, ownership.evidence(row, kinds, hits, given))
+            jkey = {k: jsonable(v) for k, v in key.items()}
+            owner = row_label(info.name, jkey, row)
+            role = verdict.role or ownership.CANDIDATE
+            out.emit(Match(spec.name, info.name, jkey, {k: jsonable(v) for k, v in row.items()}, hits,
+                           role=role, reason=verdict.reason, owner=owner))
+            frontier.append(_Reached(info, key, row, role, owner))
         out.progress(spec.name)
     if opts.depth > 0 and frontier and not stop.is_set():
         try:
-            _follow_foreign_keys(spec, engine, cmap, frontier, opts, timeout, out, stop, seen, counts, more,
-                                 canceller)
+            _follow_links(spec, engine, cmap, frontier, opts, timeout, out, stop, seen, counts, more, canceller)
         except Exception as exc:
             if not stop.is_set():
-                out.emit(SearchError(spec.name, f"Following foreign keys: {explain(exc, spec, timeout)}"))
+                out.emit(SearchError(spec.name, f"Following links: {explain(exc, spec, timeout)}"))
     for name in sorted(set(counts) | set(more)):
         out.emit(TableCount(spec.name, name, counts[name], more[name]))
 
 
-def _follow_foreign_keys(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap,
-                         frontier: list[tuple[TableInfo, dict[str, Any], dict[str, Any]]],
-                         opts: SearchOptions, timeout: float, out: _Collector, stop: threading.Event,
-                         seen: set[tuple[str, tuple[Any, ...]]], counts: dict[str, int],
-                         more: dict[str, bool], canceller: Canceller | None = None) -> None:
-    """Breadth-first from the matched rows to the rows that reference them, ``opts.depth`` levels
-    deep; ``seen`` guards against cycles and rows already reported."""
+_LABEL_WORDS = {"no", "nr", "num", "number", "ref", "reference", "code"}
+_NOT_LABELS = {"card", "account", "iban", "bank", "tax", "vat", "passport", "social", "security", "licence",
+               "license", "postal", "zip", "phone", "mobile", "fax", "tel", "street", "house"}
+
+
+def row_label(table: str, key: dict[str, Any], row: dict[str, Any] | None = None) -> str:
+    """How a row is named to the officer: ``order SO-201181`` (a number or reference column of
+    the row when it has one), else ``order 1181`` (its key); the table's name in the singular."""
+    from privdesk.discovery.links import singular
+
+    words = classify.tokens(table.rsplit(".", 1)[-1]) or [table]
+    noun = " ".join([*words[:-1], singular(words[-1])])
+    for col, v in (row or {}).items():
+        toks = classify.tokens(col)
+        if not toks or toks[-1] not in _LABEL_WORDS or not isinstance(v, str) or not v.strip() or col in key:
+            continue
+        # a phone number or a postcode is no name for a row; card and account numbers stay in the row
+        if set(toks) & _NOT_LABELS or classify.classify_name(col, table) not in (None, classify.CUSTOMER_ID):
+            continue
+        return f"{noun} {v.strip()[:40]}"
+    if len(key) == 1:
+        return f"{noun} {next(iter(key.values()))}"
+    return f"{noun} " + ", ".join(f"{k}={v}" for k, v in key.items())
+
+
+@dataclass
+class _Reached:
+    """A row the search holds and may follow links from."""
+
+    info: TableInfo
+    key: dict[str, Any]
+    row: dict[str, Any]
+    role: str
+    owner: str
+
+
+def _edges(cmap: ColumnMap) -> tuple[dict[str, list[tuple[TableInfo, tuple[str, ...], tuple[str, ...]]]],
+                                     dict[str, list[tuple[TableInfo, tuple[str, ...], tuple[str, ...]]]]]:
+    """For each table: (child, child columns, own columns) of rows that reference it, and
+    (parent, own columns, parent columns) of rows it references."""
     schema = cmap.schema
     excluded = {t.table for t in cmap.tables if t.excluded}
     dependents: dict[str, list[tuple[TableInfo, tuple[str, ...], tuple[str, ...]]]] = defaultdict(list)
-    for t in schema.tables:
-        if t.name in excluded:
+    references: dict[str, list[tuple[TableInfo, tuple[str, ...], tuple[str, ...]]]] = defaultdict(list)
+    for lk in cmap.links:
+        child, parent = schema.table(lk.from_table), schema.table(lk.to_table)
+        if child is None or parent is None or child.name in excluded or parent.name in excluded:
             continue
-        for fk in t.foreign_keys:
-            if len(fk.columns) == len(fk.ref_columns) and fk.columns:
-                dependents[fk.ref_table].append((t, fk.columns, fk.ref_columns))
+        dependents[parent.name].append((child, lk.from_columns, lk.to_columns))
+        references[child.name].append((parent, lk.to_columns, lk.from_columns))
+    return dependents, references
+
+
+def _follow_links(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, frontier: list[_Reached],
+                  opts: SearchOptions, timeout: float, out: _Collector, stop: threading.Event,
+                  seen: set[tuple[str, tuple[Any, ...]]], counts: dict[str, int],
+                  more: dict[str, bool], canceller: Canceller | None = None) -> None:
+    """Breadth-first from the matched rows along every link, in both directions, each reached row
+    judged by :func:`ownership.whose_row`. Rows that reference a held row are followed
+    ``opts.depth`` levels deep; rows a held row references are one step and end there (an
+    address, a product, another person). Other people's rows are counted, never emitted;
+    ``seen`` guards against cycles and rows already reported."""
+    dependents, references = _edges(cmap)
+    roles = {t.table: t.role for t in cmap.tables}
+    left_out: dict[tuple[str, str], set[tuple[Any, ...]]] = defaultdict(set)
+    counted_short: set[str] = set()  # tables where the bounded fetch stopped before the last row
+    email_columns = {(t.table, c.column) for t in cmap.tables for c in t.columns if c.kind == classify.EMAIL}
+
+    def fetch(conn: Any, target: TableInfo, cols: tuple[str, ...], plist: list[tuple[Any, ...]],
+              email_link: bool = False) -> list[dict[str, Any]]:
+        tbl = sa_table(target)
+        got: list[dict[str, Any]] = []
+        for i in range(0, len(plist), _FK_CHUNK):
+            chunk = plist[i:i + _FK_CHUNK]
+            if len(cols) == 1 and email_link and all(isinstance(v[0], str) for v in chunk):
+                # an e-mail link (orders.customer_email -> customers.email): case and spaces differ
+                folded_values = sorted({" ".join(v[0].split()).lower() for v in chunk})
+                cond: ColumnElement[bool] = folded(tbl.c[cols[0]]).in_(folded_values)
+            elif len(cols) == 1:
+                cond = tbl.c[cols[0]].in_([v[0] for v in chunk])
+            else:
+                cond = or_(*[and_(*[tbl.c[c] == v for c, v in zip(cols, vals, strict=True)]) for vals in chunk])
+            # room for the rows still allowed plus as many left out ones, to count them
+            res = conn.execute(select(*tbl.c).where(cond).limit(2 * opts.row_cap + 1))
+            keys = list(res.keys())
+            rows = [dict(zip(keys, r, strict=True)) for r in res]
+            if len(rows) > 2 * opts.row_cap:
+                counted_short.add(target.name)
+            got.extend(rows)
+        return got
+
+    def step(conn: Any, items: list[_Reached], target: TableInfo, target_cols: tuple[str, ...],
+             item_cols: tuple[str, ...], how: ownership.How, depth: int, nxt: list[_Reached]) -> None:
+        parents: dict[tuple[Any, ...], _Reached] = {}
+        for it in items:
+            vals = tuple(it.row.get(c) for c in item_cols)
+            if all(v is not None for v in vals):
+                parents.setdefault(vals, it)
+        if not parents:
+            return
+        source = items[0].info.name
+        email_link = len(target_cols) == 1 and ((target.name, target_cols[0]) in email_columns
+                                                or (source, item_cols[0]) in email_columns)
+        for row in fetch(conn, target, target_cols, list(parents), email_link):
+            key = row_key(target, row)
+            rid = (target.name, _freeze(key))
+            if rid in seen:
+                continue
+            parent = parents.get(tuple(row.get(c) for c in target_cols))
+            if parent is None:  # matched after case folding or the database's type coercion
+                loose = tuple(" ".join(str(row.get(c)).split()).lower() for c in target_cols)
+                parent = next((p for vals, p in parents.items()
+                               if tuple(" ".join(str(v).split()).lower() for v in vals) == loose),
+                              next(iter(parents.values())))
+            pkey = {k: jsonable(v) for k, v in parent.key.items()}
+            others = _other_people(row, target, parent.info.name, target_cols) if how == "dependent" else []
+            verdict = ownership.whose_row(how, roles.get(target.name, ownership.TableRole(ownership.PERSONAL)),
+                                          parent_role=parent.role, via=row_label(parent.info.name, pkey, parent.row),
+                                          others=others, from_staff=ownership.is_staff_table(parent.info.name))
+            if verdict.role is None:
+                left_out[(target.name, verdict.reason)].add(rid[1])
+                continue
+            if counts[target.name] >= opts.row_cap:
+                more[target.name] = True
+                continue
+            seen.add(rid)
+            counts[target.name] += 1
+            out.emit(Match(spec.name, target.name, {k: jsonable(v) for k, v in key.items()},
+                           {k: jsonable(v) for k, v in row.items()}, (), Via(parent.info.name, pkey), depth,
+                           verdict.role, verdict.reason, parent.owner))
+            if verdict.follow == "both":
+                nxt.append(_Reached(target, key, row, verdict.role, parent.owner))
+
+    # the subject's own person rows: a dependent row naming another person row is not only theirs
+    held: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for it in frontier:
+        if it.role == ownership.SUBJECT and roles.get(it.info.name) is not None \
+                and roles[it.info.name].role == ownership.PERSON:
+            held[it.info.name].append(it.row)
+
+    def _other_people(row: dict[str, Any], table_info: TableInfo, came_from: str,
+                      came_cols: tuple[str, ...]) -> list[tuple[str, bool]]:
+        found: list[tuple[str, bool]] = []
+        for parent_info, parent_cols, own_cols in references.get(table_info.name, []):
+            role = roles.get(parent_info.name)
+            if role is None or role.role != ownership.PERSON or (parent_info.name, own_cols) == (came_from, came_cols):
+                continue
+            vals = tuple(row.get(c) for c in own_cols)
+            if any(v is None for v in vals):
+                continue
+            if any(tuple(h.get(c) for c in parent_cols) == vals for h in held.get(parent_info.name, [])):
+                continue
+            found.append((f"{parent_info.name} {', '.join(str(jsonable(v)) for v in vals)}",
+                          ownership.is_staff_table(parent_info.name)))
+        return found
+
     with read_only(engine, timeout, stop, canceller) as conn:
-        for depth in range(1, opts.depth + 1):
-            nxt: list[tuple[TableInfo, dict[str, Any], dict[str, Any]]] = []
-            by_parent: dict[str, list[tuple[TableInfo, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
-            for item in frontier:
-                by_parent[item[0].name].append(item)
-            for parent_name, items in by_parent.items():
-                for child, cols, ref_cols in dependents.get(parent_name, []):
+        depth = 0
+        while frontier and not stop.is_set():
+            by_table: dict[str, list[_Reached]] = defaultdict(list)
+            for it in frontier:
+                if it.role != ownership.CONTEXT:
+                    by_table[it.info.name].append(it)
+            nxt: list[_Reached] = []
+            # rows the held rows reference: one step, end points (followed at every depth)
+            for tname, items in by_table.items():
+                for parent_info, parent_cols, own_cols in references.get(tname, []):
                     if stop.is_set():
                         return
-                    if more[child.name] and counts[child.name] >= opts.row_cap:
-                        continue
-                    parents: dict[tuple[Any, ...], dict[str, Any]] = {}
-                    for _info, key, row in items:
-                        vals = tuple(row.get(c) for c in ref_cols)
-                        if all(v is not None for v in vals):
-                            parents.setdefault(vals, key)
-                    if not parents:
-                        continue
-                    tbl = sa_table(child)
-                    plist = list(parents)
-                    for i in range(0, len(plist), _FK_CHUNK):
-                        chunk = plist[i:i + _FK_CHUNK]
-                        if len(cols) == 1:
-                            cond: ColumnElement[bool] = tbl.c[cols[0]].in_([v[0] for v in chunk])
-                        else:
-                            cond = or_(*[and_(*[tbl.c[c] == v for c, v in zip(cols, vals, strict=True)])
-                                         for vals in chunk])
-                        remaining = opts.row_cap - counts[child.name]
-                        if remaining <= 0:
-                            more[child.name] = True
-                            break
-                        res = conn.execute(select(*tbl.c).where(cond).limit(remaining + 1))
-                        keys = list(res.keys())
-                        rows = [dict(zip(keys, r, strict=True)) for r in res]
-                        if len(rows) > remaining:
-                            rows, more[child.name] = rows[:remaining], True
-                        for row in rows:
-                            key = row_key(child, row)
-                            fk_id = (child.name, _freeze(key))
-                            if fk_id in seen:
-                                continue
-                            seen.add(fk_id)
-                            counts[child.name] += 1
-                            parent_key = parents.get(tuple(row.get(c) for c in cols))
-                            via = Via(parent_name, {k: jsonable(v) for k, v in (parent_key or {}).items()})
-                            out.emit(Match(spec.name, child.name, {k: jsonable(v) for k, v in key.items()},
-                                           {k: jsonable(v) for k, v in row.items()}, (), via, depth))
-                            nxt.append((child, key, row))
-            frontier = nxt
-            if not frontier:
+                    step(conn, items, parent_info, parent_cols, own_cols, "referenced", depth + 1, [])
+            if depth >= opts.depth:
                 break
+            depth += 1
+            for tname, items in by_table.items():
+                for child, child_cols, own_cols in dependents.get(tname, []):
+                    if stop.is_set():
+                        return
+                    step(conn, items, child, child_cols, own_cols, "dependent", depth, nxt)
+            frontier = nxt
+    for (tname, reason), ids in sorted(left_out.items()):
+        more_text = " (or more: counting stopped at twice the row cap)" if tname in counted_short else ""
+        out.emit(Excluded(spec.name, tname, len(ids), reason + more_text))

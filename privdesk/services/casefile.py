@@ -110,6 +110,7 @@ def attach_snapshot(ctx: AppContext, reference: str, snapshot: SearchSnapshot, a
             "snapshot": (None, f"#{row.id} taken {snapshot.taken_at}, {snapshot.row_count} rows, sha256 {sha[:16]}"),
             "identifiers_used": (None, ", ".join(f"{n} {k}" for k, n in counts.items())),
             "sources": (None, ", ".join(snapshot.connections)),
+            **({"left_out": (None, "; ".join(x.sentence for x in snapshot.excluded))} if snapshot.excluded else {}),
         })
         info = _snapshot_info(r.reference, row)
     log.info("request %s: search snapshot %s attached (%d rows)", info.reference, info.id, info.row_count)

@@ -11,12 +11,13 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from privdesk.discovery import classify, secrets
+from privdesk.discovery import classify, ownership, secrets
 from privdesk.discovery.connections import (
     ENGINES,
     ConnectionSpec,
@@ -31,6 +32,7 @@ from privdesk.discovery.connections import (
 from privdesk.discovery.errors import ConnectionFailed, KeyringUnavailable, PasswordNeeded
 from privdesk.discovery.export import SearchSnapshot, snapshot_from_result
 from privdesk.discovery.introspect import ColumnMap, SchemaInfo, build_map, introspect
+from privdesk.discovery.links import ACCEPTED, Link
 from privdesk.discovery.search import (
     SearchEvent,
     SearchOptions,
@@ -41,9 +43,15 @@ from privdesk.discovery.search import (
 )
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services.context import AppContext
-from privdesk.store.discovery_models import DiscoveryConnection, MapOverride, SchemaCache
+from privdesk.store.discovery_models import (
+    DiscoveryConnection,
+    DiscoveryLink,
+    MapOverride,
+    SchemaCache,
+)
 
 log = logging.getLogger("privdesk.services.discovery")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,7 @@ def remove_connection(ctx: AppContext, name: str) -> None:
     with ctx.db.unit_of_work() as s:
         row = _row(s, name)
         s.execute(delete(MapOverride).where(MapOverride.connection_id == row.id))
+        s.execute(delete(DiscoveryLink).where(DiscoveryLink.connection_id == row.id))
         s.execute(delete(SchemaCache).where(SchemaCache.connection_id == row.id))
         s.delete(row)
         real = row.name
@@ -193,17 +202,42 @@ def _overrides(s: Session, conn_id: int) -> tuple[dict[tuple[str, str], str], se
     return cols, excluded
 
 
+def table_roles(s: Session, conn_id: int) -> dict[str, str]:
+    """The officer's table-role overrides (a table-level override row whose ``kind`` is a role)."""
+    return {o.table_name: str(o.kind) for o in s.scalars(select(MapOverride).where(
+        MapOverride.connection_id == conn_id, MapOverride.column_name == "")) if o.kind in ownership.TABLE_ROLES}
+
+
+def stored_links(s: Session, conn_id: int) -> list[Link]:
+    """Links kept in the case database (proposed, accepted, rejected, added by hand)."""
+    rows = s.scalars(select(DiscoveryLink).where(DiscoveryLink.connection_id == conn_id).order_by(DiscoveryLink.id))
+    return [Link(r.from_table, tuple(r.from_columns), r.to_table, tuple(r.to_columns), r.status, r.score,
+                 dict(r.evidence or {}), r.source) for r in rows]
+
+
+def _build(s: Session, row: DiscoveryConnection, schema: SchemaInfo, fetched: str | None) -> ColumnMap:
+    cols, excluded = _overrides(s, row.id)
+    accepted = [lk for lk in stored_links(s, row.id) if lk.status == ACCEPTED]
+    return build_map(row.name, schema, cols, excluded, fetched, table_roles(s, row.id), accepted)
+
+
 def _save_schema(ctx: AppContext, name: str, schema: SchemaInfo) -> ColumnMap:
     now = datetime.now(UTC)
-    with ctx.db.unit_of_work() as s:
-        row = _row(s, name)
-        cache = s.get(SchemaCache, row.id)
-        if cache is None:
-            s.add(SchemaCache(connection_id=row.id, fetched_at=now, payload=schema.to_dict()))
-        else:
-            cache.fetched_at, cache.payload = now, schema.to_dict()
-        cols, excluded = _overrides(s, row.id)
-    return build_map(name, schema, cols, excluded, now.isoformat())
+    for attempt in (1, 2):
+        try:
+            with ctx.db.unit_of_work() as s:
+                row = _row(s, name)
+                cache = s.get(SchemaCache, row.id)
+                if cache is None:
+                    s.add(SchemaCache(connection_id=row.id, fetched_at=now, payload=schema.to_dict()))
+                    s.flush()
+                else:
+                    cache.fetched_at, cache.payload = now, schema.to_dict()
+                return _build(s, row, schema, now.isoformat())
+        except IntegrityError:  # another worker cached the first introspection meanwhile: update it
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def cached_map(ctx: AppContext, name: str) -> ColumnMap | None:
@@ -213,9 +247,24 @@ def cached_map(ctx: AppContext, name: str) -> ColumnMap | None:
         cache = s.get(SchemaCache, row.id)
         if cache is None:
             return None
-        cols, excluded = _overrides(s, row.id)
         fetched = cache.fetched_at.isoformat() if cache.fetched_at else None
-        return build_map(row.name, SchemaInfo.from_dict(cache.payload), cols, excluded, fetched)
+        return _build(s, row, SchemaInfo.from_dict(cache.payload), fetched)
+
+
+def read_connection(ctx: AppContext, name: str, read: Callable[[Connection], T],
+                    cancel: threading.Event | None = None) -> T:
+    """Run ``read`` on a fresh read-only connection; a failure becomes a plain ConnectionFailed."""
+    spec = _spec(ctx, name)
+    engine = build_engine(spec, password_for(spec))
+    try:
+        with read_only(engine, spec.statement_timeout_s, cancel) as conn:
+            return read(conn)
+    except ConnectionFailed:
+        raise
+    except Exception as exc:
+        raise ConnectionFailed(explain(exc, spec, spec.statement_timeout_s)) from exc
+    finally:
+        engine.dispose()
 
 
 def get_map(ctx: AppContext, name: str, refresh: bool = False) -> ColumnMap:
@@ -225,16 +274,7 @@ def get_map(ctx: AppContext, name: str, refresh: bool = False) -> ColumnMap:
         if cmap is not None:
             return cmap
     spec = _spec(ctx, name)
-    engine = build_engine(spec, password_for(spec))
-    try:
-        with read_only(engine, spec.statement_timeout_s) as conn:
-            schema = introspect(conn, schemas=spec.schemas)
-    except ConnectionFailed:
-        raise
-    except Exception as exc:
-        raise ConnectionFailed(explain(exc, spec, spec.statement_timeout_s)) from exc
-    finally:
-        engine.dispose()
+    schema = read_connection(ctx, name, lambda conn: introspect(conn, schemas=spec.schemas))
     log.info("connection %s introspected: %d tables", spec.name, len(schema.tables))
     return _save_schema(ctx, spec.name, schema)
 
@@ -269,6 +309,8 @@ def set_table_excluded(ctx: AppContext, name: str, table: str, excluded: bool) -
                 s.add(MapOverride(connection_id=row.id, table_name=table, column_name="", kind=None, excluded=True))
         elif excluded:
             o.excluded = True
+        elif o.kind:  # the row also holds the table's role override: keep it
+            o.excluded = False
         else:
             s.delete(o)
 
@@ -319,7 +361,7 @@ def search(ctx: AppContext, query: SearchQuery, connections: Sequence[str] = (),
         raise ValidationError("Give at least one identifier to search for: an e-mail, phone, name or customer id.")
     opts = options or SearchOptions()
     if not 0 <= opts.depth <= 5:
-        raise ValidationError("The foreign-key depth must be between 0 and 5.")
+        raise ValidationError("The number of link steps to follow must be between 0 and 5.")
     targets = prepare_targets(ctx, connections)
     if not targets:
         raise ValidationError("There are no connections to search. Add one with 'privdesk connection add'.")
@@ -349,7 +391,11 @@ def seed_demo_connections(ctx: AppContext) -> str:
     return f"demo databases: {len(paths)} in {paths['crm'].parent.name}/, {added} connections registered"
 
 
-def make_snapshot(ctx: AppContext, result: SearchResult, depth: int = 2) -> SearchSnapshot:
-    """Freeze a search result (with each source's dialect) for attaching to a request."""
+def make_snapshot(ctx: AppContext, result: SearchResult, depth: int = 2, include_candidates: bool = False,
+                  dropped: frozenset[tuple[str, str, str]] = frozenset()) -> SearchSnapshot:
+    """Freeze a search result (with each source's dialect) for attaching to a request: the
+    subject's rows only, unless ``include_candidates``; ``dropped`` rows the officer excluded.
+    What is left out is recorded in the snapshot with the reason."""
     dialects = {c.name: c.dialect for c in list_connections(ctx)}
-    return snapshot_from_result(result, depth, {n: dialects.get(n, "") for n in result.connections})
+    return snapshot_from_result(result, depth, {n: dialects.get(n, "") for n in result.connections},
+                                include_candidates=include_candidates, dropped=dropped)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -70,3 +71,30 @@ class SchemaCache(Base):
     )
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DiscoveryLink(Base):
+    """A link between two tables of a connected database that no foreign key declares: proposed
+    by inference, accepted or rejected by the officer, or added by hand (or from a dataset file).
+
+    ``link_key`` is the link's id as the command line shows it (``orders.customer_id=customers.id``).
+    """
+
+    __tablename__ = "discovery_links"
+    __table_args__ = (UniqueConstraint("connection_id", "link_key", name="uq_discovery_links_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    link_key: Mapped[str] = mapped_column(String(700))
+    from_table: Mapped[str] = mapped_column(String(300))
+    from_columns: Mapped[list[str]] = mapped_column(JSON)
+    to_table: Mapped[str] = mapped_column(String(300))
+    to_columns: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))  # proposed | accepted | rejected
+    source: Mapped[str] = mapped_column(String(20), default="inferred")  # inferred | manual | dataset
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_by: Mapped[str] = mapped_column(String(320), default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

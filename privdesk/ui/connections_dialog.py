@@ -1,4 +1,5 @@
-"""Managing connected databases: add, test, remove, and review the identifier map.
+"""Managing connected databases: add, test, remove, review the identifier map (with each table's
+role: person, personal data, catalogue) and the links between tables.
 
 Testing and introspecting talk to remote servers, so they run in workers; the map's overrides
 are saved to the case database as soon as the officer changes them.
@@ -22,19 +23,21 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from privdesk.discovery import classify
+from privdesk.discovery import classify, ownership
 from privdesk.discovery.errors import PasswordNeeded
 from privdesk.discovery.introspect import ColumnMap
 from privdesk.errors import PrivDeskError
 from privdesk.services import discovery as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.links_view import LinksView
 from privdesk.ui.workers import run_task
 
 _AUTO = "auto"
@@ -110,16 +113,27 @@ class ConnectionsDialog(QDialog):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
-        rv.addWidget(QLabel(self.tr("<b>Identifier map</b> — untick a table to leave it out of searches; "
-                                    "change a column's kind where PrivDesk guessed wrong.")))
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mapTabs")
+        map_page = QWidget()
+        mv = QVBoxLayout(map_page)
+        mv.addWidget(QLabel(self.tr("Untick a table to leave it out of searches; change a table's role or a "
+                                    "column's kind where PrivDesk guessed wrong. A person table's rows are "
+                                    "people: the search returns one only when its own identifiers match.")))
         self.map_tree = QTreeWidget()
         self.map_tree.setObjectName("mapTree")
-        self.map_tree.setHeaderLabels([self.tr("Table / column"), self.tr("Type"), self.tr("Kind"),
+        self.map_tree.setHeaderLabels([self.tr("Table / column"), self.tr("Type"), self.tr("Role / kind"),
                                        self.tr("Found by"), self.tr("Index")])
         self.map_tree.setColumnWidth(0, 220)
-        self.map_tree.setColumnWidth(2, 210)
+        self.map_tree.setColumnWidth(2, 260)
         self.map_tree.itemChanged.connect(self._item_changed)
-        rv.addWidget(self.map_tree, 1)
+        mv.addWidget(self.map_tree, 1)
+        self.tabs.addTab(map_page, self.tr("Identifier map"))
+        self.links_view = LinksView(ctx, self, pool=pool)
+        # a link changes which columns are links and so the tables' automatic roles
+        self.links_view.changed.connect(lambda: self.load_map(refresh=False))
+        self.tabs.addTab(self.links_view, self.tr("Links between tables"))
+        rv.addWidget(self.tabs, 1)
         splitter.addWidget(right)
         splitter.setSizes([360, 620])
 
@@ -153,6 +167,7 @@ class ConnectionsDialog(QDialog):
         return item.text() if item is not None else None
 
     def _selected(self, _name: str) -> None:
+        self.links_view.set_connection(None)
         self.load_map(refresh=False)
 
     def add_connection(self) -> None:
@@ -210,6 +225,8 @@ class ConnectionsDialog(QDialog):
             self.refresh_button.setEnabled(True)
             if cmap.connection == self.selected():
                 self.show_map(cmap)
+                if self.links_view.connection != cmap.connection:  # after the map: one introspection
+                    self.links_view.set_connection(cmap.connection)
                 self.status.setText(self.tr("{0}: {1} tables, {2} identifier columns.").format(
                     cmap.connection, len(cmap.tables), sum(len(t.identifier_columns) for t in cmap.tables)))
 
@@ -226,6 +243,7 @@ class ConnectionsDialog(QDialog):
             top.setCheckState(0, Qt.CheckState.Unchecked if t.excluded else Qt.CheckState.Checked)
             top.setData(0, Qt.ItemDataRole.UserRole, ("table", t.table))
             self.map_tree.addTopLevelItem(top)
+            self.map_tree.setItemWidget(top, 2, self._role_combo(t.table, t.role))
             for c in t.columns:
                 child = QTreeWidgetItem([c.column, c.type, "", c.source or "", "yes" if c.indexed else ""])
                 child.setData(0, Qt.ItemDataRole.UserRole, ("column", t.table, c.column))
@@ -244,6 +262,32 @@ class ConnectionsDialog(QDialog):
                 self.map_tree.setItemWidget(child, 2, combo)
             top.setExpanded(bool(t.identifier_columns))
         self._loading = False
+
+    def _role_combo(self, table: str, role: ownership.TableRole) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(f"role:{table}")
+        auto = role.role if role.source == "auto" else None
+        combo.addItem(self.tr("(automatic: {0})").format(ownership.TABLE_ROLE_LABELS[auto]) if auto
+                      else self.tr("(automatic)"), _AUTO)
+        for r in ownership.TABLE_ROLES:
+            combo.addItem(ownership.TABLE_ROLE_LABELS[r], r)
+        if role.source == "override":
+            combo.setCurrentIndex(combo.findData(role.role))
+        combo.currentIndexChanged.connect(lambda _i, cb=combo: self._role_changed(table, cb.currentData()))
+        return combo
+
+    def _role_changed(self, table: str, role: str) -> None:
+        name = self.selected()
+        if name is None or self._loading:
+            return
+        from privdesk.services import links as lsvc
+
+        try:
+            lsvc.set_table_role(self.ctx, name, table, None if role == _AUTO else role, self.links_view.actor())
+        except PrivDeskError as exc:
+            self.status.setText(exc.message)
+            return
+        self.status.setText(self.tr("Role of {0} saved (audited).").format(table))
 
     def _kind_changed(self, table: str, column: str, kind: str) -> None:
         name = self.selected()

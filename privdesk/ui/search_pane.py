@@ -53,15 +53,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privdesk.discovery import ownership
 from privdesk.discovery.errors import PasswordNeeded
-from privdesk.discovery.export import SearchSnapshot
+from privdesk.discovery.export import SearchSnapshot, attach_plan, match_id
 from privdesk.discovery.search import (
+    Excluded,
     Match,
     Progress,
     SearchError,
     SearchOptions,
     SearchResult,
     TableCount,
+    row_label,
 )
 from privdesk.errors import PrivDeskError
 from privdesk.services import casefile
@@ -73,11 +76,16 @@ from privdesk.ui.workers import Task, run_task
 
 HtmlRole = Qt.ItemDataRole.UserRole + 1
 MatchRole = Qt.ItemDataRole.UserRole + 2
-KindRole = Qt.ItemDataRole.UserRole + 3  # "connection" | "table" | "row"
+KindRole = Qt.ItemDataRole.UserRole + 3  # "connection" | "table" | "row" | "group" | "left_out"
 
-COL_ROW, COL_MATCHED, COL_VIA, COL_VALUES = range(4)
+COL_ROW, COL_WHY, COL_VALUES = range(3)
 _ERROR = QColor("#b91c1c")
 _HIGHLIGHT = "#fde68a"
+_CANDIDATE = QColor("#b45309")
+_MUTED = QColor("#64748b")
+CANDIDATES = "Candidates — check before including"
+CONTEXT = "Context — catalogue rows, not the subject's data"
+LEFT_OUT = "Left out"
 
 
 def split_values(text: str) -> list[str]:
@@ -156,9 +164,12 @@ class HtmlDelegate(QStyledItemDelegate):
 
 
 class ResultsModel(QStandardItemModel):
-    """connection -> table -> rows, fed one search event at a time."""
+    """The subject's rows as connection -> table -> rows; then, apart, candidates grouped by the
+    person they may be (the conflict named), context rows, and what was left out and why. Fed
+    one search event at a time. Subject and candidate rows carry a check box: ticked rows are
+    attached (candidates start unticked)."""
 
-    HEADERS = ("Row", "Matched on", "Reached via", "Values")
+    HEADERS = ("Row", "Why it is here", "Values")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -169,30 +180,18 @@ class ResultsModel(QStandardItemModel):
         self._more: set[tuple[str, str]] = set()
         self._errors: dict[str, list[str]] = {}
         self._by_key: dict[tuple[str, str, str], Match] = {}
+        self._groups: dict[str, QStandardItem] = {}
+        self._owners: dict[tuple[str, str], QStandardItem] = {}
+        self._checkable: list[QStandardItem] = []
         self.rows = 0
 
     def reset_results(self) -> None:
         self.removeRows(0, self.rowCount())
-        self._conns.clear()
-        self._tables.clear()
-        self._counts.clear()
+        for d in (self._conns, self._tables, self._counts, self._errors, self._by_key, self._groups, self._owners):
+            d.clear()
         self._more.clear()
-        self._errors.clear()
-        self._by_key.clear()
+        self._checkable.clear()
         self.rows = 0
-
-    def _conn_item(self, name: str) -> QStandardItem:
-        item = self._conns.get(name)
-        if item is None:
-            item = QStandardItem(name)
-            item.setEditable(False)
-            item.setData("connection", KindRole)
-            bold = QFont()
-            bold.setBold(True)
-            item.setFont(bold)
-            self.appendRow([item, *[self._blank() for _ in range(3)]])
-            self._conns[name] = item
-        return item
 
     @staticmethod
     def _blank(text: str = "") -> QStandardItem:
@@ -200,40 +199,111 @@ class ResultsModel(QStandardItemModel):
         it.setEditable(False)
         return it
 
+    def _conn_item(self, name: str) -> QStandardItem:
+        item = self._conns.get(name)
+        if item is None:
+            item = self._blank(name)
+            item.setData("connection", KindRole)
+            bold = QFont()
+            bold.setBold(True)
+            item.setFont(bold)
+            # the subject's connections come before the groups shown apart
+            self.insertRow(len(self._conns), [item, self._blank(), self._blank()])
+            self._conns[name] = item
+        return item
+
+    def _group(self, title: str) -> QStandardItem:
+        item = self._groups.get(title)
+        if item is None:
+            item = self._blank(self.tr(title))
+            item.setData("group", KindRole)
+            bold = QFont()
+            bold.setBold(True)
+            item.setFont(bold)
+            if title != CONTEXT:
+                item.setForeground(QBrush(_CANDIDATE if title == CANDIDATES else _MUTED))
+            self.appendRow([item, self._blank(), self._blank()])
+            self._groups[title] = item
+        return item
+
     def _table_item(self, conn: str, table: str) -> QStandardItem:
         key = (conn, table)
         item = self._tables.get(key)
         if item is None:
             item = self._blank(table)
             item.setData("table", KindRole)
-            self._conn_item(conn).appendRow([item, *[self._blank() for _ in range(3)]])
+            self._conn_item(conn).appendRow([item, self._blank(), self._blank()])
             self._tables[key] = item
             self._counts[key] = 0
         return item
 
+    def _parent_for(self, m: Match) -> QStandardItem:
+        if m.role == ownership.CANDIDATE:
+            key = (m.connection, m.owner)
+            owner = self._owners.get(key)
+            if owner is None:
+                owner = self._blank(self.tr("Perhaps {0} ({1})").format(m.owner, m.connection))
+                owner.setData("owner", KindRole)
+                owner.setForeground(QBrush(_CANDIDATE))
+                owner.setCheckable(True)  # ticks or unticks all of this person's rows at once
+                owner.setCheckState(Qt.CheckState.Unchecked)
+                owner.setToolTip(self.tr("Tick to include all rows of this person after checking them"))
+                self._group(CANDIDATES).appendRow([owner, self._blank(), self._blank()])
+                self._owners[key] = owner
+            if not m.via:  # the person row itself names the conflict for the group
+                cell = self._group(CANDIDATES).child(owner.row(), COL_WHY)
+                cell.setText(m.reason)
+                cell.setToolTip(m.reason)
+            return owner
+        if m.role == ownership.CONTEXT:
+            return self._group(CONTEXT)
+        return self._table_item(m.connection, m.table)
+
     def add_match(self, m: Match) -> None:
-        titem = self._table_item(m.connection, m.table)
-        key_text = ", ".join(f"{k}={_short(v, 30)}" for k, v in m.key.items())
-        first = self._blank(key_text)
+        parent = self._parent_for(m)
+        label = row_label(m.table, {k: _short(v, 30) for k, v in m.key.items()}, m.row)
+        first = self._blank(label)
         first.setData("row", KindRole)
         first.setData(m, MatchRole)
-        matched = self._blank(", ".join(m.matched_on))
+        if m.role in (ownership.SUBJECT, ownership.CANDIDATE):
+            first.setCheckable(True)
+            first.setCheckState(Qt.CheckState.Checked if m.role == ownership.SUBJECT else Qt.CheckState.Unchecked)
+            first.setToolTip(self.tr("Ticked rows are attached to the request; untick a row to leave it out."))
+            self._checkable.append(first)
+        why = self._blank(self.reason_text(m))
+        path = self.via_path(m)
+        tips = [t for t in (self.tr("Columns that matched: {0}").format(", ".join(m.matched_on)) if m.matched_on
+                            else "", self.tr("Path: {0}").format(path) if path else "") if t]
+        if m.role == ownership.CANDIDATE:  # the conflict is the point: the whole sentence on hover
+            tips.insert(0, self.reason_text(m))
+        why.setToolTip("\n".join(tips))
         if m.matched_on:
-            matched.setBackground(QBrush(QColor(_HIGHLIGHT)))
-            matched.setToolTip(", ".join(m.matched_on))
-        via = self._blank(self.via_path(m))
-        if m.via is not None:
-            via.setToolTip(self.tr("Reached through foreign keys from the row that matched: {0}").format(via.text()))
+            why.setBackground(QBrush(QColor(_HIGHLIGHT)))
+        if m.role == ownership.CANDIDATE:
+            why.setForeground(QBrush(_CANDIDATE))
         self._by_key[(m.connection, m.table, _frozen_key(m.key))] = m
         values = self._blank(" · ".join(f"{k}={_short(v)}" for k, v in m.row.items()))
         values.setData(row_html(m), HtmlRole)
-        titem.appendRow([first, matched, via, values])
-        self._counts[(m.connection, m.table)] += 1
+        parent.appendRow([first, why, values])
         self.rows += 1
-        self._label(m.connection, m.table)
+        if m.role == ownership.SUBJECT:
+            self._counts[(m.connection, m.table)] += 1
+            self._label(m.connection, m.table)
+        else:
+            self._label_groups()
+
+    def reason_text(self, m: Match) -> str:
+        """Plain words: ``Found because the e-mail matches``, ``Linked through orders 1181``."""
+        if m.reason:
+            return m.reason[:1].upper() + m.reason[1:]
+        if m.via is not None:
+            parent = self._by_key.get((m.connection, m.via.table, _frozen_key(m.via.key)))
+            return self.tr("Linked through {0}").format(row_label(m.via.table, m.via.key,
+                                                                  parent.row if parent else None))
+        return self.tr("Found because {0} matches").format(", ".join(m.matched_on)) if m.matched_on else ""
 
     def via_path(self, m: Match) -> str:
-        """The foreign-key path from the matched row down to this one: ``customers (id=1) › orders (id=10)``."""
+        """The path of links from the row that matched to this one: ``customers 1 › orders 10``."""
         steps: list[str] = []
         via = m.via
         seen: set[tuple[str, str]] = set()
@@ -242,8 +312,9 @@ class ResultsModel(QStandardItemModel):
             if ident in seen:
                 break
             seen.add(ident)
-            steps.append(f"{via.table} ({', '.join(f'{k}={_short(v, 20)}' for k, v in via.key.items())})")
             parent = self._by_key.get((m.connection, via.table, _frozen_key(via.key)))
+            steps.append(row_label(via.table, {k: _short(v, 20) for k, v in via.key.items()},
+                                   parent.row if parent else None))
             via = parent.via if parent is not None else None
         return " › ".join(reversed(steps))
 
@@ -258,11 +329,30 @@ class ResultsModel(QStandardItemModel):
         suffix = f" — {len(errs)} error{'s' if len(errs) != 1 else ''}" if errs else ""
         citem.setText(f"{conn} — {total} row{'s' if total != 1 else ''}{suffix}")
 
+    def _label_groups(self) -> None:
+        for title, item in self._groups.items():
+            if title == LEFT_OUT:
+                continue
+            n = sum(item.child(i).rowCount() for i in range(item.rowCount())) if title == CANDIDATES \
+                else item.rowCount()
+            item.setText(f"{self.tr(title)} — {n} row{'s' if n != 1 else ''}")
+
     def mark_more(self, t: TableCount) -> None:
         if t.more:
             self._table_item(t.connection, t.table)
             self._more.add((t.connection, t.table))
             self._label(t.connection, t.table)
+
+    def add_excluded(self, x: Excluded) -> None:
+        """Rows of other people reached on the way: counted, with the reason, never shown."""
+        group = self._group(LEFT_OUT)
+        item = self._blank(x.table)
+        item.setData("left_out", KindRole)
+        text = self._blank(ownership.excluded_sentence(x.rows, x.table, x.reason))
+        text.setForeground(QBrush(_MUTED))
+        group.appendRow([item, self._blank(x.connection), text])
+        n = sum(int(group.child(i, COL_VALUES).text().split(" ")[0]) for i in range(group.rowCount()))
+        group.setText(self.tr("Left out — {0} row(s) of other people, not shown").format(n))
 
     def add_error(self, e: SearchError) -> None:
         citem = self._conn_item(e.connection)
@@ -270,12 +360,22 @@ class ResultsModel(QStandardItemModel):
         err = self._blank(e.message)
         err.setForeground(QBrush(_ERROR))
         err.setData("error", KindRole)
-        citem.appendRow([self._blank("error"), self._blank(), self._blank(), err])
+        citem.appendRow([self._blank("error"), self._blank(), err])
         citem.setForeground(QBrush(_ERROR))
         citem.setText(f"{e.connection} — {len(self._errors[e.connection])} error(s)")
 
     def table_count(self) -> int:
         return sum(1 for n in self._counts.values() if n)
+
+    def unticked(self) -> frozenset[tuple[str, str, str]]:
+        """Rows the officer left out (subject rows unticked, candidates not ticked), as
+        :func:`privdesk.discovery.export.match_id` values."""
+        out: set[tuple[str, str, str]] = set()
+        for item in self._checkable:
+            m = item.data(MatchRole)
+            if isinstance(m, Match) and item.checkState() != Qt.CheckState.Checked:
+                out.add(match_id(m))
+        return frozenset(out)
 
 
 _frozen = False
@@ -360,11 +460,13 @@ class SearchPane(QWidget):
         outer.addLayout(top)
 
         bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("Follow foreign keys:")))
+        bar.addWidget(QLabel(self.tr("Follow links:")))
         self.depth_spin = QSpinBox()
         self.depth_spin.setRange(0, 5)
         self.depth_spin.setValue(2)
-        self.depth_spin.setSuffix(self.tr(" levels"))
+        self.depth_spin.setSuffix(self.tr(" steps"))
+        self.depth_spin.setToolTip(self.tr("How many steps of rows that refer to the subject's rows (orders, "
+                                           "then order items) the search follows"))
         bar.addWidget(self.depth_spin)
         bar.addStretch(1)
         self.search_button = QPushButton(self.tr("Search"))
@@ -396,12 +498,17 @@ class SearchPane(QWidget):
         header = self.tree.header()
         header.setSectionResizeMode(COL_ROW, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(COL_ROW, 230)
-        header.resizeSection(COL_MATCHED, 170)
-        header.resizeSection(COL_VIA, 150)
+        header.resizeSection(COL_WHY, 300)
         header.setStretchLastSection(True)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.tree)
         outer.addWidget(splitter, 1)
+
+        self.attach_preview = QLabel()
+        self.attach_preview.setObjectName("attachPreview")
+        self.attach_preview.setWordWrap(True)
+        outer.addWidget(self.attach_preview)
+        self.model.itemChanged.connect(self._item_changed)
 
         attach_bar = QHBoxLayout()
         attach_bar.addWidget(QLabel(self.tr("Attach this result to request:")))
@@ -496,6 +603,7 @@ class SearchPane(QWidget):
             self.status.setText(self.tr("Tick at least one connection to search (or add one with Manage connections…)."))
             return
         self.model.reset_results()
+        self.attach_preview.clear()
         self._pending.clear()
         self._final = None
         self.result = None
@@ -560,7 +668,7 @@ class SearchPane(QWidget):
     def _flush(self, budget_s: float = 0.006) -> None:
         deadline = time.monotonic() + budget_s
         progress: Progress | None = None
-        known = len(self.model._conns), len(self.model._tables)
+        known = len(self.model._conns), len(self.model._tables), len(self.model._groups)
         while self._pending and time.monotonic() < deadline:
             ev = self._pending.popleft()
             if isinstance(ev, Match):
@@ -569,13 +677,15 @@ class SearchPane(QWidget):
                 self.model.add_error(ev)
             elif isinstance(ev, TableCount):
                 self.model.mark_more(ev)
+            elif isinstance(ev, Excluded):
+                self.model.add_excluded(ev)
             elif isinstance(ev, Progress) and ev.total:
                 progress = ev
         if progress is not None:
             self.progress.setRange(0, progress.total)
             self.progress.setValue(progress.done)
             self.progress.setFormat(self.tr("%v of %m tables"))
-        if (len(self.model._conns), len(self.model._tables)) != known:
+        if (len(self.model._conns), len(self.model._tables), len(self.model._groups)) != known:
             self._expand_new()
         if not self._pending:
             self._flush_timer.stop()
@@ -585,7 +695,15 @@ class SearchPane(QWidget):
 
     def _expand_new(self) -> None:
         """Open connections and, while the tree is small, tables (not every row: expandAll is
-        linear in the tree and would stall on big results)."""
+        linear in the tree and would stall on big results). Group titles span the columns."""
+        root = QModelIndex()
+        for r in range(self.model.rowCount()):
+            if not self.tree.isFirstColumnSpanned(r, root):
+                self.tree.setFirstColumnSpanned(r, root, True)
+        for group in self.model._groups.values():
+            idx = group.index()
+            if not self.tree.isExpanded(idx):
+                self.tree.expand(idx)
         for conn_item in self.model._conns.values():
             idx = conn_item.index()
             if not self.tree.isExpanded(idx):
@@ -606,14 +724,19 @@ class SearchPane(QWidget):
         self.result = result
         n_err = len(result.errors)
         conns = len({m.connection for m in result.matches})
+        subject = sum(1 for m in result.matches if m.role == ownership.SUBJECT)
         text = self.tr("{0} rows in {1} tables from {2} connection(s) in {3:.2f} s.").format(
-            len(result.matches), self.model.table_count(), conns, result.elapsed_s)
+            subject, self.model.table_count(), conns, result.elapsed_s)
+        candidates = sum(1 for m in result.matches if m.role == ownership.CANDIDATE)
+        if candidates:
+            text += " " + self.tr("{0} candidate row(s) shown apart: check them before including.").format(candidates)
         if n_err:
             text += " " + self.tr("{0} connection error(s): {1}").format(
                 n_err, "; ".join(f"{e.connection}: {e.message}" for e in result.errors))
         self.status.setText(text)
         self._task_finished(self.task)  # ready for the next search before anyone hears "finished"
         self._update_attach()
+        self._update_preview()
         self.finished.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
@@ -681,7 +804,50 @@ class SearchPane(QWidget):
         return info
 
     def snapshot(self) -> SearchSnapshot | None:
-        """The last finished search, frozen for "Attach to request" (wired by the requests area)."""
+        """The last finished search, frozen for "Attach to request" (wired by the requests area):
+        the ticked rows; what is left out is recorded in the snapshot with the reason."""
         if self.result is None:
             return None
-        return svc.make_snapshot(self.ctx, self.result, self._depth_used)
+        return svc.make_snapshot(self.ctx, self.result, self._depth_used, include_candidates=True,
+                                 dropped=self.model.unticked())
+
+    def preview_text(self) -> str:
+        """What "Attach" will save, in one or two lines: rows per table, and how many rows stay
+        out and why (the full sentences are the label's tooltip and go into the snapshot)."""
+        if self.result is None:
+            return ""
+        kept, left = attach_plan(self.result, include_candidates=True, dropped=self.model.unticked())
+        per: dict[str, int] = {}
+        for m in ownership.disclosed(kept, include_candidates=True):
+            per[m.table] = per.get(m.table, 0) + 1
+        text = self.tr("Attaching saves {0} row(s): {1}.").format(
+            sum(per.values()), ", ".join(f"{t} {n}" for t, n in per.items()) or self.tr("none"))
+        groups: dict[str, int] = {}
+        for x in left:
+            label = (self.tr("candidate rows not ticked") if x.reason.startswith("are candidates")
+                     else self.tr("rows you unticked") if x.reason.startswith("were excluded")
+                     else self.tr("rows of other people"))
+            groups[label] = groups.get(label, 0) + x.rows
+        if groups:
+            text += " " + self.tr("Left out: {0}.").format("; ".join(f"{n} {g}" for g, n in groups.items()))
+        return text
+
+    def preview_details(self) -> str:
+        if self.result is None:
+            return ""
+        _kept, left = attach_plan(self.result, include_candidates=True, dropped=self.model.unticked())
+        return "\n".join(ownership.excluded_sentence(x.rows, x.table, x.reason) for x in left)
+
+    def _item_changed(self, item: QStandardItem) -> None:
+        if not item.isCheckable():
+            return
+        if item.data(KindRole) == "owner":
+            for i in range(item.rowCount()):
+                child = item.child(i)
+                if child.isCheckable() and child.checkState() != item.checkState():
+                    child.setCheckState(item.checkState())
+        self._update_preview()
+
+    def _update_preview(self) -> None:
+        self.attach_preview.setText(self.preview_text())
+        self.attach_preview.setToolTip(self.preview_details())

@@ -14,9 +14,8 @@ from privdesk.services import discovery as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.connections_dialog import ConnectionsDialog
 from privdesk.ui.search_pane import (
-    COL_MATCHED,
     COL_VALUES,
-    COL_VIA,
+    COL_WHY,
     HtmlRole,
     KindRole,
     SearchPane,
@@ -59,7 +58,10 @@ def test_search_fills_the_tree(qtbot: QtBot, ctx: AppContext, tmp_path: Path) ->
     assert not pane.cancel_button.isEnabled()
     model = pane.model
     tops = {model.item(r).text().split(" — ")[0]: model.item(r) for r in range(model.rowCount())}
-    assert set(tops) == {"crm", "down"}
+    assert set(tops) == {"crm", "down", "Left out"}
+    left = tops["Left out"]
+    assert left.text() == "Left out — 2 row(s) of other people, not shown"
+    assert left.child(0, COL_VALUES).text() == "2 rows of table employees belong to other people"
     assert "error" in tops["down"].text()
     assert "cannot be reached" in tops["down"].child(0, COL_VALUES).text()
     crm = tops["crm"]
@@ -68,15 +70,19 @@ def test_search_fills_the_tree(qtbot: QtBot, ctx: AppContext, tmp_path: Path) ->
     assert tables["orders"].text() == "orders — 2 rows"
     cust = tables["customers"]
     assert cust.child(0).data(KindRole) == "row"
-    assert cust.child(0, COL_MATCHED).text() == "email"
+    assert cust.child(0).text() == "customer C-1"  # its reference, not its key
+    assert cust.child(0, COL_WHY).text() == "Found because the e-mail matches"
+    assert cust.child(0, COL_WHY).toolTip() == "Columns that matched: email"
     assert "<span style='background:" in cust.child(0, COL_VALUES).data(HtmlRole)
     assert "email" in cust.child(0, COL_VALUES).data(HtmlRole).split("<span")[1]
-    assert tables["orders"].child(0, COL_VIA).text() == "customers (id=1)"
+    assert tables["orders"].child(0, COL_WHY).text() == "Linked through customer C-1"
     items = tables["order_items"]
-    paths = {items.child(i, COL_VIA).text() for i in range(items.rowCount())}
-    assert paths == {"customers (id=1) › orders (id=10)", "customers (id=1) › orders (id=11)"}
+    paths = {items.child(i, COL_WHY).toolTip() for i in range(items.rowCount())}
+    assert paths == {"Path: customer C-1 › order 10", "Path: customer C-1 › order 11"}
+    assert pane.depth_spin.suffix() == " steps"
     assert "rows in" in pane.status.text() and "down" in pane.status.text()
     assert len(result.matches) == model.rows
+    assert pane.attach_preview.text().startswith("Attaching saves ")
     snap = pane.snapshot()
     assert snap is not None and snap.identifiers["emails"] == ["Aisha.Khan@example.co.uk"]
     assert snap.sources["crm"] == "sqlite"
@@ -176,7 +182,7 @@ def test_bad_url_is_explained(qtbot: QtBot, ctx: AppContext) -> None:
 
 
 def test_results_model_passes_qtmodeltester(qtmodeltester: object) -> None:
-    from privdesk.discovery.search import Match, SearchError, TableCount, Via
+    from privdesk.discovery.search import Excluded, Match, SearchError, TableCount, Via
     from privdesk.ui.search_pane import ResultsModel
 
     model = ResultsModel()
@@ -184,10 +190,22 @@ def test_results_model_passes_qtmodeltester(qtmodeltester: object) -> None:
     model.add_match(Match("crm", "orders", {"id": 9}, {"id": 9, "customer_id": 1}, (), Via("customers", {"id": 1}), 1))
     model.mark_more(TableCount("crm", "orders", 1, True))
     model.add_error(SearchError("shop", "The database server cannot be reached."))
+    model.add_match(Match("crm", "customers", {"id": 3}, {"id": 3, "phone": "0207"}, ("phone",), role="candidate",
+                          reason="the phone matches, but the row holds another e-mail", owner="customer 3"))
+    model.add_match(Match("crm", "orders", {"id": 30}, {"id": 30}, (), Via("customers", {"id": 3}), 1,
+                          role="candidate", reason="Linked through customer 3", owner="customer 3"))
+    model.add_match(Match("crm", "products", {"id": 5}, {"id": 5}, (), Via("orders", {"id": 9}), 2, role="context",
+                          reason="Linked through order 9 (catalogue, not personal data)"))
+    model.add_excluded(Excluded("crm", "employees", 21, "belong to other people"))
     qtmodeltester.check(model)  # type: ignore[attr-defined]
-    assert model.rows == 2 and model.table_count() == 2
+    assert model.rows == 5 and model.table_count() == 2
     assert model.item(0).text() == "crm — 2 rows"
     assert model.item(0).child(1).text() == "orders — 1 row (more rows than the cap)"
+    tops = [model.item(r).text() for r in range(model.rowCount())]
+    assert tops == ["crm — 2 rows", "shop — 1 error(s)", "Candidates — check before including — 2 rows",
+                    "Context — catalogue rows, not the subject's data — 1 row",
+                    "Left out — 21 row(s) of other people, not shown"]
+    assert model.unticked() == {("crm", "customers", repr([("id", 3)])), ("crm", "orders", repr([("id", 30)]))}
 
 
 def test_password_asked_when_no_keyring(qtbot: QtBot, ctx: AppContext, monkeypatch: object) -> None:
@@ -254,3 +272,65 @@ def test_back_to_back_searches(qtbot: QtBot, ctx: AppContext, tmp_path: Path) ->
     assert pane.model.item(0).child(0).child(0).data(KindRole) == "row"
     shown = {pane.model.item(0).child(i).text().split(" — ")[0] for i in range(pane.model.item(0).rowCount())}
     assert shown == {"customers"}  # only the last search's rows (James has no orders)
+
+
+def test_candidates_apart_and_attach_preview(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    """A customer sharing the subject's phone with another e-mail is shown apart, unticked, with
+    the conflict named; what attaching saves and leaves out is shown before the click."""
+    import os
+
+    from privdesk.ui.search_pane import CANDIDATES, MatchRole
+    from tests.integration.discovery.shop import ANA, ANA_PHONE, build_shop
+
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    build_shop(url, declare=True)
+    svc.add_connection(ctx, "shop", url)
+    svc.get_map(ctx, "shop")
+    pane = _pane(qtbot, ctx)
+    pane.resize(1280, 760)
+    pane.email_edit.setText(ANA)
+    pane.phone_edit.setText(ANA_PHONE)
+    with qtbot.waitSignal(pane.finished, timeout=15000):
+        pane.start_search()
+    qtbot.waitUntil(lambda: pane.task is None and not pane._pending, timeout=10000)
+    model = pane.model
+    tops = {model.item(r).text().split(" — ")[0]: model.item(r) for r in range(model.rowCount())}
+    assert list(tops)[0] == "shop"
+    cands = tops[CANDIDATES.split(" — ")[0]]
+    owner = cands.child(0)
+    assert owner.text() == "Perhaps customer 3 (shop)"
+    assert "another e-mail" in cands.child(0, COL_WHY).text()
+    rows = [owner.child(i) for i in range(owner.rowCount())]
+    assert {r.text() for r in rows} >= {"customer 3", "order 30"}
+    assert all(r.checkState() == Qt.CheckState.Unchecked for r in rows)
+    preview = pane.attach_preview.text()
+    assert "Left out: 2 rows of other people; 5 candidate rows not ticked." in preview
+    assert "2 rows of table employees belong to other people" in pane.attach_preview.toolTip()
+    assert "1 row of table orders is a candidate the officer did not include" in pane.attach_preview.toolTip()
+    # untick one of the subject's rows: the preview and the snapshot leave it out, with the reason
+    shop = tops["shop"]
+    logins = next(shop.child(i) for i in range(shop.rowCount()) if shop.child(i).text().startswith("logins"))
+    for i in range(logins.rowCount()):
+        logins.child(i).setCheckState(Qt.CheckState.Unchecked)
+    assert "2 rows you unticked" in pane.attach_preview.text()
+    assert "2 rows of table logins were excluded by the officer" in pane.attach_preview.toolTip()
+    snap = pane.snapshot()
+    assert snap is not None
+    assert not any(m.role == "candidate" for m in snap.matches)
+    assert ("logins", 2, "were excluded by the officer") in {(x.table, x.rows, x.reason) for x in snap.excluded}
+    # tick the candidate person row: it is attached as the officer chose
+    next(r for r in rows if r.text() == "customer 3").setCheckState(Qt.CheckState.Checked)
+    snap = pane.snapshot()
+    assert snap is not None and {(m.table, m.key["id"]) for m in snap.matches if m.role == "candidate"} == {
+        ("customers", 3)}
+    # ticking the person ticks all their rows
+    owner.setCheckState(Qt.CheckState.Checked)
+    assert all(r.checkState() == Qt.CheckState.Checked for r in rows)
+    snap = pane.snapshot()
+    assert snap is not None and sum(1 for m in snap.matches if m.role == "candidate") == len(rows)
+    assert rows[0].data(MatchRole) is not None
+    for i in range(model.rowCount()):
+        pane.tree.expand(model.index(i, 0))
+    pane.tree.expand(owner.index())
+    if os.environ.get("PRIVDESK_SHOTS"):
+        pane.grab().save(os.path.join(os.environ["PRIVDESK_SHOTS"], "search.png"))

@@ -94,3 +94,37 @@ def test_failed_export_leaves_old_file(tmp_path: Path, monkeypatch: pytest.Monke
         snapshot_to_json_file(_snapshot(), "R", out)
     assert out.read_text() == "previous"
     assert list(tmp_path.iterdir()) == [out]
+
+
+def test_portability_and_appendix_hold_only_the_subjects_rows(tmp_path: Path) -> None:
+    from privdesk.discovery.search import Excluded
+    from privdesk.documents.model import ExportSnapshot
+
+    matches = (
+        Match("crm", "customers", {"id": 1}, {"id": 1, "email": "a@x"}, ("email",), role="subject"),
+        Match("crm", "customers", {"id": 3}, {"id": 3, "email": "c@x"}, ("phone",), role="candidate",
+              reason="the phone matches, but the row holds another e-mail"),
+        Match("crm", "orders", {"id": 10}, {"id": 10}, (), Via("customers", {"id": 1}), 1, role="subject"),
+        Match("crm", "orders", {"id": 11}, {"id": 11}, (), Via("customers", {"id": 1}), 1, role="subject"),
+        Match("crm", "products", {"id": 5}, {"id": 5, "name": "Lamp"}, (), Via("orders", {"id": 10}), 2,
+              role="context"),
+    )
+    result = SearchResult(SearchQuery(emails=("a@x",), phones=("0207",)), matches, (), (), 0.1,
+                          connections=("crm",), excluded=(Excluded("crm", "employees", 1, "belong to other people"),))
+    dropped = frozenset({("crm", "orders", repr([("id", 11)]))})
+    snap = snapshot_from_result(result, dropped=dropped)
+    assert snap.row_count == 2
+    assert {(x.table, x.rows, x.reason) for x in snap.excluded} == {
+        ("employees", 1, "belong to other people"), ("customers", 1, "are candidates the officer did not include"),
+        ("orders", 1, "were excluded by the officer")}
+    doc = json.loads((tmp_path / "p.json").read_bytes() if snapshot_to_json_file(snap, "R", tmp_path / "p.json")
+                     else b"{}")
+    assert doc["data"] == {"crm": {"customers": [{"id": 1, "email": "a@x"}], "orders": [{"id": 10}]}}
+    assert doc["manifest"]["context_rows"] == 1
+    assert {x["sentence"] for x in doc["manifest"]["excluded"]} >= {"1 row of table employees belongs to other people"}
+    appendix = ExportSnapshot.from_search(snap)
+    assert {(s.table, len(s.rows)) for s in appendix.sources} == {("customers", 1), ("orders", 1)}
+    back = snapshot_from_dict(json.loads(json.dumps(snapshot_to_dict(snap))))
+    assert back == snap
+    included = snapshot_from_result(result, include_candidates=True)
+    assert included.row_count == 4

@@ -51,6 +51,38 @@ def register(sub: Any) -> None:
     ov.add_argument("kind")
     ov.set_defaults(func=_override)
 
+    lk = csub.add_parser("links", help="links between tables: declared, proposed, accepted, rejected; "
+                                       "accept, reject or add them")
+    lk.add_argument("name")
+    lk.add_argument("--json", action="store_true")
+    lk.add_argument("--accept", action="append", default=[], metavar="ID", help="accept a proposed link (repeatable)")
+    lk.add_argument("--reject", action="append", default=[], metavar="ID", help="reject a link (repeatable)")
+    lk.add_argument("--add", nargs=2, action="append", default=[], metavar=("FROM_TABLE.COL", "TO_TABLE.COL"),
+                    help="add a link by hand: FROM_TABLE.COL refers to TO_TABLE.COL")
+    lk.add_argument("--accept-all", action="store_true", help="accept every proposal (at least --min-score)")
+    lk.add_argument("--min-score", type=float, default=None, metavar="S",
+                    help="with --accept-all: only proposals scoring at least S (0 to 1)")
+    lk.add_argument("--as", dest="actor", metavar="EMAIL", help="who decides (for the audit trail)")
+    lk.set_defaults(func=_links)
+
+    role = csub.add_parser("role", help="override a table's role: person, personal, catalogue ('auto': automatic)")
+    role.add_argument("name")
+    role.add_argument("table")
+    role.add_argument("role")
+    role.add_argument("--as", dest="actor", metavar="EMAIL", help="who decides (for the audit trail)")
+    role.set_defaults(func=_role)
+
+    imp = csub.add_parser("import-dataset", help="read a fides dataset file (YAML) into the map and links")
+    imp.add_argument("name")
+    imp.add_argument("file")
+    imp.add_argument("--as", dest="actor", metavar="EMAIL", help="who imports (for the audit trail)")
+    imp.set_defaults(func=_import_dataset)
+
+    exp = csub.add_parser("export-dataset", help="write the map and links as a fides dataset file (YAML)")
+    exp.add_argument("name")
+    exp.add_argument("-o", "--output", required=True, metavar="FILE.yml")
+    exp.set_defaults(func=_export_dataset)
+
     ex = csub.add_parser("exclude", help="leave a table out of searches (--include to undo)")
     ex.add_argument("name")
     ex.add_argument("table")
@@ -137,9 +169,12 @@ def _map(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(cmap.to_json())
         return 0
+    from privdesk.discovery.ownership import TABLE_ROLE_LABELS
+
     for t in cmap.tables:
         flag = "  (excluded)" if t.excluded else ""
-        print(f"{t.table}{flag}")  # noqa: T201
+        role = TABLE_ROLE_LABELS.get(t.role.role, t.role.role) + (", set by the officer" if t.role.source == "override" else "")
+        print(f"{t.table}  [{role}]{flag}")  # noqa: T201
         for c in t.columns:
             if c.kind:
                 idx = "indexed" if c.indexed else "no index"
@@ -159,4 +194,61 @@ def _exclude(args: argparse.Namespace) -> int:
     from privdesk.services import discovery as svc
 
     svc.set_table_excluded(open_ctx(args), args.name, args.table, not args.include)
+    return 0
+
+
+def _links(args: argparse.Namespace) -> int:
+    from privdesk.cli import emit_json
+    from privdesk.discovery.links import THRESHOLD
+    from privdesk.services import links as lsvc
+
+    ctx = open_ctx(args)
+    ensure_password(ctx, args.name)
+    actor = args.actor or getpass.getuser()
+    if args.min_score is not None and not args.accept_all:
+        raise ValidationError("--min-score goes with --accept-all.")
+    acted = bool(args.accept or args.reject or args.add or args.accept_all)
+    for from_ref, to_ref in args.add:
+        lsvc.add_link(ctx, args.name, from_ref, to_ref, actor)
+    lsvc.accept_links(ctx, args.name, args.accept, actor)
+    lsvc.reject_links(ctx, args.name, args.reject, actor)
+    if args.accept_all:
+        lsvc.accept_all(ctx, args.name, actor, THRESHOLD if args.min_score is None else args.min_score)
+    result = lsvc.list_links(ctx, args.name, infer=not acted)
+    if args.json:
+        emit_json(result.to_json())
+        return 0
+    for lk in result.links:
+        score = "" if lk.score is None else f"  score {lk.score:.2f}"
+        broken = f"  BROKEN: {lk.evidence['broken']}" if "broken" in lk.evidence else ""
+        print(f"{lk.status:<9} {lk.id}{score}{broken}")  # noqa: T201
+    return 0
+
+
+def _role(args: argparse.Namespace) -> int:
+    from privdesk.services import links as lsvc
+
+    ctx = open_ctx(args)
+    lsvc.set_table_role(ctx, args.name, args.table, None if args.role == "auto" else args.role,
+                        args.actor or getpass.getuser())
+    return 0
+
+
+def _import_dataset(args: argparse.Namespace) -> int:
+    from privdesk.services import datasets
+
+    ctx = open_ctx(args)
+    ensure_password(ctx, args.name)
+    summary = datasets.import_dataset(ctx, args.name, args.file, args.actor or getpass.getuser())
+    print(summary.sentence())  # noqa: T201
+    return 0
+
+
+def _export_dataset(args: argparse.Namespace) -> int:
+    from privdesk.services import datasets
+
+    ctx = open_ctx(args)
+    ensure_password(ctx, args.name)
+    path = datasets.export_dataset(ctx, args.name, args.output)
+    print(f"Dataset written to {path}")  # noqa: T201
     return 0

@@ -18,11 +18,14 @@ def register(sub: Any) -> None:
     p.add_argument("--connection", action="append", default=[], metavar="NAME",
                    help="search only this connection (repeatable; default: all)")
     p.add_argument("--depth", type=int, default=2, metavar="N",
-                   help="follow foreign keys to dependent rows this deep (default 2, 0 = off)")
+                   help="follow links (declared foreign keys and accepted links) this many steps "
+                        "to rows that refer to the subject's rows (default 2, 0 = off)")
     p.add_argument("--row-cap", type=int, default=200, metavar="N", help="rows per table at most (default 200)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--attach", metavar="REF",
                    help="save the result on this request as its search snapshot (audit-logged)")
+    p.add_argument("--include-candidates", action="store_true",
+                   help="with --attach: attach candidate rows too (default: only the subject's rows)")
     p.add_argument("--as", dest="actor", metavar="EMAIL", help="who attaches it (for the audit trail)")
     p.set_defaults(func=_search)
 
@@ -50,16 +53,18 @@ def _search(args: argparse.Namespace) -> int:
 
         from privdesk.services import casefile
 
-        info = casefile.attach_snapshot(ctx, args.attach, svc.make_snapshot(ctx, result, args.depth),
-                                        args.actor or getpass.getuser())
+        snap = svc.make_snapshot(ctx, result, args.depth, args.include_candidates)
+        info = casefile.attach_snapshot(ctx, args.attach, snap, args.actor or getpass.getuser())
         sys.stderr.write(f"privdesk: attached {info.row_count} rows to {info.reference}\n")
+        for x in snap.excluded:
+            sys.stderr.write(f"privdesk: left out: {x.sentence}\n")
     if args.json:
         emit_json(result.to_json())
         return 0
     for m in result.matches:
-        via = f"  via {m.via.table} {m.via.key}" if m.via else ""
-        on = f"  matched on {', '.join(m.matched_on)}" if m.matched_on else ""
-        print(f"{m.connection}/{m.table} {m.key}{on}{via}")  # noqa: T201
+        print(f"{m.role:<9} {m.connection}/{m.table} {m.key}  {m.reason}")  # noqa: T201
+    for x in result.excluded:
+        print(f"left out  {x.connection}: {x.sentence}")  # noqa: T201
     for t in result.tables:
         if t.more:
             print(f"{t.connection}/{t.table}: more rows than the cap of {args.row_cap}")  # noqa: T201

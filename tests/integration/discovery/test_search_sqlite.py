@@ -81,10 +81,11 @@ def test_foreign_keys_followed_with_depth_and_cycle_guard(ctx: AppContext, compa
     assert all(m.via is not None and m.via.table == "customers" and m.via.key == {"id": 1} for m in orders)
     item = next(m for m in r.matches if m.table == "order_items" and m.key == {"id": 20})
     assert item.via is not None and item.via.table == "orders" and item.via.key == {"id": 10}
-    # employees: 2 matched directly, 3 reports to 2 (via), 1 is 2's manager (not a dependent)
-    assert _keys(r, "employees") == {2, 3}
-    emp3 = next(m for m in r.matches if m.table == "employees" and m.key == {"id": 3})
-    assert emp3.via is not None and emp3.via.key == {"id": 2}
+    # employees: 2 matched directly; 3 reports to 2 and 1 is 2's manager: other people, left out
+    assert _keys(r, "employees") == {2}
+    assert {(x.table, x.rows, x.reason) for x in r.excluded} == {("employees", 2, "belong to other people")}
+    assert {"connection": "crm", "table": "employees", "rows": 2,
+            "reason": "belong to other people"} in r.to_json()["excluded"]
     ids = [(m.table, m.key["id"]) for m in r.matches]
     assert len(ids) == len(set(ids))  # nothing reported twice
     r1 = svc.search(ctx, q, options=SearchOptions(depth=1))
@@ -161,15 +162,17 @@ def test_cli_search_json_contract(data_dir: Path, company_sqlite: Path, capsys: 
     assert main([*d, "search", "--email", "Aisha.Khan@example.co.uk", "--phone", "+44 20 7946 0958",
                  "--connection", "crm", "--depth", "1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) >= {"matches", "errors", "elapsed_s"}
+    assert set(out) >= {"matches", "errors", "elapsed_s", "excluded"}
     assert isinstance(out["elapsed_s"], float) and out["errors"] == []
     m = next(m for m in out["matches"] if m["table"] == "customers")
-    assert set(m) == {"connection", "table", "key", "row", "matched_on", "via"}
+    assert set(m) == {"connection", "table", "key", "row", "matched_on", "via", "role", "reason", "owner"}
     assert m["connection"] == "crm" and m["key"] == {"id": 1} and m["via"] is None
+    assert m["role"] == "subject" and m["reason"] == "Found because the e-mail and the phone match"
     assert set(m["matched_on"]) == {"email", "phone"}
     assert m["row"]["customer_ref"] == "C-1"
     o = next(m for m in out["matches"] if m["table"] == "orders")
     assert o["via"] == {"table": "customers", "key": {"id": 1}}
+    assert o["role"] == "subject" and o["reason"] == "Linked through customer C-1"
     assert not any(m["table"] == "order_items" for m in out["matches"])
     assert main([*d, "search", "--json"]) == 2
     assert "at least one identifier" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """Legal review (issue 10): breach facts for LGPD / California, and appeals linked to requests.
 
 Revision ID: 0009_legal
-Revises: 0005_casefile, 0003_breaches, 0003_discovery
+Revises: 0008_ropa, 0003_breaches, 0003_discovery
 Create Date: 2026-12-01
 """
 
