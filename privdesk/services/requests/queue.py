@@ -73,6 +73,10 @@ def _filtered(stmt: _Stmt, q: RequestQuery, today: date) -> _Stmt:
         stmt = stmt.where(Request.deadline < today)
     if q.due_within is not None:
         stmt = stmt.where(Request.deadline <= today + timedelta(days=q.due_within))
+    if q.drill is not None:
+        from privdesk.services.dashboard import drill_condition
+
+        stmt = stmt.where(drill_condition(q.drill))
     return stmt
 
 
