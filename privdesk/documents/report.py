@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -22,7 +22,16 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from privdesk.documents.context import TextGuard, format_date
 from privdesk.documents.fonts import FONT, FONT_BOLD
-from privdesk.documents.layout import FRAME_W, GRID, HEADER_BG, LETTERHEAD_H, ZEBRA, build_pdf, markup, styles
+from privdesk.documents.layout import (
+    FRAME_W,
+    GRID,
+    HEADER_BG,
+    LETTERHEAD_H,
+    ZEBRA,
+    build_pdf,
+    markup,
+    styles,
+)
 from privdesk.domain.profile import OrgProfile
 
 if TYPE_CHECKING:
@@ -38,32 +47,6 @@ def _pct(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.0%}"
 
 
-def _num(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:g}"
-
-
-def summary_rows(d: Dashboard) -> list[tuple[str, str, str]]:
-    """``(key, label, value)`` of the headline figures: the report's first table and the CSV."""
-    from privdesk.services.dashboard import FIGURE_LABELS
-
-    c = d.counts
-    met_base = c["closed"] + c["overdue"]
-    rows = [(k, FIGURE_LABELS[k], str(c[k])) for k in (
-        "received", "closed", "closed_on_time", "closed_late", "extended", "denied", "withdrawn")]
-    rows += [
-        ("on_time_rate", "Answered on time, of those answered in the period", _pct(d.on_time_rate)),
-        ("deadlines_met_rate",
-         f"Deadlines met: answered on time of answered plus overdue now ({c['closed_on_time']} of {met_base})",
-         _pct(d.deadlines_met_rate)),
-        ("median_days_to_close", "Median days from receipt to answer", _num(d.median_days_to_close)),
-        ("p90_days_to_close", "90th percentile of days to answer", _num(d.p90_days_to_close)),
-    ]
-    rows += [(k, FIGURE_LABELS[k], str(c[k])) for k in ("open", "overdue", "due_soon", "unassigned", "paused")]
-    return rows
-
-
 def csv_text(d: Dashboard) -> str:
     """The same figures for spreadsheets: one row per figure, ``section,key,label,value``."""
     from privdesk.services.dashboard import law_label, type_label
@@ -74,8 +57,8 @@ def csv_text(d: Dashboard) -> str:
     w.writerow(["period", "from", "First day", d.period.start.isoformat()])
     w.writerow(["period", "to", "Last day", d.period.end.isoformat()])
     w.writerow(["period", "as_of", "Figures as of", d.today.isoformat()])
-    for key, label, value in summary_rows(d):
-        w.writerow(["figures", key, label, value])
+    for key, label, _shown, raw in d.summary_rows():
+        w.writerow(["figures", key, label, "" if raw is None else raw])
     for section, rates, lab in (("on_time_by_law", d.rates_by_law, law_label),
                                 ("on_time_by_type", d.rates_by_type, type_label)):
         for r in rates:
@@ -221,7 +204,7 @@ def report_story(d: Dashboard, guard: TextGuard) -> list[Flowable]:
     story.append(Spacer(1, 3 * mm))
 
     story.append(para("Key figures", st.heading))
-    story.append(_table(["Figure", "Value"], [(lab, v) for _k, lab, v in summary_rows(d)],
+    story.append(_table(["Figure", "Value"], [(lab, v) for _k, lab, v, _raw in d.summary_rows()],
                         [FRAME_W - 30 * mm, 30 * mm], right=[1]))
     story.append(Spacer(1, 4 * mm))
     story.append(KeepTogether([_weeks_chart(d)]))
@@ -302,4 +285,4 @@ def render_report(d: Dashboard, profile: OrgProfile) -> tuple[bytes, int]:
                      page_label="Page {page} of {pages}")
 
 
-__all__ = ["csv_text", "render_report", "report_story", "summary_rows"]
+__all__ = ["csv_text", "render_report", "report_story"]

@@ -86,7 +86,7 @@ def preset(key: str, today: date) -> Period:
     return Period(year_ago + timedelta(days=1), today, label)
 
 
-def _parse(text: str, what: str) -> date:
+def parse_day(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -96,8 +96,8 @@ def _parse(text: str, what: str) -> date:
 def period_between(start: date | str | None, end: date | str | None, today: date) -> Period:
     """A period from typed dates; a missing start means the first of ``end``'s month (or this
     month), a missing end means ``today`` (or the start's month end when that is earlier)."""
-    s = _parse(start, "start") if isinstance(start, str) else start
-    e = _parse(end, "end") if isinstance(end, str) else end
+    s = parse_day(start, "start") if isinstance(start, str) else start
+    e = parse_day(end, "end") if isinstance(end, str) else end
     if s is None and e is None:
         return preset("this-month", today)
     if s is None:

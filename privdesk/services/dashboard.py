@@ -233,11 +233,13 @@ class BreachClock:
     state: str
 
     def text(self) -> str:
+        """``Breach BR-2026-0001, authority: 19 h 56 min left``: short enough for the status bar."""
         from privdesk.domain.breach import format_left
 
+        short = {"Supervisory authority": "authority", "Individuals": "individuals"}.get(self.notice, self.notice)
         if self.minutes_left is None:
-            return f"Breach {self.reference}: {self.notice}, no deadline"
-        return f"Breach {self.reference}: {self.notice} {format_left(self.minutes_left)}"
+            return f"Breach {self.reference}, {short}: no fixed deadline"
+        return f"Breach {self.reference}, {short}: {format_left(self.minutes_left)}"
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,37 @@ class Dashboard:
         figure that does not look better the longer overdue requests are left open."""
         base = self.counts["closed"] + self.counts["overdue"]
         return self.counts["closed_on_time"] / base if base else None
+
+    def summary_rows(self) -> list[tuple[str, str, str, float | int | None]]:
+        """``(key, label, shown, value)`` of the headline figures, in the order the report's
+        first table, the CSV and the command's text print them."""
+        c = self.counts
+
+        def pct(r: float | None) -> str:
+            return "–" if r is None else f"{r:.0%}"
+
+        def num(v: float | None) -> str:
+            return "–" if v is None else f"{v:g}"
+
+        def rnd(r: float | None) -> float | None:
+            return None if r is None else round(r, 4)
+
+        rows: list[tuple[str, str, str, float | int | None]] = [
+            (k, FIGURE_LABELS[k], str(c[k]), c[k])
+            for k in ("received", "closed", "closed_on_time", "closed_late", "extended", "denied", "withdrawn")]
+        base = c["closed"] + c["overdue"]
+        rows += [
+            ("on_time_rate", "Answered on time, of those answered in the period", pct(self.on_time_rate),
+             rnd(self.on_time_rate)),
+            ("deadlines_met_rate", f"Deadlines met: answered on time of answered plus overdue now "
+             f"({c['closed_on_time']} of {base})", pct(self.deadlines_met_rate), rnd(self.deadlines_met_rate)),
+            ("median_days_to_close", "Median days from receipt to answer", num(self.median_days_to_close),
+             self.median_days_to_close),
+            ("p90_days_to_close", "90th percentile of days to answer", num(self.p90_days_to_close),
+             self.p90_days_to_close),
+        ]
+        rows += [(k, FIGURE_LABELS[k], str(c[k]), c[k]) for k in ("open", "overdue", "due_soon", "unassigned", "paused")]
+        return rows
 
     def drill(self, figure: str, **narrow: Any) -> Drill:
         """The queue filter for one figure (optionally narrowed, see :class:`Drill`)."""

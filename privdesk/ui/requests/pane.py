@@ -96,10 +96,6 @@ class RequestsPane(QWidget):
         self.badge = QLabel()
         self.badge.setObjectName("dueBadge")
         header.addWidget(self.badge)
-        self.breach_badge = QLabel()
-        self.breach_badge.setObjectName("breachBadge")
-        self.breach_badge.hide()
-        header.addWidget(self.breach_badge)
         header.addWidget(QLabel(self.tr("Acting as:")))
         self.acting = QComboBox()
         self.acting.setObjectName("actingAs")
@@ -485,9 +481,8 @@ class RequestsPane(QWidget):
                 label.setText(text)
                 label.setStyleSheet(style)
         breach = s.breach
-        for label in (self.breach_badge, getattr(self, "status_breach_badge", None)):
-            if label is None:
-                continue
+        label = getattr(self, "status_breach_badge", None)
+        if label is not None:
             label.setVisible(breach is not None)
             if breach is not None:
                 label.setText(breach.text())
