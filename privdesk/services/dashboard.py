@@ -74,7 +74,7 @@ def _days_mysql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
 # -- the figures as SQL conditions -----------------------------------------------------------------
 FIGURE_LABELS: Mapping[str, str] = {
     "open": "Open requests",
-    "overdue": "Overdue now (open, past the deadline)",
+    "overdue": "Overdue now (open, clock running, past the deadline)",
     "due_soon": f"Due within {DUE_SOON_DAYS} days",
     "unassigned": "Open and unassigned",
     "paused": "Open with the clock stopped",
@@ -92,13 +92,15 @@ FIGURES = tuple(FIGURE_LABELS)
 def _conditions(period: Period, today: date) -> dict[str, ColumnElement[bool]]:
     d = Request.deadline
     is_open = Request.status.in_(OPEN)
+    # A stopped clock is not overdue: its deadline moves by the pause when it restarts.
+    running = and_(is_open, Request.paused_since.is_(None))
     start, end = literal(period.start), literal(period.end)
     decided_in = and_(Request.decided_on.is_not(None), Request.decided_on >= start, Request.decided_on <= end)
     closed = and_(Request.status.in_(ANSWERED), decided_in)
     return {
         "open": is_open,
-        "overdue": and_(is_open, d < literal(today)),
-        "due_soon": and_(is_open, d >= literal(today), d <= literal(today + timedelta(days=DUE_SOON_DAYS))),
+        "overdue": and_(running, d < literal(today)),
+        "due_soon": and_(running, d >= literal(today), d <= literal(today + timedelta(days=DUE_SOON_DAYS))),
         "unassigned": and_(is_open, Request.assignee_id.is_(None)),
         "paused": and_(is_open, Request.paused_since.is_not(None)),
         "received": and_(Request.received >= start, Request.received <= end),
@@ -126,6 +128,7 @@ class Drill:
     unassigned: bool = False
     deadline_from: date | None = None
     deadline_before: date | None = None
+    running: bool = False
     label: str = ""
 
     def describe(self) -> str:
@@ -148,6 +151,8 @@ def drill_condition(drill: Drill) -> ColumnElement[bool]:
         parts.append(Request.assignee_id.is_(None))
     elif drill.officer_id is not None:
         parts.append(Request.assignee_id == drill.officer_id)
+    if drill.running:
+        parts.append(Request.paused_since.is_(None))
     if drill.deadline_from is not None:
         parts.append(Request.deadline >= literal(drill.deadline_from))
     if drill.deadline_before is not None:
@@ -408,7 +413,7 @@ def _weeks(s: Any, today: date, weeks: int) -> tuple[WeekBucket, ...]:
     """An "Overdue" bar, then this week from today, then the following weeks from Monday."""
     monday = today - timedelta(days=today.weekday())
     edges = [today] + [monday + timedelta(weeks=i) for i in range(1, weeks + 1)]
-    is_open = Request.status.in_(OPEN)
+    is_open = and_(Request.status.in_(OPEN), Request.paused_since.is_(None))
     overdue = int(s.scalar(select(func.count()).select_from(Request).where(is_open, Request.deadline < today)) or 0)
     rows = s.execute(select(Request.deadline, func.count()).where(
         is_open, Request.deadline >= today, Request.deadline < edges[-1]).group_by(Request.deadline)).all()
@@ -509,7 +514,7 @@ def dashboard(ctx: AppContext, today: date | None = None, period: Period | None 
     keys = (Request.status, Request.type, Request.law, Request.assignee_id)
     with ctx.db.session() as s:
         grouped = s.execute(select(*keys, *sums).group_by(*keys)).all()
-        officers = dict(s.execute(select(Officer.id, Officer.name)).tuples().all())
+        officers: dict[int, str] = {int(i): str(n) for i, n in s.execute(select(Officer.id, Officer.name))}
         hist = {int(d): int(n) for d, n in s.execute(
             select(days_between(Request.received, Request.decided_on).label("d"), func.count())
             .where(conds["closed"]).group_by("d")) if d is not None}

@@ -464,7 +464,8 @@ class DashboardPane(QWidget):
         if week.overdue:
             return self.drill("overdue")
         return self.drill("open", week.due, self.tr("deadline from {0} to {1}").format(
-            week.start, week.end - timedelta(days=1)), deadline_from=week.start, deadline_before=week.end)
+            week.start, week.end - timedelta(days=1)), deadline_from=week.start, deadline_before=week.end,
+            running=True)
 
     def _workload_clicked(self, row: int, col: int) -> None:
         if self.data is None or not 0 <= row < len(self.data.workload):
