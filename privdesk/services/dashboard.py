@@ -237,14 +237,20 @@ class BreachClock:
     minutes_left: int | None
     state: str
 
-    def text(self) -> str:
-        """``Breach BR-2026-0001, authority: 19 h 56 min left``: short enough for the status bar."""
-        from privdesk.domain.breach import format_left
-
-        short = {"Supervisory authority": "authority", "Individuals": "individuals"}.get(self.notice, self.notice)
+    def left(self) -> str:
+        """``2 d 03 h left``, ``5 h 10 min left``, ``1 d 18 h late``: short enough for a tile or
+        the status bar (the register shows the minutes)."""
         if self.minutes_left is None:
-            return f"Breach {self.reference}, {short}: no fixed deadline"
-        return f"Breach {self.reference}, {short}: {format_left(self.minutes_left)}"
+            return "no fixed deadline"
+        d, rem = divmod(abs(self.minutes_left), 1440)
+        h, m = divmod(rem, 60)
+        span = f"{d} d {h:02d} h" if d else (f"{h} h {m:02d} min" if h else f"{m} min")
+        return f"{span} late" if self.minutes_left < 0 else f"{span} left"
+
+    def text(self) -> str:
+        """``Breach BR-2026-0001, authority: 19 h 56 min left``."""
+        short = {"Supervisory authority": "authority", "Individuals": "individuals"}.get(self.notice, self.notice)
+        return f"Breach {self.reference}, {short}: {self.left()}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ Signals:
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from PySide6.QtCharts import (
@@ -82,6 +83,7 @@ class Tile(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)
+        self.value_size = 19
         layout.addWidget(self.value)
         layout.addWidget(self.caption, 1)
         self.clickable = clickable
@@ -96,7 +98,7 @@ class Tile(QFrame):
             f"QFrame#tile {{ background: white; border: 1px solid #d1d5db; border-left: 5px solid {colour};"
             " border-radius: 4px; } QFrame#tile:focus { border: 2px solid #2563eb;"
             f" border-left: 5px solid {colour}; }}")
-        self.value.setStyleSheet(f"font-size: 19pt; font-weight: bold; color: {colour};")
+        self.value.setStyleSheet(f"font-size: {self.value_size}pt; font-weight: bold; color: {colour};")
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self.clickable and event.button() == Qt.MouseButton.LeftButton:
@@ -125,6 +127,7 @@ class DashboardPane(QWidget):
         self._today = today
         self.data: Dashboard | None = None
         self.last_report: object | None = None
+        self._generation = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(self._build_top())
@@ -163,6 +166,7 @@ class DashboardPane(QWidget):
             grid.setColumnStretch(col, 1)
         layout.addLayout(grid)
         self.tiles["breach"].setToolTip(self.tr("Open the breach register"))
+        self.tiles["breach"].value_size = 15
         self.tiles["deadlines_met"].setToolTip(self.tr(
             "Answered on time, out of those answered in the period plus those open past their deadline now"))
         self.tiles["median"].setToolTip(self.tr("Days from receipt to answer, for requests answered in the period"))
@@ -308,7 +312,14 @@ class DashboardPane(QWidget):
             return
         self.refresh_button.setEnabled(False)
         today = self.today
-        run_task(lambda _control: dashboard(self.ctx, today=today, period=period), on_done=self.show_data,
+        self._generation += 1
+        generation = self._generation
+
+        def done(data: Dashboard) -> None:
+            if generation == self._generation:  # a later choice of period wins over an earlier one
+                self.show_data(data)
+
+        run_task(lambda _control: dashboard(self.ctx, today=today, period=period), on_done=done,
                  on_error=self._load_failed)
 
     def _load_failed(self, exc: BaseException) -> None:
@@ -353,10 +364,8 @@ class DashboardPane(QWidget):
             tile.caption.setText(self.tr("No breach notice pending"))
             tile.set_colour(GREEN)
             return
-        from privdesk.domain.breach import format_left
-
-        tile.value.setText(format_left(clock.minutes_left) if clock.minutes_left is not None else self.tr("No deadline"))
-        tile.caption.setText(self.tr("Breach {0}: {1}").format(clock.reference, clock.notice))
+        tile.value.setText(self.tr(clock.left()))
+        tile.caption.setText(self.tr("Breach {0}: {1} notice").format(clock.reference, clock.notice.lower()))
         tile.setToolTip(self.tr("{0}. Open the breach register.").format(clock.title))
         tile.set_colour({"red": RED, "amber": AMBER}.get(clock.state, GREY))
 
@@ -388,9 +397,12 @@ class DashboardPane(QWidget):
         x.setLabelsFont(font)
         x.setTruncateLabels(False)
         y = QValueAxis()
-        y.setRange(0, max([w.due for w in data.weeks] + [1]) * 1.1)
+        highest = max([w.due for w in data.weeks] + [1])
+        step = max(1, math.ceil(highest / 5))
+        top = step * math.ceil(highest * 1.1 / step)
+        y.setRange(0, top)
+        y.setTickCount(top // step + 1)
         y.setLabelFormat("%d")
-        y.applyNiceNumbers()
         self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(x)

@@ -92,6 +92,6 @@ def test_badge_and_dashboard_agree_on_due_soon(case: Case) -> None:
     assert (rem.overdue, rem.due_soon, rem.days) == (d.counts["overdue"], d.counts["due_soon"], 7)
     assert rem.breach is not None and "BR-2026-0003" in rem.message()
     late = reminder(case.ctx, today=TODAY, now=NOW + timedelta(days=3))
-    assert late.breach is not None and late.breach.state == "red" and "late by" in late.breach.text()
+    assert late.breach is not None and late.breach.state == "red" and late.breach.text() == "Breach BR-2026-0003, authority: 10 h 00 min late"
     soon = reminder(case.ctx, today=TODAY, now=NOW + timedelta(days=2))
     assert soon.breach is not None and soon.breach.state == "amber"
