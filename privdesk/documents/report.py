@@ -1,7 +1,7 @@
 """The periodic compliance report (GDPR Art. 5(2), accountability) as a PDF and as CSV.
 
-It prints the figures of :func:`privdesk.services.dashboard.dashboard`, nothing computed anew, so
-the report, the window and the ``dashboard`` command agree. Charts are drawn with reportlab's
+It prints a :class:`privdesk.domain.dashboard.Dashboard` as the service computed it, nothing
+computed anew, so the report, the window and the ``dashboard`` command agree. Charts are drawn with reportlab's
 graphics (no screen needed); the first page carries the organisation's letterhead, as letters do.
 Imported only when a report is written: reportlab is heavy.
 """
@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -32,10 +32,8 @@ from privdesk.documents.layout import (
     markup,
     styles,
 )
+from privdesk.domain.dashboard import Dashboard, law_label, type_label
 from privdesk.domain.profile import OrgProfile
-
-if TYPE_CHECKING:
-    from privdesk.services.dashboard import Dashboard
 
 RED = colors.HexColor("#b91c1c")
 GREEN = colors.HexColor("#15803d")
@@ -49,8 +47,6 @@ def _pct(rate: float | None) -> str:
 
 def csv_text(d: Dashboard) -> str:
     """The same figures for spreadsheets: one row per figure, ``section,key,label,value``."""
-    from privdesk.services.dashboard import law_label, type_label
-
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["section", "key", "label", "value"])
@@ -154,8 +150,6 @@ def _weeks_chart(d: Dashboard) -> Drawing:
 
 
 def _law_chart(d: Dashboard) -> Drawing | None:
-    from privdesk.services.dashboard import law_label
-
     rates = list(d.rates_by_law)[:8]
     if not rates:
         return None
@@ -184,8 +178,6 @@ def _law_chart(d: Dashboard) -> Drawing | None:
 
 
 def report_story(d: Dashboard, guard: TextGuard) -> list[Flowable]:
-    from privdesk.services.dashboard import law_label, type_label
-
     st = styles()
     p = d.period
 
