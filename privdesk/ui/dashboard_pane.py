@@ -508,10 +508,14 @@ class DashboardPane(QWidget):
     def _ask_save(self) -> None:
         p = self.period()
         name = f"compliance-report-{p.start.isoformat()}-to-{p.end.isoformat()}.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save report"), name,
-                                              self.tr("PDF report (*.pdf);;CSV figures for spreadsheets (*.csv)"))
-        if path:
-            self.save_report(path)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, self.tr("Save report"), name, self.tr("PDF report (*.pdf);;CSV figures for spreadsheets (*.csv)"))
+        if not path:
+            return
+        wanted = ".csv" if "*.csv" in chosen else ".pdf"
+        if not path.lower().endswith((".pdf", ".csv")):
+            path += wanted
+        self.save_report(path)
 
     def save_report(self, path: str) -> None:
         """Write the chosen period's report in a worker; the window stays usable meanwhile."""
