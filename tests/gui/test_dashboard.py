@@ -88,6 +88,7 @@ def test_every_figure_opens_the_queue_with_its_count(qtbot: QtBot, case: Case) -
     assert [requests.model.row_at(0).reference] == [case.refs["B"]]  # type: ignore[union-attr]
     qtbot.mouseClick(requests.drill_banner.clear_button, Qt.MouseButton.LeftButton)
     assert not requests.drill_banner.isVisible() and requests.model.query.drill is None
+    assert requests.model.query.open_only and queue_count() == data.counts["open"]
 
 
 def test_breach_clock_badge_in_the_status_bar(qtbot: QtBot, case: Case) -> None:

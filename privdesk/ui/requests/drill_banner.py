@@ -26,7 +26,7 @@ class DrillBanner(QFrame):
         self.label.setObjectName("drillLabel")
         self.label.setWordWrap(True)
         layout.addWidget(self.label, 1)
-        self.clear_button = QPushButton(self.tr("Show the whole queue"))
+        self.clear_button = QPushButton(self.tr("Back to the queue"))
         self.clear_button.setObjectName("drillClear")
         self.clear_button.clicked.connect(self.cleared.emit)
         layout.addWidget(self.clear_button)

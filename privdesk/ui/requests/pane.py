@@ -128,7 +128,7 @@ class RequestsPane(QWidget):
         self.filter_bar = FilterBar([(o.id, o.name) for o in officers if o.id is not None])
         layout.addWidget(self.filter_bar)
         self.drill_banner = DrillBanner()
-        self.drill_banner.cleared.connect(lambda: self.apply_filter(self.filter_bar.query()))
+        self.drill_banner.cleared.connect(self.clear_drill)
         layout.addWidget(self.drill_banner)
 
         self.model = QueueModel(ctx, today=today, parent=self)
@@ -213,6 +213,12 @@ class RequestsPane(QWidget):
     def apply_filter(self, query: svc.RequestQuery) -> None:
         self.drill_banner.setVisible(query.drill is not None)
         self.model.set_filter(query)
+
+    def clear_drill(self) -> None:
+        """Back to the ordinary queue: open requests, as at start."""
+        self.filter_bar.reset()
+        self.filter_bar.status.setCurrentIndex(0)  # "Open requests" (emits: the filter applies)
+        self.apply_filter(self.filter_bar.query())
 
     def show_drill(self, drill: object, text: str) -> None:
         """The dashboard's entry point: list exactly the requests one figure counts (a
