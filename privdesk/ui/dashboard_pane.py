@@ -13,6 +13,7 @@ Signals:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import date, timedelta
 
 from PySide6.QtCharts import (
@@ -453,7 +454,16 @@ class DashboardPane(QWidget):
             + (f" — {denied}" if denied else "")
             + f" · <b>{self.tr('Withdrawn')}:</b> <a href=\"withdrawn::\">{data.counts['withdrawn']}</a>"
             + f" · <b>{self.tr('Clock stopped')}:</b> <a href=\"paused::\">{data.counts['paused']}</a>",
+            self._breach_line(data),
         ]))
+
+    def _breach_line(self, data: Dashboard) -> str:
+        """The period's breaches and how their authority notices went (the register has the rest)."""
+        notices = Counter(b.notice for b in data.breaches)
+        parts = ", ".join(f'<span style="color:{RED if n in ("late", "overdue") else GREY}">{k} {self.tr(n)}</span>'
+                          for n, k in sorted(notices.items()))
+        return (f"<b>{self.tr('Breaches in the period')}:</b> <a href=\"area:breaches\">{len(data.breaches)}</a>"
+                + (f" — {self.tr('authority notice')}: {parts}" if parts else ""))
 
     # -- drill-down ----------------------------------------------------------------------------
     def drill(self, figure: str, count: int | None = None, what: str = "", **narrow: object) -> Drill | None:
@@ -488,6 +498,9 @@ class DashboardPane(QWidget):
         self.drill(figure, count, w.officer, **narrow)
 
     def _link(self, href: str) -> None:
+        if href.startswith("area:"):
+            self.area_requested.emit(href.removeprefix("area:"))
+            return
         if self.data is None:
             return
         figure, field, value = (href.split(":", 2) + ["", ""])[:3]
