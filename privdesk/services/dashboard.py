@@ -15,6 +15,7 @@ deadline, :attr:`Dashboard.deadlines_met_rate` counts the overdue open requests 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, not_, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -41,8 +42,9 @@ from privdesk.domain.dashboard import (
     law_label,
     type_label,
 )
+from privdesk.domain.laws import get_law, law_ids
 from privdesk.domain.periods import DUE_SOON_DAYS, Period, median, percentile, preset
-from privdesk.domain.requests import Status
+from privdesk.domain.requests import Status, Verification
 from privdesk.services.context import AppContext
 from privdesk.store.breach_models import Breach, BreachNotification
 from privdesk.store.models import Officer
@@ -87,11 +89,23 @@ def _days_mysql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
 # -- the figures as SQL conditions -----------------------------------------------------------------
 
 
+@functools.cache
+def _identity_pausing_laws() -> tuple[str, ...]:
+    return tuple(lid for lid in law_ids() if get_law(lid).clock_starts_on_verification)
+
+
+def _clock_running() -> ColumnElement[bool]:
+    """The request's clock runs: not stopped for a clarification, and not waiting for identity
+    under a law whose clock starts only on verification (as the queue shows "paused")."""
+    waiting = and_(Request.verification == Verification.PENDING.value, Request.law.in_(_identity_pausing_laws()))
+    return and_(Request.paused_since.is_(None), not_(waiting))
+
+
 def _conditions(period: Period, today: date) -> dict[str, ColumnElement[bool]]:
     d = Request.deadline
     is_open = Request.status.in_(OPEN)
     # A stopped clock is not overdue: its deadline moves by the pause when it restarts.
-    running = and_(is_open, Request.paused_since.is_(None))
+    running = and_(is_open, _clock_running())
     start, end = literal(period.start), literal(period.end)
     decided_in = and_(Request.decided_on.is_not(None), Request.decided_on >= start, Request.decided_on <= end)
     closed = and_(Request.status.in_(ANSWERED), decided_in)
@@ -100,7 +114,7 @@ def _conditions(period: Period, today: date) -> dict[str, ColumnElement[bool]]:
         "overdue": and_(running, d < literal(today)),
         "due_soon": and_(running, d >= literal(today), d <= literal(today + timedelta(days=DUE_SOON_DAYS))),
         "unassigned": and_(is_open, Request.assignee_id.is_(None)),
-        "paused": and_(is_open, Request.paused_since.is_not(None)),
+        "paused": and_(is_open, not_(_clock_running())),
         "received": and_(Request.received >= start, Request.received <= end),
         "closed": closed,
         "closed_on_time": and_(closed, Request.decided_on <= d),
@@ -128,7 +142,7 @@ def drill_condition(drill: Drill) -> ColumnElement[bool]:
     elif drill.officer_id is not None:
         parts.append(Request.assignee_id == drill.officer_id)
     if drill.running:
-        parts.append(Request.paused_since.is_(None))
+        parts.append(_clock_running())
     if drill.deadline_from is not None:
         parts.append(Request.deadline >= literal(drill.deadline_from))
     if drill.deadline_before is not None:
@@ -152,7 +166,7 @@ def _weeks(s: Any, today: date, weeks: int, overdue: int) -> tuple[WeekBucket, .
     """An "Overdue" bar, then this week from today, then the following weeks from Monday."""
     monday = today - timedelta(days=today.weekday())
     edges = [today] + [monday + timedelta(weeks=i) for i in range(1, weeks + 1)]
-    is_open = and_(Request.status.in_(OPEN), Request.paused_since.is_(None))
+    is_open = and_(Request.status.in_(OPEN), _clock_running())
     rows = s.execute(select(Request.deadline, func.count()).where(
         is_open, Request.deadline >= today, Request.deadline < edges[-1]).group_by(Request.deadline)).all()
     counts = [0] * weeks

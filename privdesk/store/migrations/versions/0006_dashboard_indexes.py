@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_index("ix_requests_decided_on", "requests", ["decided_on"])
     op.create_index("ix_requests_open_figures", "requests",
-                    ["status", "deadline", "type", "law", "assignee_id", "paused_since"])
+                    ["status", "deadline", "type", "law", "assignee_id", "paused_since", "verification"])
 
 
 def downgrade() -> None:
