@@ -85,6 +85,10 @@ def test_every_figure_opens_the_queue_with_its_count(qtbot: QtBot, case: Case) -
         for col, expected in ((1, w.open), (2, w.overdue), (3, w.due_soon)):
             pane.workload.cellClicked.emit(row, col)
             assert queue_count() == expected, (w.officer, col)
+    win.show_area("dashboard")
+    pane.tiles["overdue"].setFocus()
+    qtbot.keyClick(pane.tiles["overdue"], Qt.Key.Key_Return)  # tiles work from the keyboard too
+    assert win.current_area() == "requests" and queue_count() == data.counts["overdue"]
     pane.breakdown.linkActivated.emit("closed_late:law:gdpr")
     assert [requests.model.row_at(0).reference] == [case.refs["B"]]  # type: ignore[union-attr]
     qtbot.mouseClick(requests.drill_banner.clear_button, Qt.MouseButton.LeftButton)
@@ -107,6 +111,9 @@ def test_breach_clock_badge_in_the_status_bar(qtbot: QtBot, case: Case) -> None:
     assert colour in badge.styleSheet()
     due = next(w for w in win.statusBar().findChildren(QLabel) if w.objectName() == "statusDueBadge")
     assert "due within 7 days" in due.text()
+    requests = win.pages["requests"]
+    assert isinstance(requests, RequestsPane) and requests.last_summary is not None
+    assert "Breach BR-2026-0003" in requests._summary_text(requests.last_summary)  # the hourly reminder
 
 
 def test_save_report_runs_in_a_worker(qtbot: QtBot, case: Case, tmp_path: Path) -> None:
