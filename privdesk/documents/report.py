@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -75,7 +76,8 @@ def csv_text(d: Dashboard) -> str:
     for b in d.weeks:
         w.writerow(["deadlines_by_week", b.start.isoformat() if b.start else "overdue", b.label, b.due])
     for br in d.breaches:
-        w.writerow(["breaches", br.reference, _safe_cell(br.title), br.notice])
+        w.writerow(["breaches", f"{br.reference}.authority", _safe_cell(br.title), br.notice])
+        w.writerow(["breaches", f"{br.reference}.individuals", _safe_cell(br.title), br.individuals_notice])
     return out.getvalue()
 
 
@@ -167,6 +169,10 @@ def _law_chart(d: Dashboard) -> Drawing | None:
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
+    widest = max(r.closed for r in rates)
+    chart.valueAxis.valueStep = max(1, math.ceil(widest / 6))
+    chart.valueAxis.valueMax = chart.valueAxis.valueStep * math.ceil(widest / chart.valueAxis.valueStep)
+    chart.valueAxis.labelTextFormat = "%d"
     chart.categoryAxis.style = "stacked"
     chart.bars[0].fillColor = GREEN
     chart.bars[1].fillColor = RED
@@ -252,12 +258,13 @@ def report_story(d: Dashboard, guard: TextGuard) -> list[Flowable]:
     story.append(para("Breaches the organisation became aware of in the period", st.heading))
     if d.breaches:
         b_rows = [(b.reference, guard.clean(_clip(b.title, 120), "a breach title"), b.risk, _when(b.aware),
-                   _when(b.authority_due), _when(b.notified_at), b.notice, str(b.individuals_told))
+                   _when(b.authority_due), _when(b.notified_at), b.notice,
+                   f"{b.individuals_notice}\n{b.individuals_told} told" if b.individuals_told else b.individuals_notice)
                   for b in d.breaches]
-        story.append(_table(["Reference", "Breach", "Risk", "Aware", "Authority\ndue", "Notified", "Notice",
-                             "People\ntold"], b_rows,
-                            [24 * mm, FRAME_W - 130 * mm, 12 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm, 14 * mm],
-                            right=[7], wrap=[1]))
+        story.append(_table(["Reference", "Breach", "Risk", "Aware", "Authority\ndue", "Authority\nnotified",
+                             "Authority\nnotice", "People\nnotice"], b_rows,
+                            [24 * mm, FRAME_W - 136 * mm, 12 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm],
+                            wrap=[1]))
     else:
         story.append(para("No breach in the period."))
     if d.breach_clock is not None:

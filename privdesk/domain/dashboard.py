@@ -107,7 +107,8 @@ class LateRequest:
 
 @dataclass(frozen=True)
 class BreachLine:
-    """A breach the organisation became aware of in the period, and its authority notice."""
+    """A breach the organisation became aware of in the period, and how its notices went: to the
+    authority (Art. 33) and to the people affected (Art. 34, high risk without an exception)."""
 
     reference: str
     title: str
@@ -117,6 +118,7 @@ class BreachLine:
     notified_at: datetime | None
     notice: str  # "in time", "late", "not sent", "overdue", "not required"
     individuals_told: int
+    individuals_notice: str = "not required"  # "in time", "late", "not sent", "not required"
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,8 @@ class Dashboard:
                           "aware": b.aware.isoformat(timespec="minutes"),
                           "authority_due": b.authority_due.isoformat(timespec="minutes") if b.authority_due else None,
                           "notified": b.notified_at.isoformat(timespec="minutes") if b.notified_at else None,
-                          "notice": b.notice} for b in self.breaches],
+                          "notice": b.notice, "individuals_notice": b.individuals_notice,
+                          "individuals_told": b.individuals_told} for b in self.breaches],
             "nearest_breach_deadline": None if self.breach_clock is None else {
                 "reference": self.breach_clock.reference, "notice": self.breach_clock.notice,
                 "due": self.breach_clock.due.isoformat(timespec="minutes") if self.breach_clock.due else None,

@@ -221,13 +221,14 @@ def _breaches(s: Any, period: Period, now: datetime | None) -> tuple[BreachLine,
     start = datetime.combine(period.start, time(), tzinfo=zone)
     end = datetime.combine(period.end_exclusive, time(), tzinfo=zone)
     rows = s.execute(select(Breach.id, Breach.reference, Breach.title, Breach.risk, Breach.aware_at,
-                            Breach.authority_due, Breach.aware_zone)
+                            Breach.authority_due, Breach.exemptions)
                      .where(Breach.aware_at >= start, Breach.aware_at < end).order_by(Breach.aware_at)).all()
     if not rows:
         return ()
     ids = [r[0] for r in rows]
     sent: dict[int, tuple[datetime, bool]] = {}
     told: dict[int, int] = defaultdict(int)
+    told_late: set[int] = set()
     for bid, kind, at, late, count in s.execute(
             select(BreachNotification.breach_id, BreachNotification.kind, BreachNotification.sent_at,
                    BreachNotification.late, BreachNotification.count)
@@ -237,9 +238,11 @@ def _breaches(s: Any, period: Period, now: datetime | None) -> tuple[BreachLine,
             sent[bid] = (at, bool(late))
         elif kind == "individuals":
             told[bid] += int(count or 0)
+            if late:
+                told_late.add(bid)
     now = now or datetime.now(zone)
     out = []
-    for bid, ref, title, risk, aware, due, _zone in rows:
+    for bid, ref, title, risk, aware, due, exemptions in rows:
         if bid in sent:
             at, late = sent[bid]
             notice = "late" if late or (due is not None and at > due) else "in time"
@@ -247,8 +250,12 @@ def _breaches(s: Any, period: Period, now: datetime | None) -> tuple[BreachLine,
         else:
             notified = None
             notice = "not required" if risk == "none" else ("overdue" if due is not None and now > due else "not sent")
+        if told[bid]:
+            people = "late" if bid in told_late else "in time"
+        else:
+            people = "not sent" if risk == "high" and not (exemptions or "").strip() else "not required"
         out.append(BreachLine(ref, title, risk, aware.astimezone(zone), due.astimezone(zone) if due else None,
-                              notified, notice, told[bid]))
+                              notified, notice, told[bid], people))
     return tuple(out)
 
 

@@ -78,6 +78,8 @@ def seed_case(ctx: AppContext) -> Case:
                                   ACTOR, now=datetime(2026, 10, 5, 10, tzinfo=UTC))
     breach_svc.record_notification(ctx, early.reference, "authority", ACTOR, sent_at="2026-10-06T09:00+00:00",
                                    now=datetime(2026, 10, 6, 10, tzinfo=UTC))
+    breach_svc.record_notification(ctx, early.reference, "individuals", ACTOR, sent_at="2026-10-07T09:00+00:00",
+                                   count=312, now=datetime(2026, 10, 7, 10, tzinfo=UTC))
     late = breach_svc.add_breach(ctx, breach_input(title="Phished mailbox", aware="2026-10-20T09:00+00:00"),
                                  ACTOR, now=datetime(2026, 10, 20, 10, tzinfo=UTC))
     breach_svc.record_notification(ctx, late.reference, "authority", ACTOR, sent_at="2026-10-25T09:00+00:00",

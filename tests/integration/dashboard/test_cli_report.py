@@ -83,7 +83,7 @@ def test_report_text_read_back(sqlite_case: Case, tmp_path: Path) -> None:
     refs = sqlite_case.refs
     assert f"{refs['B']} Access GDPR 2026-10-01 2026-10-20 19 Data sent after reminders" in text
     assert f"{refs['H']} Access GDPR 2026-11-02 open 23" in text
-    assert "Lost laptop" in text and "Phished mailbox" in text and "in time" in text
+    assert "Lost laptop" in text and "Phished mailbox" in text and "in time" in text and "312 told" in text
     assert "Open bucket" not in text  # aware in November
 
 

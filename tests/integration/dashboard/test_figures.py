@@ -44,7 +44,9 @@ def test_every_figure_of_october(case: Case) -> None:
     assert [(b.label, b.due) for b in d.weeks[:3]] == [("Overdue", 1), ("This week", 0), ("30 Nov", 1)]
     assert sum(b.due for b in d.weeks) == 4  # H, I, J and C (4 Jan); F's clock is stopped
     assert [(r.reference, r.days_late) for r in d.late] == [(case.refs["B"], 19), (case.refs["H"], 23)]
-    assert [(b.title, b.notice) for b in d.breaches] == [("Lost laptop", "in time"), ("Phished mailbox", "late")]
+    assert [(b.title, b.notice, b.individuals_notice) for b in d.breaches] == [
+        ("Lost laptop", "in time", "in time"), ("Phished mailbox", "late", "not sent")]  # high risk, nobody told
+    assert d.breaches[0].individuals_told == 312
     assert d.breach_clock is not None and d.breach_clock.reference == "BR-2026-0003"
     assert (d.breach_clock.minutes_left, d.breach_clock.state) == (62 * 60, "ok")
 
