@@ -94,7 +94,7 @@ def _identity_pausing_laws() -> tuple[str, ...]:
     return tuple(lid for lid in law_ids() if get_law(lid).clock_starts_on_verification)
 
 
-def _clock_running() -> ColumnElement[bool]:
+def clock_running() -> ColumnElement[bool]:
     """The request's clock runs: not stopped for a clarification, and not waiting for identity
     under a law whose clock starts only on verification (as the queue shows "paused")."""
     waiting = and_(Request.verification == Verification.PENDING.value, Request.law.in_(_identity_pausing_laws()))
@@ -105,7 +105,7 @@ def _conditions(period: Period, today: date) -> dict[str, ColumnElement[bool]]:
     d = Request.deadline
     is_open = Request.status.in_(OPEN)
     # A stopped clock is not overdue: its deadline moves by the pause when it restarts.
-    running = and_(is_open, _clock_running())
+    running = and_(is_open, clock_running())
     start, end = literal(period.start), literal(period.end)
     decided_in = and_(Request.decided_on.is_not(None), Request.decided_on >= start, Request.decided_on <= end)
     closed = and_(Request.status.in_(ANSWERED), decided_in)
@@ -114,7 +114,7 @@ def _conditions(period: Period, today: date) -> dict[str, ColumnElement[bool]]:
         "overdue": and_(running, d < literal(today)),
         "due_soon": and_(running, d >= literal(today), d <= literal(today + timedelta(days=DUE_SOON_DAYS))),
         "unassigned": and_(is_open, Request.assignee_id.is_(None)),
-        "paused": and_(is_open, not_(_clock_running())),
+        "paused": and_(is_open, not_(clock_running())),
         "received": and_(Request.received >= start, Request.received <= end),
         "closed": closed,
         "closed_on_time": and_(closed, Request.decided_on <= d),
@@ -142,7 +142,7 @@ def drill_condition(drill: Drill) -> ColumnElement[bool]:
     elif drill.officer_id is not None:
         parts.append(Request.assignee_id == drill.officer_id)
     if drill.running:
-        parts.append(_clock_running())
+        parts.append(clock_running())
     if drill.deadline_from is not None:
         parts.append(Request.deadline >= literal(drill.deadline_from))
     if drill.deadline_before is not None:
@@ -166,7 +166,7 @@ def _weeks(s: Any, today: date, weeks: int, overdue: int) -> tuple[WeekBucket, .
     """An "Overdue" bar, then this week from today, then the following weeks from Monday."""
     monday = today - timedelta(days=today.weekday())
     edges = [today] + [monday + timedelta(weeks=i) for i in range(1, weeks + 1)]
-    is_open = and_(Request.status.in_(OPEN), _clock_running())
+    is_open = and_(Request.status.in_(OPEN), clock_running())
     rows = s.execute(select(Request.deadline, func.count()).where(
         is_open, Request.deadline >= today, Request.deadline < edges[-1]).group_by(Request.deadline)).all()
     counts = [0] * weeks
