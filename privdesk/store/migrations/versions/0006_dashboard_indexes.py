@@ -2,7 +2,7 @@
 from the index alone (100,000 requests refresh within 300 ms).
 
 Revision ID: 0006_dashboard_indexes
-Revises: 0005_casefile
+Revises: 0008_ropa
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0006_dashboard_indexes"
-down_revision: str | Sequence[str] | None = "0005_casefile"
+down_revision: str | Sequence[str] | None = "0008_ropa"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
