@@ -92,6 +92,10 @@ class Request(Base):
         Index("ix_requests_subject_key", "subject_key"),
         Index("ix_requests_type", "type"),
         Index("ix_requests_law", "law"),
+        # The dashboard: answered in a period, and the open snapshot covered by one index.
+        Index("ix_requests_decided_on", "decided_on"),
+        Index("ix_requests_open_figures", "status", "deadline", "type", "law", "assignee_id", "paused_since",
+              "verification"),
     )
 
 

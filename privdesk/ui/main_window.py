@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
         self._built[key] = page
         self._restore_splitters(key, page)
         self._connect_areas()
+        self._connect_dashboard()
         return page
 
     def built_areas(self) -> list[str]:
@@ -188,6 +189,28 @@ class MainWindow(QMainWindow):
                 self._wired.add("search")
                 search.actor = requests.actor
                 search.attached.connect(lambda _info: requests.detail.reload())
+
+    def _connect_dashboard(self) -> None:
+        """A dashboard figure opens the queue filtered to exactly its requests (building the
+        Requests area if needed); the breach clock opens the breach register."""
+        dashboard = self._built.get("dashboard")
+        if dashboard is None or "dashboard" in self._wired:
+            return
+        from privdesk.ui.dashboard_pane import DashboardPane  # loaded already: the area exists
+
+        if not isinstance(dashboard, DashboardPane):
+            return
+        self._wired.add("dashboard")
+
+        def to_queue(drill: object, text: str) -> None:
+            from privdesk.ui.requests.pane import RequestsPane
+
+            page = self.show_area("requests")
+            if isinstance(page, RequestsPane):
+                page.show_drill(drill, text)
+
+        dashboard.area_requested.connect(self.show_area)
+        dashboard.drill_requested.connect(to_queue)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))

@@ -215,11 +215,11 @@ def test_announcement_badge_in_main_window(qtbot: QtBot, queue_ctx: AppContext) 
     pane = win.show_area("requests")
     assert isinstance(pane, RequestsPane)
     assert win.area_keys()[0] == "requests"
-    summary = svc.due_summary(queue_ctx, 3)
+    summary = svc.due_summary(queue_ctx, 7)
     with qtbot.waitSignal(pane.announced) as blocker:
         pane.announce_timer.timeout.emit()  # the hourly reminder
-    assert blocker.args[0] == summary
-    expected = f"{summary.overdue} overdue · {summary.due_soon} due within 3 days"
+    assert (blocker.args[0].overdue, blocker.args[0].due_soon) == (summary.overdue, summary.due_soon)
+    expected = f"{summary.overdue} overdue · {summary.due_soon} due within 7 days"
     assert pane.badge.text() == expected
     badges = [w for w in win.statusBar().findChildren(QLabel) if w.objectName() == "statusDueBadge"]
     assert len(badges) == 1 and badges[0].text() == expected

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from privdesk.errors import ValidationError
 from privdesk.services.context import AppContext
@@ -70,9 +70,15 @@ def _filtered(stmt: _Stmt, q: RequestQuery, today: date) -> _Stmt:
     if q.open_only or q.overdue or q.due_within is not None:
         stmt = stmt.where(Request.status.in_(OPEN_STATUSES))
     if q.overdue:
-        stmt = stmt.where(Request.deadline < today)
+        from privdesk.services.dashboard import clock_running
+
+        stmt = stmt.where(Request.deadline < today, clock_running())
     if q.due_within is not None:
         stmt = stmt.where(Request.deadline <= today + timedelta(days=q.due_within))
+    if q.drill is not None:
+        from privdesk.services.dashboard import drill_condition
+
+        stmt = stmt.where(drill_condition(q.drill))
     return stmt
 
 
@@ -107,7 +113,9 @@ def query_references(ctx: AppContext, q: RequestQuery, today: date | None = None
 def due_summary(ctx: AppContext, days: int = 3, today: date | None = None) -> DueSummary:
     """How many open requests are overdue, and how many are due within ``days`` days."""
     today = today or date.today()
-    open_ = Request.status.in_(OPEN_STATUSES)
+    from privdesk.services.dashboard import clock_running
+
+    open_ = and_(Request.status.in_(OPEN_STATUSES), clock_running())  # a stopped clock is not late
     with ctx.db.session() as s:
         overdue = s.scalar(select(func.count(Request.id)).where(open_, Request.deadline < today)) or 0
         soon = s.scalar(select(func.count(Request.id)).where(

@@ -202,6 +202,8 @@ class RequestQuery:
     open_only: bool = False
     sort: str = "deadline"
     descending: bool = False
+    drill: Any = None
+    """A :class:`privdesk.services.dashboard.Drill`: exactly the requests a dashboard figure counts."""
 
 
 @dataclass(frozen=True)

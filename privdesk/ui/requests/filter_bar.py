@@ -119,6 +119,22 @@ class FilterBar(QWidget):
             overdue=self.overdue.isChecked(),
         )
 
+    def reset(self) -> None:
+        """Back to "all requests, no filter" without emitting (the dashboard's drill-down)."""
+        widgets = (self.text, self.status, self.type, self.law, self.assignee, self.due_check, self.overdue)
+        for w in widgets:
+            w.blockSignals(True)
+        self._timer.stop()
+        self.text.clear()
+        self.status.setCurrentIndex(self.status.findData(ANY))
+        for combo in (self.type, self.law, self.assignee):
+            combo.setCurrentIndex(0)
+        self.due_check.setChecked(False)
+        self.due_days.setEnabled(False)
+        self.overdue.setChecked(False)
+        for w in widgets:
+            w.blockSignals(False)
+
     def flush(self) -> None:
         """Apply pending typing now (Enter in the search box, tests)."""
         if self._timer.isActive():

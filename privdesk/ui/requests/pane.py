@@ -39,12 +39,14 @@ from PySide6.QtWidgets import (
 
 from privdesk.domain.requests import Status
 from privdesk.errors import PrivDeskError
+from privdesk.services import dashboard as dash
 from privdesk.services import intake
 from privdesk.services import requests as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.requests.detail_pane import DetailPane
+from privdesk.ui.requests.drill_banner import DrillBanner
 from privdesk.ui.requests.filter_bar import FilterBar
 from privdesk.ui.requests.import_dialog import ImportDialog
 from privdesk.ui.requests.new_request_dialog import NewRequestDialog
@@ -53,7 +55,9 @@ from privdesk.ui.requests.queue_model import COL_DUE, COLUMNS, QueueModel, statu
 log = logging.getLogger("privdesk.ui.requests")
 
 ANNOUNCE_INTERVAL_MS = 60 * 60 * 1000
-ANNOUNCE_DAYS = 3
+BADGE_INTERVAL_MS = 5 * 60 * 1000
+BADGE_STYLE = " color:white; border-radius:9px; padding:2px 8px; font-weight:bold;"
+BREACH_COLOURS = {"red": "#b91c1c", "amber": "#b45309"}
 
 
 class _EnterFilter(QObject):
@@ -80,7 +84,7 @@ class RequestsPane(QWidget):
         self._today = today
         self.tray: QSystemTrayIcon | None = None
         self._badge_installed = False
-        self.last_summary: svc.DueSummary | None = None
+        self.last_summary: dash.Reminder | None = None
         officers = settings_svc.list_officers(ctx)
 
         layout = QVBoxLayout(self)
@@ -123,6 +127,9 @@ class RequestsPane(QWidget):
 
         self.filter_bar = FilterBar([(o.id, o.name) for o in officers if o.id is not None])
         layout.addWidget(self.filter_bar)
+        self.drill_banner = DrillBanner()
+        self.drill_banner.cleared.connect(self.clear_drill)
+        layout.addWidget(self.drill_banner)
 
         self.model = QueueModel(ctx, today=today, parent=self)
         self.model.set_filter(self.filter_bar.query())
@@ -180,6 +187,10 @@ class RequestsPane(QWidget):
         self.announce_timer.setInterval(ANNOUNCE_INTERVAL_MS)
         self.announce_timer.timeout.connect(self._hourly)
         self.announce_timer.start()
+        self.badge_timer = QTimer(self)
+        self.badge_timer.setInterval(BADGE_INTERVAL_MS)
+        self.badge_timer.timeout.connect(lambda: self.announce(notify=False))
+        self.badge_timer.start()
         QTimer.singleShot(0, self, lambda: self.announce(notify=True))
 
     # -- who, when --------------------------------------------------------------------------
@@ -200,7 +211,21 @@ class RequestsPane(QWidget):
 
     # -- queue ------------------------------------------------------------------------------
     def apply_filter(self, query: svc.RequestQuery) -> None:
+        self.drill_banner.setVisible(query.drill is not None)
         self.model.set_filter(query)
+
+    def clear_drill(self) -> None:
+        """Back to the ordinary queue: open requests, as at start."""
+        self.filter_bar.reset()
+        self.filter_bar.status.setCurrentIndex(0)  # "Open requests" (emits: the filter applies)
+        self.apply_filter(self.filter_bar.query())
+
+    def show_drill(self, drill: object, text: str) -> None:
+        """The dashboard's entry point: list exactly the requests one figure counts (a
+        :class:`~privdesk.services.dashboard.Drill`); touching the filter bar returns to it."""
+        self.filter_bar.reset()
+        self.apply_filter(svc.RequestQuery(drill=drill))
+        self.drill_banner.show_figure(text)
 
     def refresh(self) -> None:
         current = self.detail.detail.reference if self.detail.detail else None
@@ -422,18 +447,23 @@ class RequestsPane(QWidget):
         self.status_badge = QLabel()
         self.status_badge.setObjectName("statusDueBadge")
         window.statusBar().addPermanentWidget(self.status_badge)
+        self.status_breach_badge = QLabel()
+        self.status_breach_badge.setObjectName("statusBreachBadge")
+        self.status_breach_badge.hide()
+        window.statusBar().addPermanentWidget(self.status_breach_badge)
         self._badge_installed = True
         if self.last_summary is not None:
             self._show_badge(self.last_summary)
 
-    def announce(self, notify: bool = True) -> svc.DueSummary:
-        """Count overdue and nearly-due requests and badge them; at start-up and every hour
-        (``notify``) also tell the system tray, where the desktop has one."""
-        summary = svc.due_summary(self.ctx, ANNOUNCE_DAYS, today=self.today)
+    def announce(self, notify: bool = True) -> dash.Reminder:
+        """Count overdue and nearly-due requests, find the nearest breach deadline and badge them;
+        at start-up and every hour (``notify``) also tell the system tray, where there is one."""
+        summary = dash.reminder(self.ctx, today=self.today)
         self.last_summary = summary
         self._install_badge()
         self._show_badge(summary)
-        if notify and (summary.overdue or summary.due_soon) and QSystemTrayIcon.isSystemTrayAvailable():
+        urgent = summary.overdue or summary.due_soon or summary.breach is not None
+        if notify and urgent and QSystemTrayIcon.isSystemTrayAvailable():
             if self.tray is None:
                 icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
                 self.tray = QSystemTrayIcon(icon, self)
@@ -444,18 +474,27 @@ class RequestsPane(QWidget):
         self.announced.emit(summary)
         return summary
 
-    def _summary_text(self, s: svc.DueSummary) -> str:
-        return self.tr("{0} overdue · {1} due within {2} days").format(s.overdue, s.due_soon, s.days)
+    def _summary_text(self, s: dash.Reminder) -> str:
+        text = self.tr("{0} overdue · {1} due within {2} days").format(s.overdue, s.due_soon, s.days)
+        return f"{text}\n{s.breach.text()}" if s.breach is not None else text
 
-    def _show_badge(self, s: svc.DueSummary) -> None:
-        text = self._summary_text(s)
+    def _show_badge(self, s: dash.Reminder) -> None:
+        text = self.tr("{0} overdue · {1} due within {2} days").format(s.overdue, s.due_soon, s.days)
         style = ("background:#b91c1c;" if s.overdue else "background:#b45309;" if s.due_soon
-                 else "background:#166534;")
-        style += " color:white; border-radius:9px; padding:2px 8px; font-weight:bold;"
+                 else "background:#166534;") + BADGE_STYLE
         for label in (self.badge, getattr(self, "status_badge", None)):
             if label is not None:
                 label.setText(text)
                 label.setStyleSheet(style)
+        breach = s.breach
+        label = getattr(self, "status_breach_badge", None)
+        if label is not None:
+            label.setVisible(breach is not None)
+            if breach is not None:
+                label.setText(breach.text())
+                label.setToolTip(self.tr("{0} ({1}): the nearest breach notice deadline").format(
+                    breach.title, breach.notice))
+                label.setStyleSheet(f"background:{BREACH_COLOURS.get(breach.state, '#374151')};" + BADGE_STYLE)
 
     def column_keys(self) -> list[str]:
         return [k for k, _ in COLUMNS]

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from privdesk.domain.periods import DUE_SOON_DAYS
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
 
@@ -45,7 +46,7 @@ SortRole = Qt.ItemDataRole.UserRole + 2
 OVERDUE = QColor("#b91c1c")
 SOON = QColor("#b45309")
 PAUSED = QColor("#6b7280")
-SOON_DAYS = 7
+SOON_DAYS = DUE_SOON_DAYS  # the same "due soon" as the badge and the dashboard
 
 _STATUS_LABELS = {"received": "Received", "verifying": "Verifying", "in_progress": "In progress",
                   "extended": "Extended", "completed": "Completed", "denied": "Denied",
