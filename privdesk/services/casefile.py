@@ -210,6 +210,12 @@ def letter_request(ctx: AppContext, reference: str) -> LetterRequest:
         from privdesk.services.requests.legal import appeal_links
 
         appeal_of = appeal_links(ctx, d.reference).appeal_of
+    summary = d.outcome or (d.decision_reason if d.status == "completed" else "")
+    from privdesk.services.erasure import completion_summary
+
+    carried_out = completion_summary(ctx, d.reference)  # per system: erased, masked, corrected, kept
+    if carried_out:
+        summary = f"{summary}\n\n{carried_out}".strip()
     return LetterRequest(
         appeal_of=appeal_of,
         response_period=law.period_for(RequestType(d.type)).describe() if law.letters_as else "",
@@ -219,7 +225,7 @@ def letter_request(ctx: AppContext, reference: str) -> LetterRequest:
         subject_email=(d.emails or [""])[0], subject_address=d.subject_address,
         requester_name=d.requester or None, verification=d.verification, status=d.status,
         extension_reason=d.extension_reason, denial_reasons=reasons,
-        completion_summary=d.outcome or (d.decision_reason if d.status == "completed" else ""),
+        completion_summary=summary,
         assignee_name=d.assignee_name, citations=citations,
     )
 

@@ -99,6 +99,8 @@ def add_connection(ctx: AppContext, name: str, url: str, password: str | None = 
                 raise ValueError
         except (TypeError, ValueError) as exc:
             raise ValidationError("The statement time limit must be a positive number of seconds.") from exc
+    if opts.get("write_for"):
+        _check_write_for(ctx, str(opts["write_for"]))
     if "schemas" in opts:
         schemas = opts["schemas"]
         if not isinstance(schemas, list) or not all(isinstance(x, str) and x.strip() for x in schemas):
@@ -118,6 +120,19 @@ def add_connection(ctx: AppContext, name: str, url: str, password: str | None = 
             warning = exc.message
     log.info("connection %s added (%s)", name, info.dialect)
     return ConnectionInfo(info.name, info.url, info.dialect, info.options, info.created_at, bool(secret), warning)
+
+
+def _check_write_for(ctx: AppContext, read_name: str) -> None:
+    """A write connection serves one registered search connection, and only one."""
+    with ctx.db.session() as s:
+        rows = list(s.scalars(select(DiscoveryConnection)))
+    read = next((r for r in rows if r.name == read_name.strip()), None)
+    if read is None:
+        raise ValidationError(f"There is no connection called {read_name!r} to write for. See 'privdesk connection list'.")
+    if (read.options or {}).get("write_for"):
+        raise ValidationError(f"{read_name!r} is itself a write connection; name the search connection.")
+    if any((r.options or {}).get("write_for") == read.name for r in rows):
+        raise ValidationError(f"{read_name!r} already has a write connection; remove it first.")
 
 
 def list_connections(ctx: AppContext) -> list[ConnectionInfo]:
@@ -340,7 +355,8 @@ def make_query(ctx: AppContext, emails: Sequence[str] = (), phones: Sequence[str
 
 def prepare_targets(ctx: AppContext, connections: Sequence[str] = ()) -> list[SearchTarget]:
     """Resolve names, passwords and cached maps on the caller's thread (quick, case DB only)."""
-    names = list(connections) or [c.name for c in list_connections(ctx)]
+    # write connections (``--write-for``) are for executing change plans, never searched
+    names = list(connections) or [c.name for c in list_connections(ctx) if not c.options.get("write_for")]
     targets: list[SearchTarget] = []
     for n in dict.fromkeys(names):
         spec = _spec(ctx, n)

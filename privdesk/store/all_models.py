@@ -7,6 +7,7 @@ from privdesk.store import (  # noqa: F401
     breach_models,
     casefile_models,
     discovery_models,
+    erasure_models,
     legal_models,
     models,
     request_models,

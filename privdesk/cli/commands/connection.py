@@ -22,6 +22,8 @@ def register(sub: Any) -> None:
     add.add_argument("url", help="e.g. postgresql://user@host/db, mysql://user@host/db, sqlite:////path/file.db")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.add_argument("--options", metavar="JSON", help='options as JSON, e.g. {"statement_timeout_s": 20}')
+    add.add_argument("--write-for", metavar="READ_CONNECTION",
+                     help="a write connection for that database: the only way PrivDesk executes a change plan")
     add.set_defaults(func=_add)
 
     ls = csub.add_parser("list", help="list registered connections")
@@ -89,6 +91,19 @@ def register(sub: Any) -> None:
     ex.add_argument("--include", action="store_true")
     ex.set_defaults(func=_exclude)
 
+    er = csub.add_parser("erasure", help="what erasure and opt-out do with a table's rows (saved per connection)")
+    er.add_argument("name")
+    er.add_argument("table")
+    er.add_argument("--action", choices=("delete", "mask", "keep", "auto"), help="erasure: delete, mask or keep")
+    er.add_argument("--mask", action="append", default=[], metavar="COLUMN=STRATEGY",
+                    help="null, hash, random or fixed:TEXT (repeatable)")
+    er.add_argument("--reason", default="", help="why rows are kept or masked, e.g. a retention duty")
+    er.add_argument("--optout", choices=("delete", "update"), help="opt-out: delete the row or set columns")
+    er.add_argument("--optout-set", action="append", default=[], metavar="COLUMN=VALUE")
+    er.add_argument("--clear", action="store_true", help="forget the table's settings")
+    er.add_argument("--as", dest="actor", metavar="EMAIL", help="who is acting, for the audit trail")
+    er.set_defaults(func=_erasure)
+
 
 def _add(args: argparse.Namespace) -> int:
     from privdesk.services import discovery as svc
@@ -102,6 +117,8 @@ def _add(args: argparse.Namespace) -> int:
             raise ValidationError(f"--options is not valid JSON: {exc.msg}.") from exc
         if not isinstance(options, dict):
             raise ValidationError("--options must be a JSON object.")
+    if args.write_for:
+        options["write_for"] = args.write_for
     info = svc.add_connection(open_ctx(args), args.name, args.url, password, options)
     if info.warning:
         sys.stderr.write(f"privdesk: {info.warning}\n")
@@ -251,4 +268,30 @@ def _export_dataset(args: argparse.Namespace) -> int:
     ensure_password(ctx, args.name)
     path = datasets.export_dataset(ctx, args.name, args.output)
     print(f"Dataset written to {path}")  # noqa: T201
+    return 0
+
+
+def _erasure(args: argparse.Namespace) -> int:
+    from privdesk.cli.commands.plan import _actor, _pairs
+    from privdesk.domain.erasure import Mask, TableDefault
+    from privdesk.services import erasure as svc
+
+    ctx = open_ctx(args)
+    if args.clear:
+        svc.set_table_default(ctx, args.name, args.table, None, _actor(args))
+        return 0
+    masks: dict[str, Mask] = {}
+    for m in args.mask:
+        col, sep, spec = m.partition("=")
+        if not sep or not col.strip():
+            raise ValidationError(f"--mask {m!r} is not COLUMN=STRATEGY (e.g. name=null, email=hash).")
+        masks[col.strip()] = Mask.parse(spec)
+    optout_set: dict[str, Any] = {}
+    for pair in args.optout_set:
+        optout_set.update(_pairs(pair, "--optout-set"))
+    action = "" if args.action in (None, "auto") else args.action
+    if masks and not action:
+        action = "mask"
+    default = TableDefault(action, masks, args.reason, args.optout or "", optout_set)
+    svc.set_table_default(ctx, args.name, args.table, default, _actor(args))
     return 0
