@@ -19,15 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Connection,
     Engine,
+    Float,
+    Integer,
+    String,
     and_,
     create_engine,
     delete,
     event,
     func,
+    literal,
     make_url,
+    null,
     or_,
     select,
     text,
@@ -58,6 +64,7 @@ class Statement:
 
     step: int  # index of the step in the plan (1-based, as shown to the officer)
     table: TableInfo
+    tbl: TableClause  # the table object ``clause`` and ``where`` are built on
     clause: Any  # an Update or Delete
     where: ColumnElement[bool]
     expected: int
@@ -72,14 +79,28 @@ def compile_literal(clause: Any, dialect: Dialect) -> str:
     return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
+def typed(value: Any) -> Any:
+    """A bound value typed by what it holds (reflected columns carry no type here), so the
+    dialect's literal renderer can quote it in a script."""
+    if value is None:
+        return null()
+    if isinstance(value, bool):
+        return literal(value, Boolean())
+    if isinstance(value, int):
+        return literal(value, Integer())
+    if isinstance(value, float):
+        return literal(value, Float())
+    return literal(str(value), String())
+
+
 def key_condition(tbl: TableClause, keys: Sequence[Mapping[str, Any]]) -> ColumnElement[bool]:
     cols = list(keys[0])
     if len(cols) == 1:
         c = cols[0]
         vals = [k[c] for k in keys]
         if all(v is not None for v in vals):
-            return tbl.c[c].in_(vals)
-    return or_(*[and_(*[tbl.c[c] == v if v is not None else tbl.c[c].is_(None) for c, v in k.items()])
+            return tbl.c[c].in_([typed(v) for v in vals])
+    return or_(*[and_(*[tbl.c[c] == typed(v) if v is not None else tbl.c[c].is_(None) for c, v in k.items()])
                  for k in keys])
 
 
@@ -103,8 +124,8 @@ def statements(plan: Plan, connection: str, schema: SchemaInfo) -> list[Statemen
                 chunk = rows[j:j + CHUNK]
                 where = key_condition(tbl, [r.key for r in chunk])
                 clause: Any = delete(tbl).where(where) if step.action == DELETE else \
-                    update(tbl).where(where).values(**{c: v for c, v in chunk[0].values.items()})
-                out.append(Statement(i, info, clause, where, len(chunk), step.action))
+                    update(tbl).where(where).values(**{c: typed(v) for c, v in chunk[0].values.items()})
+                out.append(Statement(i, info, tbl, clause, where, len(chunk), step.action))
     return out
 
 
@@ -112,7 +133,7 @@ def statements(plan: Plan, connection: str, schema: SchemaInfo) -> list[Statemen
 
 def count_rows(conn: Connection, stmts: Sequence[Statement]) -> list[int]:
     """How many rows each statement would touch now (run inside a read-only transaction)."""
-    return [int(conn.execute(select(func.count()).select_from(sa_table(s.table)).where(s.where)).scalar_one())
+    return [int(conn.execute(select(func.count()).select_from(s.tbl).where(s.where)).scalar_one())
             for s in stmts]
 
 
@@ -185,9 +206,8 @@ def render_script(plan: Plan, connection: str, dialect_name: str, schema: Schema
                   "CREATE TEMP TABLE privdesk_check (step integer, expected integer, actual integer, "
                   "CHECK (expected = actual)) ON COMMIT DROP;"]
     else:
-        timeout_line = (f"SET SESSION max_statement_time = {timeout_s:g};" if dialect_name == "mariadb"
-                        else f"SET SESSION max_execution_time = {int(timeout_s * 1000)};")
-        lines += [timeout_line,
+        # MariaDB runs /*M! ... */ and MySQL skips it (MySQL's max_execution_time covers SELECT only)
+        lines += [f"/*M!100108 SET SESSION max_statement_time = {timeout_s:g} */;",
                   "CREATE TEMPORARY TABLE privdesk_check (step INT, expected INT, actual INT, "
                   "CHECK (expected = actual));",
                   "START TRANSACTION;"]
@@ -207,7 +227,7 @@ def render_script(plan: Plan, connection: str, dialect_name: str, schema: Schema
                          f"SELECT {st.step}, {st.expected}, count(*) FROM changed;")  # compiled SQL + integers
         else:
             counted = select(text(str(st.step)), text(str(st.expected)), func.count()) \
-                .select_from(sa_table(st.table)).where(st.where)
+                .select_from(st.tbl).where(st.where)
             lines += [f"INSERT INTO privdesk_check {compile_literal(counted, dialect)};", sql + ";"]
             if st.action == DELETE:
                 lines.append(f"INSERT INTO privdesk_check VALUES ({st.step}, {st.expected}, ROW_COUNT());")  # noqa: S608
