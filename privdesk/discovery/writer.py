@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    column,
     create_engine,
     delete,
     event,
@@ -36,17 +37,18 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    table,
     text,
     update,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.types import NullType
 
 from privdesk.discovery.connections import ConnectionSpec, build_engine, is_mariadb, read_only
 from privdesk.discovery.errors import ConnectionFailed
 from privdesk.discovery.introspect import SchemaInfo, TableInfo
-from privdesk.discovery.search import sa_table
-from privdesk.domain.erasure import DELETE, KEEP, Plan, RowChange, canonical
+from privdesk.domain.erasure import DELETE, KEEP, Plan, RowChange
 
 log = logging.getLogger("privdesk.discovery")
 
@@ -93,12 +95,35 @@ def typed(value: Any) -> Any:
     return literal(str(value), String())
 
 
+def _type_of(value: Any) -> Any:
+    if isinstance(value, bool):
+        return Boolean()
+    if isinstance(value, int):
+        return Integer()
+    if isinstance(value, float):
+        return Float()
+    return String()
+
+
+def typed_table(info: TableInfo, rows: Sequence[RowChange]) -> TableClause:
+    """The table with each key column typed by its values, so ``IN`` takes one expanding
+    parameter (fast to compile and to render into a script) instead of one per key."""
+    types: dict[str, Any] = {}
+    for r in rows:
+        for c, v in r.key.items():
+            if c not in types and v is not None:
+                types[c] = _type_of(v)
+    return table(info.bare, *[column(c.name, types.get(c.name)) for c in info.columns], schema=info.schema)
+
+
 def key_condition(tbl: TableClause, keys: Sequence[Mapping[str, Any]]) -> ColumnElement[bool]:
     cols = list(keys[0])
     if len(cols) == 1:
         c = cols[0]
         vals = [k[c] for k in keys]
         if all(v is not None for v in vals):
+            if all(type(v) is type(vals[0]) for v in vals) and not isinstance(tbl.c[c].type, NullType):
+                return tbl.c[c].in_(vals)
             return tbl.c[c].in_([typed(v) for v in vals])
     return or_(*[and_(*[tbl.c[c] == typed(v) if v is not None else tbl.c[c].is_(None) for c, v in k.items()])
                  for k in keys])
@@ -115,10 +140,10 @@ def statements(plan: Plan, connection: str, schema: SchemaInfo) -> list[Statemen
         if info is None:
             raise ConnectionFailed(f"Table {step.table!r} is no longer in the map of {connection!r}; "
                                    "refresh the map, search again and rebuild the plan.")
-        tbl = sa_table(info)
-        groups: dict[bytes, list[RowChange]] = {}
+        tbl = typed_table(info, step.rows)
+        groups: dict[tuple[tuple[str, str], ...], list[RowChange]] = {}
         for r in step.rows:
-            groups.setdefault(canonical(r.values), []).append(r)
+            groups.setdefault(tuple(sorted((c, repr(v)) for c, v in r.values.items())), []).append(r)
         for rows in groups.values():
             for j in range(0, len(rows), CHUNK):
                 chunk = rows[j:j + CHUNK]
@@ -138,7 +163,7 @@ def count_rows(conn: Connection, stmts: Sequence[Statement]) -> list[int]:
 
 
 def count_keys(conn: Connection, info: TableInfo, keys: Sequence[Mapping[str, Any]]) -> int:
-    tbl = sa_table(info)
+    tbl = typed_table(info, [RowChange(k) for k in keys])
     total = 0
     for j in range(0, len(keys), CHUNK):
         chunk = keys[j:j + CHUNK]
@@ -148,7 +173,7 @@ def count_keys(conn: Connection, info: TableInfo, keys: Sequence[Mapping[str, An
 
 
 def fetch_keys(conn: Connection, info: TableInfo, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    tbl = sa_table(info)
+    tbl = typed_table(info, [RowChange(k) for k in keys])
     out: list[dict[str, Any]] = []
     for j in range(0, len(keys), CHUNK):
         res = conn.execute(select(*tbl.c).where(key_condition(tbl, keys[j:j + CHUNK])))
@@ -202,12 +227,15 @@ def render_script(plan: Plan, connection: str, dialect_name: str, schema: Schema
                   "BEGIN IMMEDIATE;"]
     elif family == "postgresql":
         lines += ["\\set ON_ERROR_STOP on", "BEGIN;",
+                  "SET LOCAL standard_conforming_strings = on;  -- the quoting below relies on it",
                   f"SET LOCAL statement_timeout = {int(timeout_s * 1000)};",
                   "CREATE TEMP TABLE privdesk_check (step integer, expected integer, actual integer, "
                   "CHECK (expected = actual)) ON COMMIT DROP;"]
     else:
         # MariaDB runs /*M! ... */ and MySQL skips it (MySQL's max_execution_time covers SELECT only)
         lines += [f"/*M!100108 SET SESSION max_statement_time = {timeout_s:g} */;",
+                  "-- the quoting below escapes backslashes, so they must be escapes in this session",
+                  "SET SESSION sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '');",
                   "CREATE TEMPORARY TABLE privdesk_check (step INT, expected INT, actual INT, "
                   "CHECK (expected = actual));",
                   "START TRANSACTION;"]

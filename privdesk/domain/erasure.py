@@ -19,6 +19,7 @@ import random
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from privdesk.errors import ValidationError
@@ -241,7 +242,7 @@ class Plan:
     built_at: str = ""
     built_by: str = ""
 
-    @property
+    @cached_property
     def hash(self) -> str:
         body = {"format": PLAN_FORMAT, "reference": self.reference, "request_type": self.request_type,
                 "snapshot_sha": self.snapshot_sha, "steps": [s.to_dict() for s in self.steps]}
@@ -331,8 +332,8 @@ class PlanInputs:
 
 
 def key_id(key: Mapping[str, Any]) -> str:
-    """A row key as one stable string (for edits and comparisons)."""
-    return canonical({k: key[k] for k in sorted(key)}).decode("utf-8")
+    """A row key as one stable string (for edits and comparisons): ``id=7`` or ``a=1,b='x'``."""
+    return ",".join(f"{k}={key[k]!r}" for k in sorted(key))
 
 
 def _auto_masks(shape: TableShape) -> dict[str, Mask]:

@@ -128,6 +128,27 @@ def _hash_key(ctx: AppContext) -> bytes:
     return path.read_bytes()
 
 
+_SNAPSHOTS: dict[tuple[str, int, str], Any] = {}
+
+
+def _latest_snapshot(ctx: AppContext, reference: str) -> tuple[Any, Any]:
+    """The request's latest attached search, parsed once per process (attached snapshots never
+    change; a 10,000-row one takes half a second to parse)."""
+    from privdesk.services.casefile import latest_snapshot, list_snapshots
+
+    infos = list_snapshots(ctx, reference)
+    if infos:
+        key = (ctx.paths.db_url, infos[0].id, infos[0].sha256)
+        hit = _SNAPSHOTS.get(key)
+        if hit is not None:
+            return infos[0], hit
+    info, snap = latest_snapshot(ctx, reference)
+    if len(_SNAPSHOTS) > 8:
+        _SNAPSHOTS.clear()
+    _SNAPSHOTS[(ctx.paths.db_url, info.id, info.sha256)] = snap
+    return info, snap
+
+
 def _request(s: Session, reference: str) -> Request:
     from privdesk.services.requests import parse_reference
 
@@ -170,12 +191,10 @@ def _edits(ctx: AppContext, reference: str) -> dict[str, Any]:
 
 
 def _gather(ctx: AppContext, reference: str) -> _Inputs:
-    from privdesk.services.casefile import latest_snapshot
-
     with ctx.db.session() as s:
         r = _request(s, reference)
         ref, rtype = r.reference, str(r.type)
-    info, snap = latest_snapshot(ctx, ref)
+    info, snap = _latest_snapshot(ctx, ref)
     if snap.errors:
         failed = ", ".join(sorted({e.connection for e in snap.errors}))
         raise PlanError(f"The attached search could not read {failed}; search again until every connection "
@@ -291,9 +310,7 @@ def get_plan(ctx: AppContext, reference: str) -> PlanView:
 def set_correction(ctx: AppContext, reference: str, connection: str, table: str, key: Mapping[str, Any],
                    values: Mapping[str, Any], actor: str) -> None:
     """Record the corrected values of one found row (rectification); the next plan holds them."""
-    from privdesk.services.casefile import latest_snapshot
-
-    _info, snap = latest_snapshot(ctx, reference)
+    _info, snap = _latest_snapshot(ctx, reference)
     kid = dom.key_id({k: jsonable(v) for k, v in key.items()})
     match = next((m for m in snap.matches if m.connection == connection and m.table == table
                   and dom.key_id(m.key) == kid), None)
@@ -428,9 +445,7 @@ def dry_run(ctx: AppContext, reference: str, view: PlanView | None = None) -> Dr
 
 def _second_search(ctx: AppContext, plan: Plan, row_cap: int | None = None) -> Any:
     """The attached search run again now, with the same identifiers, connections and depth."""
-    from privdesk.services.casefile import latest_snapshot
-
-    _info, snap = latest_snapshot(ctx, plan.reference)
+    _info, snap = _latest_snapshot(ctx, plan.reference)
     query = dsvc.make_query(ctx, snap.identifiers.get("emails", ()), snap.identifiers.get("phones", ()),
                             snap.identifiers.get("names", ()), snap.identifiers.get("customer_ids", ()))
     per_table: dict[tuple[str, str], int] = {}
