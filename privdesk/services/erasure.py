@@ -250,7 +250,8 @@ def build_plan(ctx: AppContext, reference: str, actor: str, rebuild: bool = Fals
         row = _stored(s, _request(s, inputs.reference))
         if row is not None and not rebuild and row.inputs_sha == inputs.fingerprint:
             return PlanView(Plan.from_dict(json.loads(row.data)), row.status, True, json.loads(row.result))
-        if row is not None and row.status in (EXECUTED, VERIFIED) and not rebuild:
+        if row is not None and row.plan_hash and row.status in (EXECUTED, VERIFIED, FAILED, UNVERIFIED) \
+                and not rebuild and row.executed_at is not None:
             return PlanView(Plan.from_dict(json.loads(row.data)), row.status, False, json.loads(row.result))
     key = _hash_key(ctx)
     steps: list[dom.Step] = []
@@ -300,7 +301,7 @@ def get_plan(ctx: AppContext, reference: str) -> PlanView:
     inputs = _gather(ctx, reference)
     with ctx.db.session() as s:
         row = _stored(s, _request(s, inputs.reference))
-        if row is None:
+        if row is None or not row.plan_hash:
             raise NotFoundError(f"Request {inputs.reference} has no change plan yet; run 'privdesk plan "
                                 f"{inputs.reference}'.")
         return PlanView(Plan.from_dict(json.loads(row.data)), row.status, row.inputs_sha == inputs.fingerprint,

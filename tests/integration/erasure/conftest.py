@@ -4,7 +4,7 @@ about one of its customers with the request's search attached."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -126,21 +126,17 @@ def _url(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_db" if kind == "postgresql" else "mariadb_db"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
-                        pytest.param("mariadb", marks=pytest.mark.mariadb)])
-def shop_case(request: pytest.FixtureRequest, ctx: AppContext, tmp_path: Path) -> Iterator[Case]:
-    """The shop on each engine, registered read-only as ``shop``; an erasure request from Zoë
-    with its search attached; the per-table defaults of the shop set."""
+def make_case(ctx: AppContext, url: str, kind: str, request_type: str = "erasure") -> Case:
+    """The shop registered read-only as ``shop``, a request from Zoë with its search attached,
+    and the shop's per-table erasure defaults."""
     from privdesk.domain.erasure import Mask, TableDefault
     from privdesk.services import erasure
 
-    kind = request.param
-    url = _url(request, kind, tmp_path)
     build_shop(url)
     ds.add_connection(ctx, "shop", url)
     ds.get_map(ctx, "shop")
-    ref = rq.open_request(ctx, rq.NewRequest(type="erasure", law="gdpr", received=date.today(), name="Zoë O'Hara",
-                                             emails=(SUBJECT_EMAIL,)), actor=ACTOR).reference
+    ref = rq.open_request(ctx, rq.NewRequest(type=request_type, law="gdpr", received=date.today(),
+                                             name="Zoë O'Hara", emails=(SUBJECT_EMAIL,)), actor=ACTOR).reference
     erasure.set_table_default(ctx, "shop", "orders", TableDefault(
         "mask", {"ship_name": Mask("fixed", FIXED), "ship_address": Mask("null")},
         "tax records: kept 10 years (HGB §257)"), ACTOR)
@@ -148,7 +144,15 @@ def shop_case(request: pytest.FixtureRequest, ctx: AppContext, tmp_path: Path) -
         "keep", reason="tax records: lines of kept orders"), ACTOR)
     case = Case(ctx, ref, url, kind)
     case.search_and_attach()
-    yield case
+    return case
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
+                        pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def shop_case(request: pytest.FixtureRequest, ctx: AppContext, tmp_path: Path) -> Case:
+    """The shop and Zoë's erasure request on each engine."""
+    kind = request.param
+    return make_case(ctx, _url(request, kind, tmp_path), kind)
 
 
 @pytest.fixture

@@ -1,0 +1,129 @@
+"""The command line around a plan (SQLite): write connections, per-table defaults, rectification,
+opt-out, plain-words refusals, and that nothing is written through a search connection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from privdesk.cli import main
+from privdesk.discovery import writer
+from privdesk.discovery.connections import ConnectionSpec, build_engine
+from privdesk.discovery.errors import ConnectionFailed
+from privdesk.services import discovery as ds
+from privdesk.services import erasure
+from privdesk.services.context import AppContext
+from tests.integration.erasure.conftest import ACTOR, Case, dump, make_case
+
+
+def _cli(ctx: AppContext, *args: str) -> int:
+    return main(["--data-dir", str(ctx.paths.data_dir), *args])
+
+
+@pytest.fixture
+def case(ctx: AppContext, tmp_path: Path) -> Case:
+    return make_case(ctx, f"sqlite:///{tmp_path / 'shop.sqlite3'}", "sqlite")
+
+
+def test_search_connection_never_writes(case: Case, capsys: pytest.CaptureFixture[str]) -> None:
+    before = dump(case.url)
+    assert _cli(case.ctx, "execute", case.ref, "--confirm", case.ref) == 2
+    assert "no change plan yet" in capsys.readouterr().err
+    assert _cli(case.ctx, "plan", case.ref) == 0
+    capsys.readouterr()
+    assert _cli(case.ctx, "execute", case.ref, "--confirm", case.ref) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no write connection for 'shop'" in err[0] and "--write-for shop" in err[0]
+    assert dump(case.url) == before
+    spec = ConnectionSpec("shop", ds.get_connection(case.ctx, "shop").url)
+    with pytest.raises(ConnectionFailed, match="read-only for PrivDesk"):
+        writer.build_write_engine(spec, None)
+    engine = build_engine(spec, None)  # the search engine opens SQLite read-only: a write fails there too
+    with pytest.raises(Exception, match="readonly|read-only"), engine.begin() as c:
+        c.execute(text("DELETE FROM logins"))
+    engine.dispose()
+    assert dump(case.url) == before
+
+
+def test_write_connection_rules(case: Case, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(case.ctx, "connection", "add", "w", case.url, "--write-for", "nope") == 2
+    assert "no connection called 'nope'" in capsys.readouterr().err
+    assert _cli(case.ctx, "connection", "add", "w", case.url, "--write-for", "shop") == 0
+    assert _cli(case.ctx, "connection", "add", "w2", case.url, "--write-for", "shop") == 2
+    assert "already has a write connection" in capsys.readouterr().err
+    # a write connection is never searched
+    result = ds.search(case.ctx, ds.make_query(case.ctx, emails=["zoe.ohara@example.com"]))
+    assert result.connections == ("shop",)
+    assert _cli(case.ctx, "plan", case.ref, "--json") == 0
+    assert _cli(case.ctx, "execute", case.ref, "--confirm", "DSR-0000") == 2
+    assert "typing the request reference" in capsys.readouterr().err
+    assert _cli(case.ctx, "execute", case.ref, "--confirm", case.ref, "--json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] and out["connections"][0]["write_connection"] == "w"
+    assert _cli(case.ctx, "execute", case.ref, "--confirm", case.ref) == 2
+    assert "already been executed" in capsys.readouterr().err
+
+
+def test_defaults_from_the_command_line(case: Case, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(case.ctx, "connection", "erasure", "shop", "logins", "--action", "keep",
+                "--reason", "fraud prevention: 90 days") == 0
+    assert _cli(case.ctx, "connection", "erasure", "shop", "customers", "--mask", "email=hash",
+                "--mask", "full_name=random", "--mask", "phone=fixed:none") == 0
+    assert _cli(case.ctx, "connection", "erasure", "shop", "nosuch", "--action", "keep") == 2
+    assert "has no table 'nosuch'" in capsys.readouterr().err
+    assert _cli(case.ctx, "connection", "erasure", "shop", "customers", "--mask", "email=blur") == 2
+    assert "not a masking strategy" in capsys.readouterr().err
+    assert _cli(case.ctx, "plan", case.ref, "--json") == 0
+    steps = {s["table"]: s for s in json.loads(capsys.readouterr().out)["steps"]}
+    assert steps["logins"]["action"] == "keep" and steps["logins"]["reason"] == "fraud prevention: 90 days"
+    assert steps["customers"]["action"] == "mask"
+    assert steps["customers"]["columns"] == ["email", "full_name", "phone"]
+    view = erasure.get_plan(case.ctx, case.ref)
+    cust = next(s for s in view.plan.steps if s.table == "customers").rows[0].values
+    assert cust["phone"] == "none" and cust["email"] != "Zoe.OHara@Example.com" and len(cust["full_name"]) == 10
+    # the dry run shows statements and counts
+    assert _cli(case.ctx, "plan", case.ref, "--dry-run", "--json") == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert not dry["stale"] and all(s["rows"] == s["rows_now"] for s in dry["steps"])
+    assert any(s["statement"].startswith("DELETE FROM newsletter") for s in dry["steps"])
+
+
+def test_rectification_by_correction(ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = make_case(ctx, f"sqlite:///{tmp_path / 'shop.sqlite3'}", "sqlite", "rectification")
+    assert _cli(ctx, "plan", case.ref, "--json") == 2
+    assert "type the corrected values" in capsys.readouterr().err
+    assert _cli(ctx, "plan", case.ref, "--correct", "shop", "customers", "id=1", "full_name=Zoë O'Hara-Smith",
+                "--correct", "shop", "customers", "id=1", "phone=+44 20 7946 0000", "--json") == 0
+    (step,) = json.loads(capsys.readouterr().out)["steps"]
+    assert step == {"connection": "shop", "table": "customers", "action": "update", "rows": 1,
+                    "columns": ["full_name", "phone"], "reason": "rectification"}
+    ds.add_connection(ctx, "shop-w", case.url, options={"write_for": "shop"})
+    before = dump(case.url)
+    assert erasure.execute(ctx, case.ref, case.ref, ACTOR).ok
+    after = dump(case.url)
+    assert after["customers"][0][2:] == ("Zoë O'Hara-Smith", "+44 20 7946 0000")
+    assert after["customers"][1:] == before["customers"][1:] and after["orders"] == before["orders"]
+    proof = erasure.verify(ctx, case.ref, ACTOR)
+    assert proof["ok"], proof["problems"]
+    assert "customers: 1 row corrected (full_name, phone)" in erasure.completion_summary(ctx, case.ref)
+
+
+def test_optout_sets_the_consent_column(ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = make_case(ctx, f"sqlite:///{tmp_path / 'shop.sqlite3'}", "sqlite", "opt-out")
+    assert _cli(ctx, "plan", case.ref) == 2
+    assert "opt-out setting" in capsys.readouterr().err
+    assert _cli(ctx, "connection", "erasure", "shop", "newsletter", "--optout", "update",
+                "--optout-set", "subscribed=0") == 0
+    assert _cli(ctx, "plan", case.ref, "--json") == 0
+    (step,) = json.loads(capsys.readouterr().out)["steps"]
+    assert (step["table"], step["action"], step["columns"]) == ("newsletter", "update", ["subscribed"])
+    ds.add_connection(ctx, "shop-w", case.url, options={"write_for": "shop"})
+    assert erasure.execute(ctx, case.ref, case.ref, ACTOR).ok
+    engine = create_engine(case.url)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT id, subscribed FROM newsletter ORDER BY id")).all() == [(40, 0), (41, 1)]
+    engine.dispose()
+    assert erasure.verify(ctx, case.ref, ACTOR)["ok"]
