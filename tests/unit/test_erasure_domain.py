@@ -7,7 +7,15 @@ import random
 import pytest
 
 from privdesk.domain import erasure as e
-from privdesk.domain.erasure import FoundRow, Link, Mask, PlanError, PlanInputs, TableDefault, TableShape
+from privdesk.domain.erasure import (
+    FoundRow,
+    Link,
+    Mask,
+    PlanError,
+    PlanInputs,
+    TableDefault,
+    TableShape,
+)
 
 KEY = b"k" * 32
 
