@@ -716,7 +716,8 @@ def completion_summary(ctx: AppContext, reference: str) -> str:
             return ""
         plan = Plan.from_dict(json.loads(row.data))
     lines = dom.summary_lines(plan)
-    lines.append("Where we had disclosed this data to recipients, we have told them of the change "
-                 "(GDPR Art. 19); rows kept are kept only for the reason given (Art. 17(3)).")
+    if any(st.action in (dom.KEEP, dom.MASK) and st.reason for st in plan.steps) and plan.request_type == dom.ERASURE:
+        lines.append("Data we keep, we keep only for the reason given and only as long as that reason lasts "
+                     "(GDPR Art. 17(3)).")
     return "\n".join(lines)
 

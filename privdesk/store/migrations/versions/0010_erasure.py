@@ -1,7 +1,7 @@
 """Erasure plans and per-table erasure defaults of connected databases.
 
 Revision ID: 0010_erasure
-Revises: 0005_casefile
+Revises: 0005_casefile, 0003_discovery
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_erasure"
-down_revision: str | Sequence[str] | None = "0005_casefile"
+# also after the discovery branch: erasure defaults refer to its connections table
+down_revision: str | Sequence[str] | None = ("0005_casefile", "0003_discovery")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
