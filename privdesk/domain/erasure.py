@@ -407,7 +407,7 @@ def _erasure_steps(inputs: PlanInputs, key: bytes, rng: random.Random) -> list[S
             if any(tuple(r.row.get(c) for c in lk.ref_columns) in wanted for r in inputs.found[lk.ref_table]):
                 shape = inputs.shapes.get(lk.ref_table) or TableShape(lk.ref_table, ())
                 decided[lk.ref_table] = (MASK, _auto_masks(shape),
-                                         f"still referenced by kept rows of {lk.table}")
+                                         f"linked to records we must keep ({lk.table})")
                 changed = True
     steps: list[Step] = []
     for table, (action, masks, reason) in decided.items():
@@ -462,20 +462,20 @@ def _optout_steps(inputs: PlanInputs) -> list[Step]:
 
 
 def summary_lines(plan: Plan) -> list[str]:
-    """Per system, what was erased, masked, corrected or kept and why (for the completion letter)."""
+    """Per system, what was erased, masked, corrected or kept and why (for the completion letter):
+    ``In shop:`` followed by one ``- table: ...`` bullet per step."""
     lines: list[str] = []
     for conn in plan.connections:
-        parts = []
+        lines.append(f"In {conn}:")
         for s in plan.steps:
             if s.connection != conn:
                 continue
-            what = f"{s.table}: {len(s.rows)} row{'s' if len(s.rows) != 1 else ''} {DONE_WORDS[s.action]}"
+            what = f"- {s.table}: {len(s.rows)} row{'s' if len(s.rows) != 1 else ''} {DONE_WORDS[s.action]}"
             if s.columns and s.action in (MASK, UPDATE):
                 what += f" ({', '.join(s.columns)})"
             if s.reason and s.action in (MASK, KEEP):
                 what += f", because: {s.reason}"
-            parts.append(what)
-        lines.append(f"{conn} — " + "; ".join(parts) + ".")
+            lines.append(what)
     return lines
 
 

@@ -717,7 +717,7 @@ def completion_summary(ctx: AppContext, reference: str) -> str:
         plan = Plan.from_dict(json.loads(row.data))
     lines = dom.summary_lines(plan)
     if any(st.action in (dom.KEEP, dom.MASK) and st.reason for st in plan.steps) and plan.request_type == dom.ERASURE:
-        lines.append("Data we keep, we keep only for the reason given and only as long as that reason lasts "
-                     "(GDPR Art. 17(3)).")
+        lines += ["", "Data we keep, we keep only for the reason given and only as long as that reason lasts "
+                      "(GDPR Art. 17(3))."]
     return "\n".join(lines)
 

@@ -86,7 +86,7 @@ def test_kept_rows_keep_their_parent_masked() -> None:
     by = {s.table: s for s in steps}
     assert by["orders"].action == "keep" and by["orders"].reason == "tax records (HGB §257)"
     cust = by["customers"]
-    assert cust.action == "mask" and cust.reason == "still referenced by kept rows of orders"
+    assert cust.action == "mask" and cust.reason == "linked to records we must keep (orders)"
     # nullable e-mail becomes NULL; the NOT NULL name a keyed hash
     assert cust.rows[0].values == {"email": None, "name": e.keyed_hash("Zoë", KEY)}
     assert [s.action for s in steps] == ["mask", "delete", "keep"]
@@ -132,8 +132,8 @@ def test_plan_hash_round_trip_and_summary() -> None:
     assert again.hash == plan.hash and again == plan
     assert plan.to_json()["steps"][0] == {"connection": "shop", "table": "customers", "action": "mask", "rows": 1,
                                           "columns": ["email", "name"],
-                                          "reason": "still referenced by kept rows of orders"}
+                                          "reason": "linked to records we must keep (orders)"}
     changed = e.Plan("DSR-2026-0001", "erasure", "other", tuple(steps))
     assert changed.hash != plan.hash
-    (line,) = e.summary_lines(plan)
-    assert line.startswith("shop — ") and "logins: 1 row erased" in line and "orders: 1 row kept, because: tax" in line
+    lines = e.summary_lines(plan)
+    assert lines[0] == "In shop:" and "- logins: 1 row erased" in lines and "- orders: 1 row kept, because: tax" in lines

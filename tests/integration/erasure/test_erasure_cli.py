@@ -127,3 +127,26 @@ def test_optout_sets_the_consent_column(ctx: AppContext, tmp_path: Path, capsys:
         assert c.execute(text("SELECT id, subscribed FROM newsletter ORDER BY id")).all() == [(40, 0), (41, 1)]
     engine.dispose()
     assert erasure.verify(ctx, case.ref, ACTOR)["ok"]
+
+
+def test_completion_letter_lists_each_system(case: Case, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from privdesk.services import casefile
+    from privdesk.services import requests as rq
+    from privdesk.services.demo import seed_profile
+
+    seed_profile(case.ctx)
+    erasure.build_plan(case.ctx, case.ref, ACTOR)
+    ds.add_connection(case.ctx, "shop-w", case.url, options={"write_for": "shop"})
+    assert erasure.execute(case.ctx, case.ref, case.ref, ACTOR).ok
+    assert erasure.verify(case.ctx, case.ref, ACTOR)["ok"]
+    rq.verify_identity(case.ctx, case.ref, ACTOR)
+    rq.complete(case.ctx, case.ref, "done", ACTOR, outcome="We erased your account.")
+    out = tmp_path / "completion.pdf"
+    casefile.generate_letter(case.ctx, "completion", case.ref, out, ACTOR)
+    words = " ".join(" ".join(p.extract_text() for p in PdfReader(out).pages).split())
+    assert "In shop:" in words and "logins: 2 rows erased" in words
+    assert "orders: 2 rows masked (ship_name, ship_address), because: tax records" in words
+    assert "order_items: 2 rows kept, because: tax records: lines of kept orders" in words
+    assert "GDPR Art. 17(3)" in words

@@ -59,7 +59,7 @@ def test_plan_json_contract_and_order(shop_case: Case, capsys: pytest.CaptureFix
         assert s["connection"] == "shop"
     orders = next(s for s in out["steps"] if s["table"] == "orders")
     assert orders["columns"] == ["ship_name", "ship_address"] and "tax" in orders["reason"]
-    assert "still referenced by kept rows of orders" in out["steps"][0]["reason"]
+    assert "linked to records we must keep (orders)" in out["steps"][0]["reason"]
     # the same inputs give the same plan
     assert main(["--data-dir", data_dir, "plan", shop_case.ref, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["hash"] == out["hash"]
