@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privdesk.domain.erasure import PLANNED_TYPES
 from privdesk.errors import ConflictError, PrivDeskError
 from privdesk.services import audit as audit_svc
 from privdesk.services import requests as svc
@@ -54,6 +55,7 @@ from privdesk.ui.requests.queue_model import (
 
 if TYPE_CHECKING:
     from privdesk.services import casefile
+    from privdesk.ui.requests.erasure_dialog import ErasurePlanDialog
     from privdesk.ui.requests.letters_dialog import LettersDialog
 
 # Button label and whether the move needs a reason, per target status.
@@ -291,6 +293,12 @@ class DetailPane(QWidget):
         self.withhold_button.setToolTip(self.tr("Leave rows or a column of the attached search out of the reply"))
         self.withhold_button.clicked.connect(lambda: self.open_withhold())
         case_row.addWidget(self.withhold_button)
+        self.plan_button = QPushButton(self.tr("Change plan…"))
+        self.plan_button.setObjectName("planButton")
+        self.plan_button.setToolTip(self.tr("Plan, script, execute and prove the erasure, correction or opt-out "
+                                            "in the connected databases"))
+        self.plan_button.clicked.connect(lambda: self.open_plan())
+        case_row.addWidget(self.plan_button)
         case_row.addStretch(1)
         layout.addLayout(case_row)
         self.snapshot_label = QLabel()
@@ -462,6 +470,9 @@ class DetailPane(QWidget):
             self.snapshot_label.setText(self.tr("No search attached yet: use the Search area and "
                                                 "“Attach to request”."))
         self.export_button.setEnabled(bool(snaps))
+        planned = self.detail is not None and str(self.detail.type) in PLANNED_TYPES
+        self.plan_button.setVisible(planned)
+        self.plan_button.setEnabled(bool(snaps) and planned)
         for doc in casefile.list_documents(self.ctx, reference):
             when = doc.created_at.strftime("%Y-%m-%d %H:%M") if doc.created_at else ""
             lock = " 🔒" if doc.encryption else ""
@@ -469,6 +480,18 @@ class DetailPane(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, str(doc.stored_path))
             item.setToolTip(f"sha256 {doc.sha256}\n{doc.stored_path}")
             self.documents.addItem(item)
+
+    def open_plan(self) -> ErasurePlanDialog | None:
+        """The change plan of an erasure, rectification, opt-out or objection request."""
+        if self.detail is None:
+            return None
+        from privdesk.ui.requests.erasure_dialog import ErasurePlanDialog
+
+        dlg = ErasurePlanDialog(self.ctx, self.detail.reference, self.actor, self)
+        dlg.changed.connect(lambda: self.reload())
+        dlg.open()
+        dlg.load()
+        return dlg
 
     def open_letters(self) -> LettersDialog | None:
         if self.detail is None:

@@ -1,0 +1,74 @@
+"""The change-plan dialog from a request's detail: review steps and counts, execute after typing
+the reference, and the proof; all database work in workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import create_engine, text
+
+from privdesk.services import discovery as ds
+from privdesk.services import erasure
+from privdesk.services.context import AppContext
+from privdesk.ui.requests.detail_pane import DetailPane
+from privdesk.ui.requests.erasure_dialog import ErasurePlanDialog
+from tests.integration.erasure.conftest import ACTOR, dump, make_case
+
+
+def test_review_execute_and_prove(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    case = make_case(ctx, f"sqlite:///{tmp_path / 'shop.sqlite3'}", "sqlite")
+    pane = DetailPane(ctx, lambda: ACTOR)
+    qtbot.addWidget(pane)
+    pane.load(case.ref)
+    assert pane.plan_button.isEnabled()
+    dlg = pane.open_plan()
+    assert isinstance(dlg, ErasurePlanDialog)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.dry is not None, timeout=15000)
+    assert dlg.table.rowCount() == 5
+    assert [dlg.table.item(r, 3).text() for r in range(5)] == ["Mask", "Mask", "Delete", "Delete", "Keep"]
+    assert dlg.table.item(2, 2).text() == "logins" and dlg.table.item(2, 5).text() == "2"
+    dlg.table.selectRow(2)
+    assert dlg.statement.toPlainText().startswith("DELETE FROM logins WHERE logins.id IN (30, 31)")
+    assert dlg.script_button.isEnabled() and not dlg.execute_button.isEnabled()
+    grab = tmp_path / "plan.png"
+    dlg.grab().save(str(grab))
+    assert grab.stat().st_size > 0
+    # without a write connection execution is refused with a sentence
+    qtbot.keyClicks(dlg.confirm, case.ref)
+    assert dlg.execute_button.isEnabled()
+    before = dump(case.url)
+    task = dlg.execute()
+    assert task is not None
+    qtbot.waitUntil(lambda: "no write connection" in dlg.message.text(), timeout=15000)
+    assert dump(case.url) == before
+    # with one, the plan runs and the proof follows
+    ds.add_connection(ctx, "shop-w", case.url, options={"write_for": "shop"})
+    qtbot.waitUntil(lambda: dlg.execute_button.isEnabled(), timeout=5000)
+    dlg.execute()
+    qtbot.waitUntil(lambda: dlg.proof is not None, timeout=20000)
+    assert dlg.proof is not None and dlg.proof["ok"] and "Proof recorded" in dlg.message.text()
+    assert not dlg.execute_button.isEnabled()
+    assert erasure.get_plan(ctx, case.ref).status == "verified"
+    qtbot.waitUntil(lambda: any("erasure-proof" in pane.documents.item(i).text()
+                                for i in range(pane.documents.count())), timeout=5000)
+
+
+def test_stale_steps_are_red_and_execution_is_off(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    case = make_case(ctx, f"sqlite:///{tmp_path / 'shop.sqlite3'}", "sqlite")
+    engine = create_engine(case.url)
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM logins WHERE id = 31"))
+    engine.dispose()
+    dlg = ErasurePlanDialog(ctx, case.ref, lambda: ACTOR)
+    qtbot.addWidget(dlg)
+    dlg.load()
+    qtbot.waitUntil(lambda: dlg.dry is not None, timeout=15000)
+    assert dlg.dry is not None and dlg.dry.stale
+    row = next(r for r in range(dlg.table.rowCount()) if dlg.table.item(r, 2).text() == "logins")
+    assert dlg.table.item(row, 5).text() == "1"
+    assert dlg.table.item(row, 0).background().color().name() == "#fde2e2"
+    assert "now has 1 of the 2 planned rows" in dlg.message.text()
+    qtbot.keyClicks(dlg.confirm, case.ref)
+    assert not dlg.execute_button.isEnabled() and not dlg.script_button.isEnabled()
