@@ -335,6 +335,32 @@ def set_correction(ctx: AppContext, reference: str, connection: str, table: str,
                      {f"{connection}.{table}": (None, f"row {kid}: {', '.join(sorted(values))} corrected")})
 
 
+# -- rectification: the rows the officer may correct -----------------------------------------------
+
+@dataclass(frozen=True)
+class FoundRowView:
+    """A row of the attached search with the corrections typed so far (for the window)."""
+
+    connection: str
+    table: str
+    key: dict[str, Any]
+    row: dict[str, Any]
+    corrected: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.connection} · {self.table} · {dom.key_id(self.key)}"
+
+
+def found_rows(ctx: AppContext, reference: str) -> list[FoundRowView]:
+    """The attached search's rows, each with the values already corrected on it."""
+    _info, snap = _latest_snapshot(ctx, reference)
+    edits = _edits(ctx, reference)
+    return [FoundRowView(m.connection, m.table, dict(m.key), dict(m.row),
+                         dict(edits.get(m.connection, {}).get(m.table, {}).get(dom.key_id(m.key), {})))
+            for m in snap.matches]
+
+
 # -- dry run ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ are saved to the case database as soon as the officer changes them.
 
 from __future__ import annotations
 
+import getpass
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 from privdesk.discovery import classify, ownership
 from privdesk.discovery.errors import PasswordNeeded
 from privdesk.discovery.introspect import ColumnMap
+from privdesk.domain.erasure import Mask, TableDefault
 from privdesk.errors import PrivDeskError
 from privdesk.services import discovery as svc
 from privdesk.services.context import AppContext
@@ -41,13 +44,18 @@ from privdesk.ui.links_view import LinksView
 from privdesk.ui.workers import run_task
 
 _AUTO = "auto"
+ERASURE_CHOICES = (("(automatic)", ""), ("Delete rows", "delete"), ("Mask columns", "mask"), ("Keep rows", "keep"))
+MASK_CHOICES = (("", ""), ("Set empty (null)", "null"), ("Keyed hash", "hash"), ("Random, same shape", "random"),
+                ("Fixed text [removed]", "fixed"))
 
 
 class ConnectionsDialog(QDialog):
     """Add/test/remove connections and correct the identifier map column by column."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, pool: Any = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, pool: Any = None,
+                 actor: Callable[[], str] = getpass.getuser) -> None:
         super().__init__(parent)
+        self.actor = actor
         self.ctx = ctx
         self.pool = pool
         self.current_map: ColumnMap | None = None
@@ -119,11 +127,13 @@ class ConnectionsDialog(QDialog):
         mv = QVBoxLayout(map_page)
         mv.addWidget(QLabel(self.tr("Untick a table to leave it out of searches; change a table's role or a "
                                     "column's kind where PrivDesk guessed wrong. A person table's rows are "
-                                    "people: the search returns one only when its own identifiers match.")))
+                                    "people: the search returns one only when its own identifiers match. Say once "
+                                    "what an erasure does with each table (and why it keeps or masks rows).")))
         self.map_tree = QTreeWidget()
         self.map_tree.setObjectName("mapTree")
         self.map_tree.setHeaderLabels([self.tr("Table / column"), self.tr("Type"), self.tr("Role / kind"),
-                                       self.tr("Found by"), self.tr("Index")])
+                                       self.tr("Found by"), self.tr("Index"), self.tr("On erasure"),
+                                       self.tr("Reason kept / masked")])
         self.map_tree.setColumnWidth(0, 220)
         self.map_tree.setColumnWidth(2, 260)
         self.map_tree.itemChanged.connect(self._item_changed)
@@ -234,6 +244,9 @@ class ConnectionsDialog(QDialog):
                  pool=self.pool)
 
     def show_map(self, cmap: ColumnMap) -> None:
+        from privdesk.services import erasure
+
+        defaults = erasure.table_defaults(self.ctx, cmap.connection)
         self._loading = True
         self.current_map = cmap
         self.map_tree.clear()
@@ -261,6 +274,7 @@ class ConnectionsDialog(QDialog):
                     lambda _i, cb=combo, tb=t.table, col=c.column: self._kind_changed(tb, col, cb.currentData()))
                 self.map_tree.setItemWidget(child, 2, combo)
             top.setExpanded(bool(t.identifier_columns))
+            self._erasure_widgets(top, t.table, [c.column for c in t.columns], defaults.get(t.table))
         self._loading = False
 
     def _role_combo(self, table: str, role: ownership.TableRole) -> QComboBox:
@@ -289,6 +303,71 @@ class ConnectionsDialog(QDialog):
             return
         self.status.setText(self.tr("Role of {0} saved (audited).").format(table))
 
+    def _erasure_widgets(self, top: QTreeWidgetItem, table: str, columns: list[str],
+                         default: TableDefault | None) -> None:
+        """Per-table erasure default (delete, mask, keep), masking per column, and the reason."""
+        d = default or TableDefault()
+        combo = QComboBox()
+        combo.setObjectName(f"erasure:{table}")
+        for label, value in ERASURE_CHOICES:
+            combo.addItem(self.tr(label), value)
+        combo.setCurrentIndex(max(0, combo.findData(d.action)))
+        combo.currentIndexChanged.connect(lambda _i, cb=combo, tb=table: self._erasure_changed(tb, action=cb.currentData()))
+        self.map_tree.setItemWidget(top, 5, combo)
+        top.setText(6, d.reason)
+        top.setFlags(top.flags() | Qt.ItemFlag.ItemIsEditable)
+        for i, col in enumerate(columns):
+            child = top.child(i)
+            if child is None:
+                continue
+            mask = QComboBox()
+            mask.setObjectName(f"mask:{table}.{col}")
+            for label, value in MASK_CHOICES:
+                mask.addItem(self.tr(label), value)
+            current = d.masks.get(col)
+            mask.setCurrentIndex(max(0, mask.findData(current.strategy if current else "")))
+            mask.currentIndexChanged.connect(
+                lambda _i, cb=mask, tb=table, c=col: self._erasure_changed(tb, column=c, strategy=cb.currentData()))
+            self.map_tree.setItemWidget(child, 5, mask)
+
+    def _show_action(self, table: str, action: str) -> None:
+        """Keep the table's combo in step when masking a column made the table "mask"."""
+        for i in range(self.map_tree.topLevelItemCount()):
+            top = self.map_tree.topLevelItem(i)
+            combo = self.map_tree.itemWidget(top, 5) if top is not None else None
+            if top is not None and top.text(0) == table and isinstance(combo, QComboBox):
+                self._loading = True
+                combo.setCurrentIndex(max(0, combo.findData(action)))
+                self._loading = False
+
+    def _erasure_changed(self, table: str, action: str | None = None, column: str | None = None,
+                         strategy: str | None = None, reason: str | None = None) -> None:
+        name = self.selected()
+        if name is None or self._loading:
+            return
+        from privdesk.services import erasure
+
+        d = erasure.table_defaults(self.ctx, name).get(table, TableDefault())
+        masks = dict(d.masks)
+        if column is not None:
+            if strategy:
+                masks[column] = Mask(strategy, "[removed]" if strategy == "fixed" else "")
+            else:
+                masks.pop(column, None)
+        new_action = d.action if action is None else action
+        if column is not None and masks and not new_action:
+            new_action = "mask"
+        try:
+            erasure.set_table_default(self.ctx, name, table, TableDefault(
+                new_action, masks, d.reason if reason is None else reason, d.optout, d.optout_set), self.actor())
+        except PrivDeskError as exc:
+            self.status.setText(exc.message)
+            return
+        self._show_action(table, new_action)
+        hint = self.tr(" Type the reason in the last column.") if new_action == "keep" and not (
+            reason or d.reason) else ""
+        self.status.setText(self.tr("Erasure setting of {0} saved.").format(table) + hint)
+
     def _kind_changed(self, table: str, column: str, kind: str) -> None:
         name = self.selected()
         if name is None:
@@ -297,9 +376,13 @@ class ConnectionsDialog(QDialog):
         self.status.setText(self.tr("{0}.{1} saved.").format(table, column))
 
     def _item_changed(self, item: QTreeWidgetItem, column: int) -> None:
-        if self._loading or column != 0:
+        if self._loading or column not in (0, 6):
             return
         data = item.data(0, Qt.ItemDataRole.UserRole)
+        if column == 6:
+            if data and data[0] == "table":
+                self._erasure_changed(data[1], reason=item.text(6).strip())
+            return
         name = self.selected()
         if not data or data[0] != "table" or name is None:
             return

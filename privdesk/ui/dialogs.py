@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sys
 
 from PySide6.QtCore import Qt
@@ -20,13 +21,22 @@ from privdesk.errors import PrivDeskError
 from privdesk.services.context import AppContext
 
 
+def error_text(exc: BaseException) -> str:
+    """A user error's sentence; for a bug an apology and a pointer to the log."""
+    if isinstance(exc, PrivDeskError):
+        return exc.message
+    return ("Something went wrong inside PrivDesk. Nothing you entered has been lost; the "
+            f"details are in the log file.\n\n{type(exc).__name__}: {exc}")
+
+
+def error_html(exc: BaseException) -> str:
+    """:func:`error_text` in red, for a status label (escaped: messages quote what was typed)."""
+    return "<span style='color:#b91c1c'>" + html.escape(error_text(exc)).replace("\n", "<br>") + "</span>"
+
+
 def show_error(parent: QWidget | None, exc: BaseException, title: str = "PrivDesk") -> None:
     """A user error gets its sentence; a bug gets an apology and a pointer to the log."""
-    if isinstance(exc, PrivDeskError):
-        text = exc.message
-    else:
-        text = ("Something went wrong inside PrivDesk. Nothing you entered has been lost; the "
-                f"details are in the log file.\n\n{type(exc).__name__}: {exc}")
+    text = error_text(exc)
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorBox")
     box.open()

@@ -584,7 +584,7 @@ class SearchPane(QWidget):
     def manage_connections(self) -> None:
         from privdesk.ui.connections_dialog import ConnectionsDialog
 
-        dlg = ConnectionsDialog(self.ctx, self, pool=self.pool)
+        dlg = ConnectionsDialog(self.ctx, self, pool=self.pool, actor=self.actor)
         dlg.finished.connect(lambda _r: self.reload_connections())
         dlg.open()
         self.connections_dialog = dlg

@@ -72,3 +72,64 @@ def test_stale_steps_are_red_and_execution_is_off(qtbot: QtBot, ctx: AppContext,
     assert "now has 1 of the 2 planned rows" in dlg.message.text()
     qtbot.keyClicks(dlg.confirm, case.ref)
     assert not dlg.execute_button.isEnabled() and not dlg.script_button.isEnabled()
+
+
+def test_rectification_typed_in_the_window(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    from privdesk.ui.requests.correction_dialog import CorrectionDialog
+
+    case = make_case(ctx, f"sqlite:///{tmp_path / 'shop.sqlite3'}", "sqlite", "rectification")
+    pane = DetailPane(ctx, lambda: ACTOR)
+    qtbot.addWidget(pane)
+    pane.load(case.ref)
+    dlg = pane.open_plan()
+    assert dlg is not None
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: "type the corrected values" in dlg.message.text(), timeout=15000)
+    assert dlg.correct_button.isVisible() and dlg.correct_button.isEnabled()
+    form = dlg.correct()
+    assert isinstance(form, CorrectionDialog)
+    qtbot.addWidget(form)
+    form.row_box.setCurrentIndex(next(i for i, r in enumerate(form.rows) if r.table == "customers"))
+    form.column_box.setCurrentText("full_name")
+    assert form.current.text() == "Zoë O'Hara"
+    form.value.setText("Zoë O'Hara-Smith")  # keyClicks types ASCII only
+    assert form.save()
+    qtbot.waitUntil(lambda: dlg.dry is not None, timeout=15000)
+    assert dlg.table.rowCount() == 1
+    assert [dlg.table.item(0, c).text() for c in (2, 3, 6)] == ["customers", "Update", "full_name"]
+    view = erasure.get_plan(ctx, case.ref)
+    assert view.plan.steps[0].rows[0].values == {"full_name": "Zoë O'Hara-Smith"}
+
+
+def test_erasure_defaults_in_the_map_view(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QComboBox
+
+    from privdesk.ui.connections_dialog import ConnectionsDialog
+    from tests.integration.erasure.conftest import build_shop
+
+    path = tmp_path / "shop.sqlite3"
+    build_shop(f"sqlite:///{path}")
+    ds.add_connection(ctx, "shop", f"sqlite:///{path}")
+    dlg = ConnectionsDialog(ctx, actor=lambda: ACTOR)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.reload("shop")
+    qtbot.waitUntil(lambda: dlg.map_tree.topLevelItemCount() > 0, timeout=10000)
+    tops = {dlg.map_tree.topLevelItem(i).text(0): dlg.map_tree.topLevelItem(i)
+            for i in range(dlg.map_tree.topLevelItemCount())}
+    orders = tops["orders"]
+    ship = next(orders.child(i) for i in range(orders.childCount()) if orders.child(i).text(0) == "ship_name")
+    mask = dlg.map_tree.itemWidget(ship, 5)
+    assert isinstance(mask, QComboBox)
+    mask.setCurrentIndex(mask.findData("hash"))
+    table_combo = dlg.map_tree.itemWidget(orders, 5)
+    assert isinstance(table_combo, QComboBox) and table_combo.currentData() == "mask"
+    orders.setText(6, "tax records")
+    keep = dlg.map_tree.itemWidget(tops["order_items"], 5)
+    assert isinstance(keep, QComboBox)
+    keep.setCurrentIndex(keep.findData("keep"))
+    assert "Type the reason" in dlg.status.text()
+    d = erasure.table_defaults(ctx, "shop")
+    assert d["orders"].action == "mask" and d["orders"].masks["ship_name"].strategy == "hash"
+    assert d["orders"].reason == "tax records" and d["order_items"].action == "keep"
+    dlg.grab().save(str(tmp_path / "map.png"))

@@ -487,7 +487,7 @@ class DetailPane(QWidget):
             return None
         from privdesk.ui.requests.erasure_dialog import ErasurePlanDialog
 
-        dlg = ErasurePlanDialog(self.ctx, self.detail.reference, self.actor, self)
+        dlg = ErasurePlanDialog(self.ctx, self.detail.reference, self.actor, self, str(self.detail.type))
         dlg.changed.connect(lambda: self.reload())
         dlg.open()
         dlg.load()

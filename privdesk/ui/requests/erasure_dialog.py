@@ -5,6 +5,7 @@ search again for the proof. Every database round trip runs in a worker; the GUI 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from privdesk.errors import PrivDeskError
 from privdesk.services import erasure
 from privdesk.services.context import AppContext
+from privdesk.ui.dialogs import error_html
 from privdesk.ui.workers import Task, run_task
 
 COLUMNS = ("Step", "Connection", "Table", "Action", "Rows planned", "Rows now", "Columns", "Why / what stays")
@@ -46,9 +48,10 @@ class ErasurePlanDialog(QDialog):
     changed = Signal()
 
     def __init__(self, ctx: AppContext, reference: str, actor: Callable[[], str],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, request_type: str = "") -> None:
         super().__init__(parent)
         self.ctx, self.reference, self.actor = ctx, reference, actor
+        self.request_type = request_type
         self.view: erasure.PlanView | None = None
         self.dry: erasure.DryRun | None = None
         self.proof: dict[str, Any] | None = None
@@ -94,6 +97,11 @@ class ErasurePlanDialog(QDialog):
         self.rebuild_button.setToolTip(self.tr("Build the plan afresh from the latest attached search and the "
                                                "tables' defaults"))
         self.rebuild_button.clicked.connect(lambda: self.load(rebuild=True))
+        self.correct_button = QPushButton(self.tr("Correct a value…"))
+        self.correct_button.setObjectName("correctValue")
+        self.correct_button.setToolTip(self.tr("Rectification: type the corrected value of a found row"))
+        self.correct_button.setVisible(request_type == "rectification")
+        self.correct_button.clicked.connect(lambda: self.correct())
         self.script_button = QPushButton(self.tr("Save SQL script…"))
         self.script_button.setObjectName("saveScript")
         self.script_button.setToolTip(self.tr("One script per database for its owner: one transaction, every "
@@ -113,7 +121,7 @@ class ErasurePlanDialog(QDialog):
         self.verify_button.clicked.connect(lambda: self.verify())
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.reject)
-        for w in (self.refresh_button, self.rebuild_button, self.script_button):
+        for w in (self.refresh_button, self.rebuild_button, self.correct_button, self.script_button):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.confirm)
@@ -154,7 +162,7 @@ class ErasurePlanDialog(QDialog):
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         if self.dry.stale:
-            self.message.setText(f"<span style='color:#b91c1c'>{self.dry.refusal(plan.reference)}</span>")
+            self.message.setText(error_html(PrivDeskError(self.dry.refusal(plan.reference))))
         else:
             self.message.setText(self.tr("Counts match the attached search. Save the script for the database "
                                          "owner, or type the reference and execute."))
@@ -171,6 +179,15 @@ class ErasurePlanDialog(QDialog):
                                     .format(s.stays))
 
     # -- actions -------------------------------------------------------------------------------
+    def correct(self) -> QDialog:
+        """Open the correction form; saving it rebuilds the plan with the new value."""
+        from privdesk.ui.requests.correction_dialog import CorrectionDialog
+
+        dlg = CorrectionDialog(self.ctx, self.reference, self.actor, self)
+        dlg.accepted.connect(lambda: self.load())
+        dlg.open()
+        return dlg
+
     def save_script(self, path: str | None = None) -> list[Path] | None:
         if self.view is None:
             return None
@@ -197,7 +214,7 @@ class ErasurePlanDialog(QDialog):
         return self._run(lambda _c: erasure.execute(ctx, ref, typed, actor), self._executed)
 
     def _executed(self, result: erasure.Execution) -> None:
-        lines = [f"{o.connection}: {o.message} ({o.rows} rows)" for o in result.outcomes]
+        lines = [html.escape(f"{o.connection}: {o.message} ({o.rows} rows)") for o in result.outcomes]
         colour = "#166534" if result.ok else "#b91c1c"
         self.message.setText(f"<span style='color:{colour}'>" + "<br>".join(lines) + "</span>")
         self.confirm.clear()
@@ -217,7 +234,7 @@ class ErasurePlanDialog(QDialog):
             self.message.setText(self.tr("<span style='color:#166534'>Proof recorded: the plan's state holds; "
                                          "{0} rows remain, each with its reason.</span>").format(kept))
         else:
-            self.message.setText("<span style='color:#b91c1c'>" + "<br>".join(proof["problems"][:5]) + "</span>")
+            self.message.setText(error_html(PrivDeskError("\n".join(proof["problems"][:5]))))
         self.changed.emit()
 
     # -- helpers -------------------------------------------------------------------------------
@@ -239,14 +256,13 @@ class ErasurePlanDialog(QDialog):
         return self._task
 
     def _error(self, exc: BaseException) -> None:
-        text = exc.message if isinstance(exc, PrivDeskError) else f"{type(exc).__name__}: {exc}"
-        self.message.setText(f"<span style='color:#b91c1c'>{text}</span>")
+        self.message.setText(error_html(exc))
 
     def _update_buttons(self) -> None:
         ready = self.view is not None and not self._busy
         runnable = ready and self.dry is not None and not self.dry.stale and self.view is not None \
             and self.view.status not in (erasure.EXECUTED, erasure.VERIFIED)
-        for b in (self.refresh_button, self.rebuild_button):
+        for b in (self.refresh_button, self.rebuild_button, self.correct_button):
             b.setEnabled(not self._busy)
         self.script_button.setEnabled(bool(runnable))
         self.execute_button.setEnabled(bool(runnable) and self.confirm.text().strip().upper()

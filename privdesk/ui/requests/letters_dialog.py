@@ -29,7 +29,7 @@ from privdesk.documents.model import DEFAULT_ASKS, LETTER_KINDS, VERIFICATION_AS
 from privdesk.errors import PrivDeskError
 from privdesk.services import casefile
 from privdesk.services.context import AppContext
-from privdesk.ui.dialogs import show_error
+from privdesk.ui.dialogs import error_html, show_error
 from privdesk.ui.workers import Task, run_task
 
 KIND_LABELS = {
@@ -180,8 +180,7 @@ class LettersDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.document.close()
         self.pdf_bytes = None
-        text = exc.message if isinstance(exc, PrivDeskError) else f"{type(exc).__name__}: {exc}"
-        self.message.setText(f"<span style='color:#b91c1c'>{text}</span>")
+        self.message.setText(error_html(exc))
 
     def save(self, path: str | None = None) -> casefile.DocumentInfo | None:
         kind = self.current_kind()
