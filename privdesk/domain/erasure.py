@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from privdesk.domain.identifiers import normalise_email
 from privdesk.errors import ValidationError
 
 DELETE = "delete"
@@ -329,6 +330,21 @@ class PlanInputs:
     retention: Mapping[str, str] = field(default_factory=dict)  # table -> legal reason to keep
     edits: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)  # table -> key id -> values
     extra_links: tuple[Link, ...] = ()
+    #: rows the search reached that belong to other people: never changed, but they may refer to
+    #: the subject's rows (an employee whose manager is the subject), which then cannot be deleted
+    others: Mapping[str, Sequence[FoundRow]] = field(default_factory=dict)
+
+
+def another_persons_row(row: Mapping[str, Any], email_columns: Iterable[str], subject_emails: set[str]) -> bool:
+    """A row reached only through a link (an employee whose manager is the subject) that carries
+    an e-mail address of its own, not the subject's, is another person's: a plan never touches it.
+
+    A stop-gap until the search's ownership rule decides whose row it is (issue 9)."""
+    for c in email_columns:
+        v = row.get(c)
+        if isinstance(v, str) and v.strip() and normalise_email(v) not in subject_emails:
+            return True
+    return False
 
 
 def key_id(key: Mapping[str, Any]) -> str:
@@ -400,14 +416,17 @@ def _erasure_steps(inputs: PlanInputs, key: bytes, rng: random.Random) -> list[S
         for lk in links:
             child = decided.get(lk.table)
             parent = decided.get(lk.ref_table)
-            if child is None or parent is None or child[0] == DELETE or parent[0] != DELETE \
-                    or lk.table == lk.ref_table:
+            if parent is None or parent[0] != DELETE:
                 continue
-            wanted = {tuple(r.row.get(c) for c in lk.columns) for r in inputs.found[lk.table]}
+            staying: list[FoundRow] = list(inputs.others.get(lk.table, ()))
+            if child is not None and child[0] != DELETE and lk.table != lk.ref_table:
+                staying += inputs.found[lk.table]
+            wanted = {tuple(r.row.get(c) for c in lk.columns) for r in staying}
             if any(tuple(r.row.get(c) for c in lk.ref_columns) in wanted for r in inputs.found[lk.ref_table]):
                 shape = inputs.shapes.get(lk.ref_table) or TableShape(lk.ref_table, ())
-                decided[lk.ref_table] = (MASK, _auto_masks(shape),
-                                         f"linked to records we must keep ({lk.table})")
+                why = (f"linked to records we must keep ({lk.table})" if child is not None and child[0] != DELETE
+                       else f"other people's rows in {lk.table} refer to it")
+                decided[lk.ref_table] = (MASK, _auto_masks(shape), why)
                 changed = True
     steps: list[Step] = []
     for table, (action, masks, reason) in decided.items():

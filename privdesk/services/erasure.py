@@ -25,13 +25,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privdesk.discovery import writer
+from privdesk.discovery import classify, writer
 from privdesk.discovery.connections import ENGINES, ConnectionSpec, explain, read_only
 from privdesk.discovery.errors import ConnectionFailed
 from privdesk.discovery.introspect import ColumnMap
 from privdesk.discovery.search import SearchOptions, jsonable
 from privdesk.domain import erasure as dom
 from privdesk.domain.erasure import Plan, PlanError, TableDefault
+from privdesk.domain.identifiers import normalise_email
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services import audit
 from privdesk.services import discovery as dsvc
@@ -204,6 +205,7 @@ def _gather(ctx: AppContext, reference: str) -> _Inputs:
         raise PlanError(f"The attached search stopped at its row limit in {where}; search again with a higher "
                         "limit so the plan covers every row.")
     edits = _edits(ctx, ref)
+    subject_emails = {normalise_email(e) for e in snap.identifiers.get("emails", ())}
     maps: dict[str, ColumnMap] = {}
     per: dict[str, dom.PlanInputs] = {}
     for conn, tables in snap.tables().items():
@@ -211,11 +213,18 @@ def _gather(ctx: AppContext, reference: str) -> _Inputs:
         if cmap is None:
             raise PlanError(f"Connection {conn!r} has no map yet; run 'privdesk connection map {conn}'.")
         maps[conn] = cmap
-        found = {t: [dom.FoundRow(m.key, m.row) for m in ms] for t, ms in tables.items()}
+        found: dict[str, list[dom.FoundRow]] = {}
+        others: dict[str, list[dom.FoundRow]] = {}
+        for t, ms in tables.items():
+            tmap = cmap.table(t)
+            emails = [c for c, k in (tmap.kinds() if tmap else {}).items() if k == classify.EMAIL]
+            for m in ms:
+                theirs = m.via is not None and dom.another_persons_row(m.row, emails, subject_emails)
+                (others if theirs else found).setdefault(t, []).append(dom.FoundRow(m.key, m.row))
         retention = {t: reason for t in tables if (reason := retention_reason(ctx, conn, t))}
         per[conn] = dom.PlanInputs(conn, found, {t.name: _shape(cmap, t.name) for t in cmap.schema.tables},
                                    table_defaults(ctx, conn), retention, edits.get(conn, {}),
-                                   tuple(extra_links(ctx, conn)))
+                                   tuple(extra_links(ctx, conn)), others)
     fp = hashlib.sha256(dom.canonical({
         "type": rtype, "snapshot": info.sha256,
         "defaults": {c: {t: d.to_dict() for t, d in p.defaults.items()} for c, p in per.items()},
@@ -689,7 +698,14 @@ def verify(ctx: AppContext, reference: str, actor: str) -> dict[str, Any]:
     if second.errors:
         problems.extend(f"second search: {e.connection}: {e.message}" for e in second.errors)
     if plan.request_type == dom.ERASURE:
+        _info, snap = _latest_snapshot(ctx, plan.reference)
+        subject_emails = {normalise_email(e) for e in snap.identifiers.get("emails", ())}
         for m in second.matches:
+            cmap = dsvc.cached_map(ctx, m.connection)
+            tmap = cmap.table(m.table) if cmap is not None else None
+            emails = [c for c, k in (tmap.kinds() if tmap else {}).items() if k == classify.EMAIL]
+            if m.via is not None and dom.another_persons_row(m.row, emails, subject_emails):
+                continue  # another person's row reached through a link: never the plan's business
             if (m.connection, m.table, dom.key_id(m.key)) not in planned:
                 problems.append(f"{m.connection} · {m.table}: row {dom.key_id(m.key)} found again and not in the plan")
     with ctx.db.session() as s:

@@ -137,3 +137,16 @@ def test_plan_hash_round_trip_and_summary() -> None:
     assert changed.hash != plan.hash
     lines = e.summary_lines(plan)
     assert lines[0] == "In shop:" and "- logins: 1 row erased" in lines and "- orders: 1 row kept, because: tax" in lines
+
+
+def test_other_peoples_rows_are_never_changed_and_protect_their_target() -> None:
+    assert e.another_persons_row({"email": "X@example.com"}, ["email"], {"z@example.com"})
+    assert not e.another_persons_row({"email": " Z@Example.com "}, ["email"], {"z@example.com"})
+    assert not e.another_persons_row({"email": None}, ["email"], {"z@example.com"})
+    inputs = _shop()
+    staff = PlanInputs(inputs.connection, inputs.found, inputs.shapes,
+                       others={"logins": [FoundRow({"id": 99}, {"id": 99, "customer_id": 1})]})
+    steps = {s.table: s for s in e.build_steps("erasure", staff, KEY)}
+    assert "logins" in steps and [r.key for r in steps["logins"].rows] == [{"id": 30}]
+    assert steps["customers"].action == "mask"
+    assert steps["customers"].reason == "other people's rows in logins refer to it"

@@ -150,3 +150,46 @@ def test_completion_letter_lists_each_system(case: Case, tmp_path: Path) -> None
     assert "orders: 2 rows masked (ship_name, ship_address), because: tax records" in words
     assert "order_items: 2 rows kept, because: tax records: lines of kept orders" in words
     assert "GDPR Art. 17(3)" in words
+
+
+def test_hostile_names_and_other_peoples_rows(ctx: AppContext, tmp_path: Path) -> None:
+    """Quoting of hostile table and column names in the script; an employee who reports to the
+    subject is another person: never deleted, and the subject's own row is masked instead."""
+    import shutil
+    import subprocess
+    from datetime import date
+
+    from privdesk.services import casefile
+    from privdesk.services import requests as rq
+    from tests.integration.discovery.conftest import HOSTILE_TABLE, build_company
+
+    if shutil.which("sqlite3") is None:
+        pytest.skip("the sqlite3 client is not installed")
+    path = tmp_path / "company.sqlite3"
+    url = f"sqlite:///{path}"
+    build_company(url)
+    ds.add_connection(ctx, "crm", url)
+    ds.get_map(ctx, "crm")
+    ref = rq.open_request(ctx, rq.NewRequest(type="erasure", law="gdpr", received=date.today(), name="Aisha Khan",
+                                             emails=("aisha.khan@example.co.uk",)), actor=ACTOR).reference
+    result = ds.search(ctx, ds.make_query(ctx, emails=["aisha.khan@example.co.uk"]))
+    casefile.attach_snapshot(ctx, ref, ds.make_snapshot(ctx, result), ACTOR)
+    plan = erasure.build_plan(ctx, ref, ACTOR).plan
+    steps = {s.table: s for s in plan.steps}
+    assert steps["employees"].action == "mask" and [r.key for r in steps["employees"].rows] == [{"id": 2}]
+    assert steps["employees"].reason == "other people's rows in employees refer to it"
+    assert steps[HOSTILE_TABLE].action == "delete" and len(steps[HOSTILE_TABLE].rows) == 1
+    script = tmp_path / "erase.sql"
+    erasure.write_scripts(ctx, ref, script, ACTOR)
+    done = subprocess.run(["sqlite3", str(path)], stdin=script.open("rb"), capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    engine = create_engine(url)
+    with engine.connect() as c:
+        assert c.execute(text('SELECT id FROM "odd ""table""; DROP TABLE customers; --"')).scalars().all() == [2]
+        assert c.execute(text("SELECT id, email, manager_id FROM employees ORDER BY id")).all() == [
+            (1, "boss@example.com", None), (2, None, 1), (3, "x@example.com", 2)]
+        assert c.execute(text("SELECT id FROM customers ORDER BY id")).scalars().all() == [2, 3, 4, 5]
+        assert c.execute(text("SELECT id FROM orders ORDER BY id")).scalars().all() == [12]
+    engine.dispose()
+    proof = erasure.verify(ctx, ref, ACTOR)
+    assert proof["ok"], proof["problems"]
