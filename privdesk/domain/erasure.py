@@ -244,9 +244,13 @@ class Plan:
     built_by: str = ""
 
     @cached_property
+    def _step_dicts(self) -> list[dict[str, Any]]:
+        return [s.to_dict() for s in self.steps]
+
+    @cached_property
     def hash(self) -> str:
         body = {"format": PLAN_FORMAT, "reference": self.reference, "request_type": self.request_type,
-                "snapshot_sha": self.snapshot_sha, "steps": [s.to_dict() for s in self.steps]}
+                "snapshot_sha": self.snapshot_sha, "steps": self._step_dicts}
         return hashlib.sha256(canonical(body)).hexdigest()
 
     @property
@@ -260,7 +264,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"format": PLAN_FORMAT, "reference": self.reference, "request_type": self.request_type,
                 "snapshot_sha": self.snapshot_sha, "built_at": self.built_at, "built_by": self.built_by,
-                "steps": [s.to_dict() for s in self.steps], "hash": self.hash}
+                "steps": self._step_dicts, "hash": self.hash}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Plan:

@@ -288,8 +288,7 @@ def build_plan(ctx: AppContext, reference: str, actor: str, rebuild: bool = Fals
             "plan": (None, ", ".join(f"{n} rows to {a}" for a, n in counts.items() if n)),
             "snapshot": (None, f"#{inputs.snapshot_id} sha256 {inputs.snapshot_sha[:16]}"),
         })
-    _record_file(ctx, inputs.reference, "erasure-plan", f"plan-{plan.hash[:12]}.json",
-                 json.dumps(plan.to_dict(), indent=2, ensure_ascii=False, default=str).encode("utf-8"), actor)
+    _record_file(ctx, inputs.reference, "erasure-plan", f"plan-{plan.hash[:12]}.json", data.encode("utf-8"), actor)
     log.info("request %s: change plan built (%d steps)", inputs.reference, len(plan.steps))
     return PlanView(plan, PLANNED, True)
 
