@@ -339,6 +339,12 @@ class PlanInputs:
     others: Mapping[str, Sequence[FoundRow]] = field(default_factory=dict)
 
 
+def is_legal_obligation(lawful_basis: str) -> bool:
+    """Whether a register entry's lawful basis (free text) names a legal obligation, Art. 6(1)(c)."""
+    text = " ".join(lawful_basis.casefold().split())
+    return "legal obligation" in text or "6(1)(c)" in text.replace(" ", "")
+
+
 def another_persons_row(row: Mapping[str, Any], email_columns: Iterable[str], subject_emails: set[str]) -> bool:
     """A row reached only through a link (an employee whose manager is the subject) that carries
     an e-mail address of its own, not the subject's, is another person's: a plan never touches it.

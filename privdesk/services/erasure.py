@@ -40,6 +40,7 @@ from privdesk.services.context import AppContext
 from privdesk.store.discovery_models import DiscoveryConnection
 from privdesk.store.erasure_models import ErasureDefault, ErasurePlan
 from privdesk.store.request_models import Request
+from privdesk.store.ropa_models import RopaActivity, RopaMapping
 
 log = logging.getLogger("privdesk.services.erasure")
 
@@ -60,8 +61,20 @@ def extra_links(ctx: AppContext, connection: str) -> list[dom.Link]:
 
 
 def retention_reason(ctx: AppContext, connection: str, table: str) -> str | None:
-    """The legal retention duty that keeps ``table``'s rows, from the processing register."""
-    del ctx, connection, table
+    """The legal retention duty that keeps ``table``'s rows, from the processing register: an
+    activity covering the whole table whose lawful basis is a legal obligation (Art. 6(1)(c)), so
+    erasure does not apply to what that duty needs (Art. 17(3)(b)). The officer's per-table
+    default still wins (``delete`` or ``mask`` override it)."""
+    with ctx.db.session() as s:
+        rows = s.execute(select(RopaActivity.name, RopaActivity.lawful_basis, RopaActivity.retention)
+                         .join(RopaMapping, RopaMapping.activity_id == RopaActivity.id)
+                         .where(RopaMapping.connection == connection, RopaMapping.table_name == table,
+                                RopaMapping.column_name == "")
+                         .order_by(RopaActivity.name)).all()
+    for name, basis, retention in rows:
+        if dom.is_legal_obligation(basis):
+            kept = f": {retention.strip().rstrip('.')}" if retention and retention.strip() else ""
+            return f"{name}{kept} (legal obligation, GDPR Art. 17(3)(b))"
     return None
 
 

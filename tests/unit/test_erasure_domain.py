@@ -150,3 +150,9 @@ def test_other_peoples_rows_are_never_changed_and_protect_their_target() -> None
     assert "logins" in steps and [r.key for r in steps["logins"].rows] == [{"id": 30}]
     assert steps["customers"].action == "mask"
     assert steps["customers"].reason == "other people's rows in logins refer to it"
+
+
+def test_legal_obligation_in_free_text() -> None:
+    assert e.is_legal_obligation("contract, Art. 6(1)(b); legal obligation, Art. 6(1)(c) (accounting records)")
+    assert e.is_legal_obligation("Art. 6 (1)(c) GDPR")
+    assert not e.is_legal_obligation("consent, Art. 6(1)(a)") and not e.is_legal_obligation("")

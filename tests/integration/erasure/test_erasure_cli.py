@@ -193,3 +193,27 @@ def test_hostile_names_and_other_peoples_rows(ctx: AppContext, tmp_path: Path) -
     engine.dispose()
     proof = erasure.verify(ctx, ref, ACTOR)
     assert proof["ok"], proof["problems"]
+
+
+def test_retention_duty_from_the_processing_register(case: Case, capsys: pytest.CaptureFixture[str]) -> None:
+    from privdesk.services import ropa
+
+    ropa.save_activity(case.ctx, {"name": "Fraud prevention", "purposes": ["Detect account takeover"],
+                                  "lawful_basis": "legal obligation, Art. 6(1)(c) (anti-money-laundering)",
+                                  "retention": "5 years after the login."}, ACTOR)
+    ropa.save_activity(case.ctx, {"name": "Newsletter", "purposes": ["Send the newsletter"],
+                                  "lawful_basis": "consent, Art. 6(1)(a)", "retention": "Until consent is withdrawn."},
+                       ACTOR)
+    ropa.map_table(case.ctx, "shop", "logins", "Fraud prevention", ACTOR)
+    ropa.map_table(case.ctx, "shop", "newsletter", "Newsletter", ACTOR)
+    assert _cli(case.ctx, "plan", case.ref, "--json") == 0
+    steps = {s["table"]: s for s in json.loads(capsys.readouterr().out)["steps"]}
+    assert steps["logins"]["action"] == "keep"
+    assert steps["logins"]["reason"] == ("Fraud prevention: 5 years after the login "
+                                         "(legal obligation, GDPR Art. 17(3)(b))")
+    assert steps["newsletter"]["action"] == "delete"  # consent is no reason to keep
+    # the officer's default still wins
+    assert _cli(case.ctx, "connection", "erasure", "shop", "logins", "--action", "delete") == 0
+    assert _cli(case.ctx, "plan", case.ref, "--json") == 0
+    steps = {s["table"]: s for s in json.loads(capsys.readouterr().out)["steps"]}
+    assert steps["logins"]["action"] == "delete"
