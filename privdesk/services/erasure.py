@@ -55,7 +55,12 @@ class StalePlan(ValidationError):
 # -- hooks the integrator wires to links (issue 9) and the processing register (issue 13) ---------
 
 def extra_links(ctx: AppContext, connection: str) -> list[dom.Link]:
-    """Links the officer accepted between tables of ``connection`` (besides declared foreign keys)."""
+    """Links the officer accepted between tables of ``connection`` (besides declared foreign keys).
+
+    Empty until the link review lands (issue 9); then: the accepted links of
+    ``services.links.list_links(ctx, connection, infer=False)`` as ``dom.Link(from_table,
+    from_columns, to_table, to_columns)``.
+    """
     del ctx, connection
     return []
 
