@@ -172,11 +172,14 @@ def count_keys(conn: Connection, info: TableInfo, keys: Sequence[Mapping[str, An
     return total
 
 
-def fetch_keys(conn: Connection, info: TableInfo, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def fetch_keys(conn: Connection, info: TableInfo, keys: Sequence[Mapping[str, Any]],
+               limit: int | None = None) -> list[dict[str, Any]]:
+    """The rows whose columns hold the given values (keys, or a link column's values)."""
     tbl = typed_table(info, [RowChange(k) for k in keys])
     out: list[dict[str, Any]] = []
     for j in range(0, len(keys), CHUNK):
-        res = conn.execute(select(*tbl.c).where(key_condition(tbl, keys[j:j + CHUNK])))
+        query = select(*tbl.c).where(key_condition(tbl, keys[j:j + CHUNK]))
+        res = conn.execute(query if limit is None else query.limit(limit))
         names = list(res.keys())
         out.extend(dict(zip(names, r, strict=True)) for r in res)
     return out

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from privdesk.domain.identifiers import normalise_email
 from privdesk.errors import ValidationError
 
 DELETE = "delete"
@@ -343,18 +342,6 @@ def is_legal_obligation(lawful_basis: str) -> bool:
     """Whether a register entry's lawful basis (free text) names a legal obligation, Art. 6(1)(c)."""
     text = " ".join(lawful_basis.casefold().split())
     return "legal obligation" in text or "6(1)(c)" in text.replace(" ", "")
-
-
-def another_persons_row(row: Mapping[str, Any], email_columns: Iterable[str], subject_emails: set[str]) -> bool:
-    """A row reached only through a link (an employee whose manager is the subject) that carries
-    an e-mail address of its own, not the subject's, is another person's: a plan never touches it.
-
-    A stop-gap until the search's ownership rule decides whose row it is (issue 9)."""
-    for c in email_columns:
-        v = row.get(c)
-        if isinstance(v, str) and v.strip() and normalise_email(v) not in subject_emails:
-            return True
-    return False
 
 
 def key_id(key: Mapping[str, Any]) -> str:

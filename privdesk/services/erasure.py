@@ -25,14 +25,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privdesk.discovery import classify, writer
+from privdesk.discovery import ownership, writer
 from privdesk.discovery.connections import ENGINES, ConnectionSpec, explain, read_only
 from privdesk.discovery.errors import ConnectionFailed
 from privdesk.discovery.introspect import ColumnMap
 from privdesk.discovery.search import SearchOptions, jsonable
 from privdesk.domain import erasure as dom
 from privdesk.domain.erasure import Plan, PlanError, TableDefault
-from privdesk.domain.identifiers import normalise_email
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services import audit
 from privdesk.services import discovery as dsvc
@@ -57,12 +56,15 @@ class StalePlan(ValidationError):
 def extra_links(ctx: AppContext, connection: str) -> list[dom.Link]:
     """Links the officer accepted between tables of ``connection`` (besides declared foreign keys).
 
-    Empty until the link review lands (issue 9); then: the accepted links of
-    ``services.links.list_links(ctx, connection, infer=False)`` as ``dom.Link(from_table,
-    from_columns, to_table, to_columns)``.
+    A link whose columns are gone from the schema is skipped, as the search skips it.
     """
-    del ctx, connection
-    return []
+    from privdesk.discovery.links import ACCEPTED, broken_reason
+
+    cmap = dsvc.cached_map(ctx, connection)
+    with ctx.db.session() as s:
+        stored = dsvc.stored_links(s, dsvc._row(s, connection).id)
+    return [dom.Link(lk.from_table, tuple(lk.from_columns), lk.to_table, tuple(lk.to_columns)) for lk in stored
+            if lk.status == ACCEPTED and (cmap is None or broken_reason(lk, cmap.schema) is None)]
 
 
 def retention_reason(ctx: AppContext, connection: str, table: str) -> str | None:
@@ -223,7 +225,6 @@ def _gather(ctx: AppContext, reference: str) -> _Inputs:
         raise PlanError(f"The attached search stopped at its row limit in {where}; search again with a higher "
                         "limit so the plan covers every row.")
     edits = _edits(ctx, ref)
-    subject_emails = {normalise_email(e) for e in snap.identifiers.get("emails", ())}
     maps: dict[str, ColumnMap] = {}
     per: dict[str, dom.PlanInputs] = {}
     for conn, tables in snap.tables().items():
@@ -232,17 +233,18 @@ def _gather(ctx: AppContext, reference: str) -> _Inputs:
             raise PlanError(f"Connection {conn!r} has no map yet; run 'privdesk connection map {conn}'.")
         maps[conn] = cmap
         found: dict[str, list[dom.FoundRow]] = {}
-        others: dict[str, list[dom.FoundRow]] = {}
         for t, ms in tables.items():
-            tmap = cmap.table(t)
-            emails = [c for c, k in (tmap.kinds() if tmap else {}).items() if k == classify.EMAIL]
             for m in ms:
-                theirs = m.via is not None and dom.another_persons_row(m.row, emails, subject_emails)
-                (others if theirs else found).setdefault(t, []).append(dom.FoundRow(m.key, m.row))
-        retention = {t: reason for t in tables if (reason := retention_reason(ctx, conn, t))}
-        per[conn] = dom.PlanInputs(conn, found, {t.name: _shape(cmap, t.name) for t in cmap.schema.tables},
-                                   table_defaults(ctx, conn), retention, edits.get(conn, {}),
-                                   tuple(extra_links(ctx, conn)), others)
+                # context rows (a product the subject's order names) are shown, never the subject's data
+                if m.role != ownership.CONTEXT:
+                    found.setdefault(t, []).append(dom.FoundRow(m.key, m.row))
+        shapes = {t.name: _shape(cmap, t.name) for t in cmap.schema.tables}
+        links = tuple(extra_links(ctx, conn))
+        retention = {t: reason for t in found if (reason := retention_reason(ctx, conn, t))}
+        others = _referencing_others(ctx, conn, cmap, found, [*(lk for sh in shapes.values() for lk in sh.links),
+                                                             *links])
+        per[conn] = dom.PlanInputs(conn, found, shapes, table_defaults(ctx, conn), retention, edits.get(conn, {}),
+                                   links, others)
     fp = hashlib.sha256(dom.canonical({
         "type": rtype, "snapshot": info.sha256,
         "defaults": {c: {t: d.to_dict() for t, d in p.defaults.items()} for c, p in per.items()},
@@ -250,6 +252,33 @@ def _gather(ctx: AppContext, reference: str) -> _Inputs:
         "links": {c: [lk.__dict__ for lk in p.extra_links] for c, p in per.items()},
         "edits": edits})).hexdigest()
     return _Inputs(ref, rtype, info.id, info.sha256, snap, maps, per, fp)
+
+
+def _referencing_others(ctx: AppContext, conn: str, cmap: ColumnMap, found: Mapping[str, list[dom.FoundRow]],
+                        links: Sequence[dom.Link]) -> dict[str, list[dom.FoundRow]]:
+    """Rows outside the plan that refer to the subject's rows (an employee whose manager is the
+    subject; the search leaves other people's rows out): read now, so a row they refer to is
+    masked instead of deleted and the database never refuses the plan half-way."""
+    wanted = [lk for lk in links if len(lk.columns) == 1 and lk.ref_table in found
+              and cmap.schema.table(lk.table) is not None]
+    if not wanted:
+        return {}
+
+    def read(c: Any) -> dict[str, list[dom.FoundRow]]:
+        out: dict[str, list[dom.FoundRow]] = {}
+        for lk in wanted:
+            info = cmap.schema.table(lk.table)
+            assert info is not None
+            values = sorted({r.row.get(lk.ref_columns[0]) for r in found[lk.ref_table]} - {None}, key=repr)
+            mine = {dom.key_id(r.key) for r in found.get(lk.table, ())}
+            for chunk in (values[i:i + writer.CHUNK] for i in range(0, len(values), writer.CHUNK)):
+                for row in writer.fetch_keys(c, info, [{lk.columns[0]: v} for v in chunk], limit=1000):
+                    key = {k: jsonable(row.get(k)) for k in (info.primary_key or tuple(row))}
+                    if dom.key_id(key) not in mine:
+                        out.setdefault(lk.table, []).append(dom.FoundRow(key, {k: jsonable(v) for k, v in row.items()}))
+        return out
+
+    return dsvc.read_connection(ctx, conn, read)
 
 
 @dataclass(frozen=True)
@@ -715,14 +744,9 @@ def verify(ctx: AppContext, reference: str, actor: str) -> dict[str, Any]:
     if second.errors:
         problems.extend(f"second search: {e.connection}: {e.message}" for e in second.errors)
     if plan.request_type == dom.ERASURE:
-        _info, snap = _latest_snapshot(ctx, plan.reference)
-        subject_emails = {normalise_email(e) for e in snap.identifiers.get("emails", ())}
         for m in second.matches:
-            cmap = dsvc.cached_map(ctx, m.connection)
-            tmap = cmap.table(m.table) if cmap is not None else None
-            emails = [c for c, k in (tmap.kinds() if tmap else {}).items() if k == classify.EMAIL]
-            if m.via is not None and dom.another_persons_row(m.row, emails, subject_emails):
-                continue  # another person's row reached through a link: never the plan's business
+            if m.role != ownership.SUBJECT:
+                continue  # context rows and candidates are not the subject's data
             if (m.connection, m.table, dom.key_id(m.key)) not in planned:
                 problems.append(f"{m.connection} · {m.table}: row {dom.key_id(m.key)} found again and not in the plan")
     with ctx.db.session() as s:

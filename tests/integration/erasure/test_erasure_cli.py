@@ -217,3 +217,13 @@ def test_retention_duty_from_the_processing_register(case: Case, capsys: pytest.
     assert _cli(case.ctx, "plan", case.ref, "--json") == 0
     steps = {s["table"]: s for s in json.loads(capsys.readouterr().out)["steps"]}
     assert steps["logins"]["action"] == "delete"
+
+
+def test_accepted_links_order_the_plan(case: Case) -> None:
+    """A link the officer added (no foreign key declared) orders deletions like a foreign key."""
+    from privdesk.domain.erasure import Link
+    from privdesk.services import links as lsvc
+
+    assert erasure.extra_links(case.ctx, "shop") == []
+    lsvc.add_link(case.ctx, "shop", "newsletter.email", "customers.email", ACTOR)
+    assert erasure.extra_links(case.ctx, "shop") == [Link("newsletter", ("email",), "customers", ("email",))]

@@ -1,7 +1,7 @@
 """Erasure plans and per-table erasure defaults of connected databases.
 
 Revision ID: 0010_erasure
-Revises: 0008_ropa, 0003_discovery, 0003_breaches
+Revises: 0006_links
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_erasure"
-# after every branch (one head again): erasure defaults refer to the discovery branch's connections table
-down_revision: str | Sequence[str] | None = ("0008_ropa", "0003_discovery", "0003_breaches")
+down_revision: str | Sequence[str] | None = "0006_links"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
