@@ -270,7 +270,11 @@ def _referencing_others(ctx: AppContext, conn: str, cmap: ColumnMap, found: Mapp
             info = cmap.schema.table(lk.table)
             assert info is not None
             values = sorted({r.row.get(lk.ref_columns[0]) for r in found[lk.ref_table]} - {None}, key=repr)
-            mine = {dom.key_id(r.key) for r in found.get(lk.table, ())}
+            targets = set(values)
+            ours = [r for r in found.get(lk.table, ()) if r.row.get(lk.columns[0]) in targets]
+            if writer.count_keys(c, info, [{lk.columns[0]: v} for v in values]) <= len(ours):
+                continue  # every row referring to the subject's rows is in the plan already
+            mine = {dom.key_id(r.key) for r in ours}
             for chunk in (values[i:i + writer.CHUNK] for i in range(0, len(values), writer.CHUNK)):
                 for row in writer.fetch_keys(c, info, [{lk.columns[0]: v} for v in chunk], limit=1000):
                     key = {k: jsonable(row.get(k)) for k in (info.primary_key or tuple(row))}
