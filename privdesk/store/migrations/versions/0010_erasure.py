@@ -1,7 +1,7 @@
 """Erasure plans and per-table erasure defaults of connected databases.
 
 Revision ID: 0010_erasure
-Revises: 0006_links
+Revises: 0006_dashboard_indexes
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_erasure"
-down_revision: str | Sequence[str] | None = "0006_links"
+down_revision: str | Sequence[str] | None = "0006_dashboard_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
