@@ -30,7 +30,7 @@ test: system-deps venv lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check privdesk tests benchmarks
+	$(BIN)/ruff check privdesk tests benchmarks packaging
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
