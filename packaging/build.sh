@@ -10,6 +10,7 @@ VERSION="$("$PY" -c 'import privdesk; print(privdesk.__version__)')"
 ARCH="$(uname -m)"
 NAME="privdesk-$VERSION-linux-$ARCH"
 start=$(date +%s)
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"   # this checkout, not another editable install
 
 "$PY" packaging/render_icons.py --check   # the committed PNGs match the SVG's sizes
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import shlex
 import shutil
 import sqlite3
 import tempfile
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from privdesk import __version__
 from privdesk.errors import PrivDeskError
@@ -67,25 +68,27 @@ class RestoreResult:
     kept: Path | None
 
 
-def pg_dump_line(db_url: str, out: str | os.PathLike[str] = "privdesk.dump") -> str:
-    """The pg_dump command for a PostgreSQL case database (no password: pg_dump asks or uses ~/.pgpass)."""
-    import shlex
+def _libpq_url(db_url: str) -> str:
+    """The case database's URL as pg_dump/pg_restore take it: no driver, never the password."""
+    u = make_url(db_url)
+    return URL.create("postgresql", username=u.username, host=u.host, port=u.port,
+                      database=u.database, query=u.query).render_as_string(hide_password=False)
 
-    url = make_url(db_url).set(drivername="postgresql", password=None)
-    return shlex.join(["pg_dump", "--format=custom", f"--file={out}",
-                       url.render_as_string(hide_password=False)])
+
+def pg_dump_line(db_url: str, out: str | os.PathLike[str] = "privdesk.dump") -> str:
+    """The pg_dump command for a PostgreSQL case database (pg_dump asks for the password or reads ~/.pgpass)."""
+    return shlex.join(["pg_dump", "--format=custom", f"--file={out}", _libpq_url(db_url)])
 
 
 def _not_sqlite(paths: AppPaths, restore: bool, out: str | os.PathLike[str] = "privdesk.dump") -> BackupError:
-    url = make_url(paths.db_url)
-    if url.get_backend_name() == "postgresql":
-        if restore:
-            line = "pg_restore --clean --if-exists --dbname=" + make_url(paths.db_url).set(
-                drivername="postgresql", password=None).render_as_string(hide_password=False) + " privdesk.dump"
-            return BackupError(f"The case database is a shared PostgreSQL database; restore it with: {line}")
+    backend = make_url(paths.db_url).get_backend_name()
+    if backend == "postgresql" and restore:
+        line = shlex.join(["pg_restore", "--clean", "--if-exists", f"--dbname={_libpq_url(paths.db_url)}", str(out)])
+        return BackupError(f"The case database is a shared PostgreSQL database; restore it with: {line}")
+    if backend == "postgresql":
         return BackupError("The case database is a shared PostgreSQL database; back it up with: "
                            + pg_dump_line(paths.db_url, out))
-    return BackupError(f"The case database is a {url.get_backend_name()} server; back it up with that "
+    return BackupError(f"The case database is a {backend} server; back it up with that "
                        "server's own tools (PrivDesk backs up SQLite case databases only).")
 
 
@@ -285,7 +288,7 @@ def restore(paths: AppPaths, archive: str | os.PathLike[str], replace: bool = Fa
     """
     db_file = paths.sqlite_path
     if db_file is None:
-        raise _not_sqlite(paths, restore=True)
+        raise _not_sqlite(paths, restore=True, out=archive)
     archive_path = Path(archive).expanduser().resolve()
     if holds_case_data(paths) and not replace:
         raise BackupError(f"{paths.data_dir} already holds case data; restore with --replace to replace it "
