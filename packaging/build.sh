@@ -15,6 +15,8 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"   # this checkout, not anoth
 "$PY" packaging/render_icons.py --check   # the committed PNGs match the SVG's sizes
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath dist --workpath build/pyinstaller packaging/privdesk.spec
+# links PyInstaller made to the Qt libraries the spec leaves out point nowhere: drop them
+find dist/privdesk -xtype l -delete
 
 # The tarball: the app folder, the desktop assets and the two scripts, under one top folder.
 stage="build/stage/$NAME"

@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 export QT_QPA_PLATFORM=offscreen HOME="$work/home"
 unset PYTHONPATH PYTHONHOME PRIVDESK_DATA_DIR PRIVDESK_DB_URL
 pd() { (cd "$work" && "$APP" --data-dir "$work/data" "$@"); }
-step() { printf '%-44s' "smoke: $1"; }
+step() { printf "%-46s" "smoke: $1"; }
 
 step "version"
 expected="privdesk $(sed -n 's/^__version__ = "\(.*\)"/\1/p' privdesk/__init__.py)"
@@ -42,13 +42,13 @@ step "breach notices in 2 worker processes"
 breach="$(pd breach list --json | python3 -c '
 import json, sys
 print(next(r["reference"] for r in json.load(sys.stdin) if r["affected"]))')"
-pd breach notify-subjects "$breach" --out-dir "$work/notices" --processes 2 --json > "$work/notices.json"
+pd breach notify-subjects "$breach" --out-dir "$work/notices" --processes 2 > "$work/notices.txt"
 n="$(find "$work/notices" -name '*.pdf' | wc -l)"
 [ "$n" -gt 0 ] || { echo "FAIL: no notices written"; exit 1; }
 echo "$n notices"
 
 step "backup and check"
 pd backup -o "$work/backup.zip" > /dev/null
-pd restore --check "$work/backup.zip" | cut -c1-40
+pd restore --check "$work/backup.zip"
 
 echo "smoke: the built app works"
