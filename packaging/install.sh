@@ -29,7 +29,7 @@ fi
 installed=()
 mkd() {  # mkd DIR: create DIR and remember each folder this made, outermost first
   local d="$1" missing=()
-  while [ ! -d "$d" ]; do missing=("$d" "${missing[@]}"); d="$(dirname "$d")"; done
+  while [ ! -d "$d" ] && [ "$d" != "$HOME" ]; do missing=("$d" "${missing[@]}"); d="$(dirname "$d")"; done
   [ ${#missing[@]} -eq 0 ] && return 0
   mkdir -p "$1"
   installed+=("${missing[@]/%//}")   # a trailing slash marks a folder in the list
