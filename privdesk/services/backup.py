@@ -1,8 +1,8 @@
 """Backing up and restoring one PrivDesk installation's case data.
 
 A backup is one ZIP archive: a consistent copy of the SQLite case database taken with SQLite's
-online backup API (so the window may keep running and writing), the case-file ``documents/`` and
-the ``attachments/`` folders, and ``manifest.json`` with the SHA-256 and size of every other
+online backup API (so the window may keep running and writing), the ``documents/``,
+``attachments/`` and organisation ``laws/`` folders, and ``manifest.json`` with the SHA-256 and size of every other
 member. Restoring checks every hash before it touches anything, refuses to replace existing case
 data unless told to, and keeps the data it replaces under ``backups/before-restore-STAMP/``.
 
@@ -39,8 +39,9 @@ log = logging.getLogger("privdesk.backup")
 FORMAT = 1
 MANIFEST = "manifest.json"
 DATABASE_MEMBER = "privdesk.sqlite3"
-#: Folders of the data directory that travel with the case database.
-FOLDERS = ("documents", "attachments")
+#: Folders of the data directory that travel with the case database: generated letters, attached
+#: files, and the organisation's own law files (requests refer to those laws by id).
+FOLDERS = ("documents", "attachments", "laws")
 
 #: Called with (files done, files in all) while a backup or restore runs.
 Progress = Callable[[int, int], None]
@@ -133,7 +134,7 @@ def _copy_database(src: Path, dest: Path) -> None:
 
 
 def backup(paths: AppPaths, out: str | os.PathLike[str], progress: Progress | None = None) -> BackupResult:
-    """Write the case database, documents and attachments to one archive at ``out`` (0600, atomic)."""
+    """Write the case database and the travelling folders to one archive at ``out`` (0600, atomic)."""
     db_file = paths.sqlite_path
     if db_file is None:
         raise _not_sqlite(paths, restore=False, out=out)
@@ -272,7 +273,7 @@ def _check_database(db_file: Path, archive: Path) -> None:
 
 
 def holds_case_data(paths: AppPaths) -> bool:
-    """Whether the data directory already has a case database, documents or attachments."""
+    """Whether the data directory already has a case database or files in the travelling folders."""
     db_file = paths.sqlite_path
     if db_file is not None and db_file.exists() and db_file.stat().st_size > 0:
         return True
@@ -313,7 +314,7 @@ def restore(paths: AppPaths, archive: str | os.PathLike[str], replace: bool = Fa
 
 
 def _keep_current(paths: AppPaths) -> Path:
-    """Move the current documents and attachments, and copy the database, to a dated folder."""
+    """Move the current data folders, and copy the database, to a dated folder."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     keep = paths.backups_dir / f"before-restore-{stamp}"
     keep.mkdir(parents=True, mode=0o700)

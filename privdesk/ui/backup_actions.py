@@ -73,7 +73,7 @@ class BackupActions(QObject):
             if svc.holds_case_data(self.ctx.paths):
                 answer = QMessageBox.question(
                     self.window, self.tr("Replace the case data?"),
-                    self.tr("Restoring replaces the requests, breaches, documents and attachments in {0}. "
+                    self.tr("Restoring replaces the requests, breaches, documents, attachments and law files in {0}. "
                             "The current data is kept under its backups folder. PrivDesk closes when the "
                             "restore is done.").format(self.ctx.paths.data_dir))
                 if answer != QMessageBox.StandardButton.Yes:

@@ -19,7 +19,8 @@ from privdesk.services.settings import get_settings, set_setting
 
 
 def _add_files(data_dir: Path) -> dict[str, bytes]:
-    files = {"documents/DSR-2026-0001/ack.pdf": b"%PDF-1.4 letter", "attachments/7/id-card.png": b"\x89PNG id"}
+    files = {"documents/DSR-2026-0001/ack.pdf": b"%PDF-1.4 letter", "attachments/7/id-card.png": b"\x89PNG id",
+             "laws/acme-extra.toml": b"# the organisation's own rule file\n"}
     for name, content in files.items():
         path = data_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +118,7 @@ def test_a_damaged_or_foreign_archive_is_refused_and_nothing_changes(ctx: AppCon
     (tmp_path / "not.zip").write_bytes(b"plain text")
     with pytest.raises(svc.BackupError, match="not a readable backup archive"):
         svc.check(tmp_path / "not.zip")
-    assert svc.check(archive).files == 3
+    assert svc.check(archive).files == 4
 
 
 def test_postgresql_case_database_gets_the_pg_dump_line(tmp_path: Path) -> None:
