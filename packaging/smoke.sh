@@ -3,7 +3,8 @@
 #   packaging/smoke.sh [dist/privdesk/privdesk]
 # The frozen binary prints its version; `gui --screenshot` writes a non-blank PNG offscreen; the
 # acknowledgement letter on the demo data embeds the bundled fonts (pdffonts); a breach notice
-# batch runs in two spawned worker processes (freeze_support); a backup checks out.
+# batch runs in two spawned worker processes (freeze_support); a fides dataset is written (third-party
+# package data); a backup checks out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 APP="$(realpath "${1:-dist/privdesk/privdesk}")"
@@ -46,6 +47,11 @@ pd breach notify-subjects "$breach" --out-dir "$work/notices" --processes 2 > "$
 n="$(find "$work/notices" -name '*.pdf' | wc -l)"
 [ "$n" -gt 0 ] || { echo "FAIL: no notices written"; exit 1; }
 echo "$n notices"
+
+step "fides dataset export (package data)"
+pd connection export-dataset demo-crm -o "$work/crm.yml" > /dev/null
+grep -q "fides_key" "$work/crm.yml" || { echo "FAIL: no dataset written"; exit 1; }
+echo "ok"
 
 step "backup and check"
 pd backup -o "$work/backup.zip" > /dev/null
