@@ -16,6 +16,11 @@ directory, as an installed or frozen PrivDesk has one; ``PYTHONDONTWRITEBYTECODE
 Frozen app hook (issue 16): ``--privdesk "dist/privdesk/privdesk"`` (or ``PRIVDESK_BENCH_CMD``)
 replaces ``python -m privdesk`` by any command line, e.g. the PyInstaller build; the baselines
 stay the same interpreter and PySide6 so the figures compare.
+
+The frozen app beside the source install: when the one-folder build exists (``make dist``;
+``--frozen PATH`` or ``PRIVDESK_BENCH_FROZEN`` to point elsewhere, ``--frozen ""`` to skip), its
+``--version`` and its painted window are timed beside the same commands of the source install on
+the same demo data; target: the frozen window within 1.25x of the source one.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = {"version_over_bare_s": 0.1, "command_s": 0.35, "window_ratio": 4.0}
+TARGETS = {"version_over_bare_s": 0.1, "command_s": 0.35, "window_ratio": 4.0, "frozen_ratio": 1.25}
+FROZEN_DEFAULT = ROOT / "dist" / "privdesk" / "privdesk"
 
 BARE_WINDOW = """
 import sys
@@ -81,7 +87,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="timed runs per command (median), default 5")
     ap.add_argument("--privdesk", default=os.environ.get("PRIVDESK_BENCH_CMD", ""),
                     help="command line that runs PrivDesk (default: this interpreter with -m privdesk)")
+    ap.add_argument("--frozen", default=os.environ.get("PRIVDESK_BENCH_FROZEN", str(FROZEN_DEFAULT)),
+                    help="the frozen app to time beside the source install (default: dist/privdesk/privdesk "
+                         "when built; '' to skip)")
     opts = ap.parse_args()
+    frozen = Path(opts.frozen) if opts.frozen and Path(opts.frozen).is_file() else None
     privdesk = shlex.split(opts.privdesk) if opts.privdesk else [sys.executable, "-m", "privdesk"]
     python = [sys.executable]
 
@@ -105,6 +115,19 @@ def main() -> int:
         bare_window = median_of([*python, "-c", BARE_WINDOW, str(bare_shot)], env, opts.runs)
         if not shot.exists() or shot.stat().st_size < 10_000:
             raise SystemExit("the window screenshot is missing or blank")
+        frozen_rows = []
+        if frozen is not None:
+            # the frozen app carries its own interpreter and bytecode: no PYTHONPATH, no cache prefix
+            fenv = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONPYCACHEPREFIX")}
+            f_version = median_of([str(frozen), "--version"], fenv, opts.runs)
+            f_window = median_of([str(frozen), "gui", "--screenshot", str(Path(tmp) / "frozen.png")], fenv, opts.runs)
+            f_ratio = f_window[0] / window[0]
+            frozen_rows = [
+                ("frozen --version", f_version, "source --version", version,
+                 f"{f_version[0] / version[0]:.2f}x", "-", True),
+                ("frozen window painted", f_window, "source window painted", window, f"{f_ratio:.2f}x",
+                 f"<= {TARGETS['frozen_ratio']}x", f_ratio <= TARGETS["frozen_ratio"]),
+            ]
 
     over, ratio = version[0] - bare[0], window[0] / bare_window[0]
     rows = [
@@ -117,7 +140,9 @@ def main() -> int:
         ("window painted (demo)", window, "bare QMainWindow grab", bare_window, f"{ratio:.1f}x",
          f"<= {TARGETS['window_ratio']}x", ratio <= TARGETS["window_ratio"]),
     ]
-    print(f"startup_bench: median of {opts.runs} whole-process runs; PrivDesk = {shlex.join(privdesk)}")
+    rows += frozen_rows
+    print(f"startup_bench: median of {opts.runs} whole-process runs; PrivDesk = {shlex.join(privdesk)}"
+          + (f"; frozen = {frozen}" if frozen is not None else "; no frozen build (make dist)"))
     header = (f"{'measurement':27} {'wall s':>7} {'cpu s':>6} {'MiB':>5}  {'baseline':22} {'wall s':>7} "
               f"{'cpu s':>6} {'MiB':>5}  {'figure':>9}  {'target':>10}  ok")
     print(header)

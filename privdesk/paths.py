@@ -7,8 +7,8 @@ a whole installation (tests, a USB stick, a second organisation).
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
 import platformdirs
@@ -20,10 +20,38 @@ ENV_DATA_DIR = "PRIVDESK_DATA_DIR"
 ENV_DB_URL = "PRIVDESK_DB_URL"
 
 
-def resource_path(*parts: str) -> Path:
-    """Locate a file shipped in ``privdesk/resources`` (checkout, wheel or frozen build)."""
-    base = Path(str(files("privdesk"))) / "resources"
+def _bundle_dir() -> Path | None:
+    """The folder a PyInstaller build unpacks to (``sys._MEIPASS``), or None when not frozen."""
+    meipass = getattr(sys, "_MEIPASS", None)
+    return Path(meipass) if getattr(sys, "frozen", False) and meipass else None
+
+
+def package_path(*parts: str) -> Path:
+    """Locate a file inside the ``privdesk`` package: a checkout, a wheel or the frozen build.
+
+    The one place that knows where package data lives, so the PyInstaller spec only has to put
+    ``privdesk/resources`` and ``privdesk/store/migrations`` under the bundle's ``privdesk/``.
+    """
+    bundle = _bundle_dir()
+    base = bundle / "privdesk" if bundle is not None else Path(__file__).resolve().parent
     return base.joinpath(*parts)
+
+
+def resource_path(*parts: str) -> Path:
+    """Locate a file shipped in ``privdesk/resources`` (laws, templates, fonts, breach rules)."""
+    return package_path("resources", *parts)
+
+
+def desktop_asset(*parts: str) -> Path | None:
+    """Locate a desktop asset of the top-level ``resources/`` folder (icon, .desktop, metainfo).
+
+    The frozen build carries it beside the package; a source checkout has it next to
+    ``privdesk/``; a plain wheel install has none, and the window then keeps Qt's default icon.
+    """
+    bundle = _bundle_dir()
+    base = bundle if bundle is not None else Path(__file__).resolve().parent.parent
+    path = base.joinpath("resources", *parts)
+    return path if path.exists() else None
 
 
 @dataclass(frozen=True)

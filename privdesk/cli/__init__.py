@@ -34,6 +34,8 @@ log = logging.getLogger("privdesk.cli")
 #: command name -> (module in :mod:`privdesk.cli.commands`, help line shown by ``privdesk --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("audit", "verify or read the audit trail"),
+    "backup": ("backup", "write the case database, documents, attachments and law files to one archive (safe while the window runs)"),
+    "restore": ("backup", "check a backup archive and restore it into the data folder"),
     "breach": ("breach", "the breach register: record breaches, affected people and notices"),
     "connection": ("connection", "company databases to search for a subject"),
     "dashboard": ("dashboard", "open, overdue, on-time rate and workload, for a period"),

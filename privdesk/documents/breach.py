@@ -587,7 +587,7 @@ def _build(story: list[Flowable], profile: OrgProfile, guard: TextGuard, title: 
         buf, pagesize=A4, leftMargin=layout.MARGIN_X - 6, rightMargin=layout.MARGIN_X - 6,
         topMargin=layout.MARGIN_TOP - 6, bottomMargin=layout.MARGIN_BOTTOM - 6,
         title=title, author=profile.org_name, subject=subject, creator="PrivDesk",
-        producer="PrivDesk (reportlab)",
+        producer="PrivDesk (reportlab)", initialFontName=FONT,  # no unembedded Helvetica reference
     )
     x, w, bottom = doc.leftMargin, doc.width, doc.bottomMargin
     full_h = layout.PAGE_H - doc.topMargin - bottom
@@ -713,7 +713,7 @@ class CombinedWriter:
         register_fonts()
         self.data = data
         self.buf = io.BytesIO()
-        self.canvas = Canvas(self.buf, pagesize=A4, pageCompression=1)
+        self.canvas = Canvas(self.buf, pagesize=A4, pageCompression=1, initialFontName=FONT)
         self.canvas.setTitle(title)
         self.canvas.setAuthor(data.profile.org_name)
         self.canvas.setCreator("PrivDesk")

@@ -780,6 +780,7 @@ def build_pdf(
         buf, pagesize=A4, leftMargin=MARGIN_X - 6, rightMargin=MARGIN_X - 6, topMargin=MARGIN_TOP - 6,
         bottomMargin=MARGIN_BOTTOM - 6, title=title, author=profile.org_name, subject=subject,
         creator="PrivDesk", producer="PrivDesk (reportlab)", encrypt=encrypt,
+        initialFontName=FONT,  # else every PDF names an unembedded Helvetica it never draws with
     )
 
     def make_canvas(*args: Any, **kwargs: Any) -> NumberedCanvas:

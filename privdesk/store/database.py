@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from privdesk.errors import ConfigurationError, DatabaseVersionError
+from privdesk.paths import package_path
 from privdesk.store.revisions import packaged_heads, packaged_revisions
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("privdesk.store")
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MIGRATIONS_DIR = package_path("store", "migrations")
 
 
 def normalise_url(url: str) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from pathlib import Path
 
-VERSIONS_DIR = Path(__file__).with_name("migrations") / "versions"
+from privdesk.paths import package_path
+
+VERSIONS_DIR = package_path("store", "migrations", "versions")
 
 _ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 

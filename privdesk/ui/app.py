@@ -38,6 +38,10 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(__version__)
+    from privdesk.ui.icon import ICON_NAME, app_icon
+
+    QApplication.setDesktopFileName(ICON_NAME)  # Wayland matches the window to the .desktop entry
+    QApplication.setWindowIcon(app_icon())
     from privdesk.ui.gc_guard import GarbageCollector
 
     collector = GarbageCollector(app)  # workers must never collect the GUI's objects

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QMessageBox,
     QVBoxLayout,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 from privdesk import APP_NAME, __version__
 from privdesk.errors import PrivDeskError
 from privdesk.services.context import AppContext
+from privdesk.ui.icon import app_icon
 
 
 def error_text(exc: BaseException) -> str:
@@ -51,12 +53,19 @@ class AboutDialog(QDialog):
 
         self.setWindowTitle(self.tr("About PrivDesk"))
         layout = QVBoxLayout(self)
+        self.setWindowIcon(app_icon())
+        header = QHBoxLayout()
+        self.icon_label = QLabel()
+        self.icon_label.setObjectName("aboutIcon")
+        self.icon_label.setPixmap(app_icon().pixmap(64, 64))
+        header.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
         title = QLabel(f"<h2>{APP_NAME} {__version__}</h2>"
                        "<p>The privacy officer's workbench: rights requests, subject search, "
                        "letters and breaches.</p>")
         title.setObjectName("aboutTitle")
         title.setWordWrap(True)
-        layout.addWidget(title)
+        header.addWidget(title, 1)
+        layout.addLayout(header)
         form = QFormLayout()
         self.version_label = QLabel(__version__)
         self.version_label.setObjectName("aboutVersion")

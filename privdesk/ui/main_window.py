@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 from privdesk import APP_NAME
 from privdesk.services.context import AppContext
 from privdesk.ui.areas import Area, available_areas
+from privdesk.ui.backup_actions import BackupActions
 from privdesk.ui.dialogs import AboutDialog
+from privdesk.ui.icon import app_icon
 
 if TYPE_CHECKING:
     from privdesk.services.requests import RequestDetail
@@ -67,6 +69,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = settings or QSettings(str(ctx.paths.settings_file), QSettings.Format.IniFormat)
         self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
         self.setMinimumSize(QSize(760, 520))
 
         self.areas: list[Area] = available_areas()
@@ -214,6 +217,11 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.backups = BackupActions(self, self.ctx)
+        self.backups.done.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        file_menu.addAction(self.backups.backup_action)
+        file_menu.addAction(self.backups.restore_action)
+        file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcuts(_keys(QKeySequence.StandardKey.Quit, "Ctrl+Q"))
         quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
