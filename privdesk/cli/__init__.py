@@ -142,3 +142,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("privdesk: interrupted\n")
         return 130
+    except Exception as exc:  # a bug: one redacted line here, the traceback (redacted) in the log
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    """Report a bug without printing what its exception carries (SQL parameters, a note's text,
+    e-mail addresses): the log file gets the redacted traceback."""
+    from privdesk.logconfig import redact
+
+    log.error("unexpected error", exc_info=exc)
+    lines = str(exc).strip().splitlines()
+    first = redact(lines[0])[:200] if lines else ""
+    sys.stderr.write(f"privdesk: internal error ({type(exc).__name__}){': ' + first if first else ''}; "
+                     "the details are in privdesk.log.\n")
+    return 1

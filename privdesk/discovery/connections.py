@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +42,10 @@ class ConnectionSpec:
     name: str
     url: str
     options: dict[str, Any] = field(default_factory=dict)
+    # Which case database the connection belongs to (its keyring entries are keyed by it).
+    scope: str = field(default="", repr=False)
+    # Secret-bearing URL options (e.g. ``sslpassword``) read from the keyring; never stored.
+    secret_options: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def dialect(self) -> str:
@@ -75,11 +79,77 @@ def validate_name(name: str) -> str:
     return cleaned
 
 
-def parse_url(raw: str) -> tuple[str, str | None]:
-    """Split a URL the officer typed into (URL without password, password or None).
+# -- URL query options ----------------------------------------------------------------------------
+# Only these query options may travel in a connection URL. Anything else is refused by name: an
+# option such as PyMySQL's ``init_command`` runs SQL before the read-only transaction starts, and
+# ``local_infile`` lets the server read the officer's files. Options that carry a secret are moved
+# to the keyring with the password and merged in only when an engine is built.
+ALLOWED_OPTIONS: dict[str, frozenset[str]] = {
+    "postgresql": frozenset({
+        "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir", "sslsni", "sslnegotiation",
+        "sslcompression", "ssl_min_protocol_version", "ssl_max_protocol_version", "channel_binding",
+        "gssencmode", "krbsrvname", "gsslib", "require_auth", "connect_timeout", "application_name",
+        "target_session_attrs", "host", "hostaddr", "port", "passfile", "client_encoding",
+        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+    }),
+    "mysql": frozenset({
+        "charset", "collation", "ssl_ca", "ssl_capath", "ssl_cert", "ssl_key", "ssl_cipher",
+        "ssl_verify_cert", "ssl_verify_identity", "ssl_check_hostname", "ssl_disabled",
+        "connect_timeout", "read_timeout", "write_timeout", "unix_socket", "program_name",
+    }),
+    "mssql": frozenset({"driver", "encrypt", "trustservercertificate", "connect_timeout", "timeout"}),
+    "oracle": frozenset({"service_name", "sid", "mode", "encoding", "nencoding"}),
+    "sqlite": frozenset(),
+}
+ALLOWED_OPTIONS["mariadb"] = ALLOWED_OPTIONS["mysql"]
+# Options whose value is a secret: never stored in the case database nor shown.
+SECRET_OPTIONS: dict[str, frozenset[str]] = {
+    "postgresql": frozenset({"sslpassword"}),
+    "mysql": frozenset({"ssl_key_password"}),
+}
+SECRET_OPTIONS["mariadb"] = SECRET_OPTIONS["mysql"]
+# Query spellings of the password itself (libpq ``password``, PyMySQL ``passwd``/``password``).
+_PASSWORD_OPTIONS = frozenset({"password", "passwd"})
+
+
+def _option_value(value: str | tuple[str, ...]) -> str:
+    return value if isinstance(value, str) else (value[-1] if value else "")
+
+
+def check_options(backend: str, names: Iterable[str]) -> None:
+    """Refuse every URL query option outside the dialect's allow-list, naming it.
+
+    Raises:
+        ValidationError: with the first refused option and the ones that are accepted.
+    """
+    allowed = ALLOWED_OPTIONS.get(backend, frozenset())
+    secret = SECRET_OPTIONS.get(backend, frozenset())
+    for name in names:
+        key = name.lower() if backend == "mssql" else name
+        if key in allowed or key in secret or key in _PASSWORD_OPTIONS:
+            continue
+        accepted = ", ".join(sorted(allowed)) or "none"
+        raise ValidationError(
+            f"The URL option {name!r} is not accepted for {backend} connections: PrivDesk only "
+            f"searches read-only and refuses options that could change the database or read local "
+            f"files. Accepted options: {accepted}.")
+
+
+@dataclass(frozen=True)
+class ParsedUrl:
+    """A typed URL split into what may be stored and what must go to the keyring."""
+
+    url: str  # no password, no secret options
+    password: str | None
+    secret_options: dict[str, str]
+
+
+def split_url(raw: str) -> ParsedUrl:
+    """Split a URL the officer typed into the storable URL, the password and secret options.
 
     PostgreSQL gets psycopg 3 and MySQL/MariaDB PyMySQL; SQLite paths become absolute so the
-    connection works from any working directory.
+    connection works from any working directory. Query options outside the dialect's allow-list
+    are refused (:data:`ALLOWED_OPTIONS`).
     """
     try:
         url = make_url(raw.strip())
@@ -96,20 +166,29 @@ def parse_url(raw: str) -> tuple[str, str | None]:
     password = url.password
     if password is not None:
         password = str(password)
-    query = dict(url.query)
-    if "password" in query:  # some drivers accept ?password=...; never keep it in the URL
-        qpw = query.pop("password")
-        password = password or (qpw if isinstance(qpw, str) else qpw[0])
-        url = url.set(query=query)
+    query: dict[str, str | tuple[str, ...]] = dict(url.query)
+    if backend != "sqlite":
+        check_options(backend, query)
+    for key in _PASSWORD_OPTIONS:  # some drivers accept ?password=...; never keep it in the URL
+        if key in query:
+            password = password or _option_value(query.pop(key)) or None
+    secret_names = SECRET_OPTIONS.get(backend, frozenset())
+    secret_options = {k: _option_value(query.pop(k)) for k in list(query) if k in secret_names}
     # URL.set() ignores None, so the password-less URL is built afresh.
     url = URL.create(url.drivername, username=url.username, host=url.host, port=url.port,
-                     database=url.database, query=url.query)
+                     database=url.database, query=query)
     if backend == "sqlite":
         db = url.database or ""
         if not db or db == ":memory:" or db.startswith("file:"):
             raise ValidationError("A SQLite connection needs the path of a database file, e.g. sqlite:////data/crm.db.")
         url = url.set(database=str(Path(db).expanduser().resolve()), query={})
-    return url.render_as_string(hide_password=False), (password or None)
+    return ParsedUrl(url.render_as_string(hide_password=False), password or None, secret_options)
+
+
+def parse_url(raw: str) -> tuple[str, str | None]:
+    """(URL without password or secret options, password or None); see :func:`split_url`."""
+    parsed = split_url(raw)
+    return parsed.url, parsed.password
 
 
 def display_url(url: str) -> str:
@@ -118,11 +197,19 @@ def display_url(url: str) -> str:
 
 # -- engines ------------------------------------------------------------------------------------
 
-def build_engine(spec: ConnectionSpec, password: str | None) -> Engine:
+def build_engine(spec: ConnectionSpec, password: str | None,
+                 secret_options: Mapping[str, str] | None = None) -> Engine:
     """An engine for searching: SQLite opened ``mode=ro``, network databases with a 5 s connect
-    timeout. Raises ConnectionFailed with a plain sentence when it cannot be built."""
+    timeout. Raises ConnectionFailed with a plain sentence when it cannot be built, also for a
+    stored URL whose query options are no longer accepted (registered before the allow-list)."""
     url = make_url(spec.url)
     backend = url.get_backend_name()
+    if backend != "sqlite":
+        try:
+            check_options(backend, [k for k in url.query if k not in _PASSWORD_OPTIONS])
+        except ValidationError as exc:
+            raise ConnectionFailed(f"Connection {spec.name!r} cannot be used: {exc.message} "
+                                   "Remove it and add it again without that option.") from exc
     try:
         if backend == "sqlite":
             return _sqlite_engine(Path(url.database or ""))
@@ -134,14 +221,24 @@ def build_engine(spec: ConnectionSpec, password: str | None) -> Engine:
         elif backend in ("mysql", "mariadb"):
             connect_args = {"connect_timeout": int(CONNECT_TIMEOUT_S),
                             "read_timeout": int(spec.statement_timeout_s) + 10}
+        connect_args.update(dict(spec.secret_options))
+        connect_args.update(secret_options or {})
+        # hide_parameters: a failed query's bound values (a subject's identifiers) stay out of
+        # the exception text that reaches logs and messages.
         return create_engine(url, connect_args=connect_args, pool_size=4, max_overflow=4,
-                             pool_recycle=600, pool_pre_ping=True)
+                             pool_recycle=600, pool_pre_ping=True, hide_parameters=True)
     except NoSuchModuleError as exc:
         raise ConnectionFailed(_driver_missing(spec)) from exc
     except ImportError as exc:
         raise ConnectionFailed(_driver_missing(spec)) from exc
     except ArgumentError as exc:
         raise ConnectionFailed(f"The address of connection {spec.name!r} is not usable: {exc}") from exc
+
+
+_NO_PASSWORD_SIGNS = ("no password supplied", "using password: no", "password is required",
+                      "password required")
+_PASSWORDLESS_OK: set[tuple[str, str, str]] = set()
+_passwordless_lock = threading.Lock()
 
 
 class EngineCache:
@@ -157,7 +254,8 @@ class EngineCache:
         self._engines: dict[str, tuple[tuple[str, str], Engine]] = {}
 
     def get(self, spec: ConnectionSpec, password: str | None) -> Engine:
-        key = (spec.url, hashlib.sha256((password or "").encode()).hexdigest())
+        secret = repr((password or "", sorted(spec.secret_options)))
+        key = (spec.url, hashlib.sha256(secret.encode()).hexdigest())
         with self._lock:
             hit = self._engines.get(spec.name)
             if hit is not None and hit[0] == key:
@@ -171,6 +269,9 @@ class EngineCache:
         return engine
 
     def evict(self, name: str) -> None:
+        """Drop a connection's pool (removed or changed), and what we learnt about its login."""
+        with _passwordless_lock:
+            _PASSWORDLESS_OK.difference_update({k for k in _PASSWORDLESS_OK if k[1] == name})
         with self._lock:
             hit = self._engines.pop(name, None)
         if hit is not None:
@@ -199,7 +300,7 @@ def _sqlite_engine(path: Path) -> Engine:
         return conn
 
     return create_engine("sqlite+pysqlite://", creator=creator, poolclass=QueuePool, pool_size=4,
-                         max_overflow=4)
+                         max_overflow=4, hide_parameters=True)
 
 
 def _driver_missing(spec: ConnectionSpec) -> str:
@@ -363,6 +464,39 @@ def _with_deadline(fn: Callable[[], str], timeout_s: float) -> tuple[str | None,
     if t.is_alive():
         return None, None, True
     return box.get("value"), box.get("error"), False
+
+
+def server_asks_password(spec: ConnectionSpec, timeout_s: float = CONNECT_TIMEOUT_S) -> bool:
+    """Whether the server refuses this connection for lack of a password.
+
+    Tries to log in without one (PostgreSQL trust, peer or certificate authentication, a
+    ``.pgpass`` file, a MariaDB account without password all succeed). Any other outcome,
+    including an unreachable server, is False: the search then reports the real problem instead
+    of asking for a password nobody needs. A success is remembered for the process.
+    """
+    key = (spec.scope, spec.name, spec.url)
+    with _passwordless_lock:
+        if key in _PASSWORDLESS_OK:
+            return False
+
+    def attempt() -> str:
+        engine = build_engine(spec, None)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        finally:
+            engine.dispose()
+        return "ok"
+
+    value, error, _timed_out = _with_deadline(attempt, timeout_s)
+    if value == "ok":
+        with _passwordless_lock:
+            _PASSWORDLESS_OK.add(key)
+        return False
+    if error is None:
+        return False
+    orig = getattr(error, "orig", None) or error
+    return any(sign in str(orig).lower() for sign in _NO_PASSWORD_SIGNS)
 
 
 def probe_connection(spec: ConnectionSpec, password: str | None, timeout_s: float = CONNECT_TIMEOUT_S) -> ProbeResult:

@@ -24,9 +24,10 @@ from privdesk.discovery.connections import (
     ProbeResult,
     build_engine,
     explain,
-    parse_url,
     probe_connection,
     read_only,
+    server_asks_password,
+    split_url,
     validate_name,
 )
 from privdesk.discovery.errors import ConnectionFailed, KeyringUnavailable, PasswordNeeded
@@ -90,8 +91,8 @@ def add_connection(ctx: AppContext, name: str, url: str, password: str | None = 
     the returned info carries a ``warning`` sentence for the officer.
     """
     name = validate_name(name)
-    clean_url, url_password = parse_url(url)
-    secret = password if password else url_password
+    parsed = split_url(url)
+    clean_url, secret = parsed.url, (password if password else parsed.password)
     opts = dict(options or {})
     if "statement_timeout_s" in opts:
         try:
@@ -113,11 +114,13 @@ def add_connection(ctx: AppContext, name: str, url: str, password: str | None = 
         s.flush()
         info = _info(row)
     warning = None
-    if secret:
-        try:
-            secrets.store_password(name, secret)
-        except KeyringUnavailable as exc:
-            warning = exc.message
+    scope = keyring_scope(ctx)
+    try:
+        if secret:
+            secrets.store_password(name, secret, scope=scope)
+        secrets.store_secret_options(name, parsed.secret_options, scope=scope)
+    except KeyringUnavailable as exc:
+        warning = exc.message
     log.info("connection %s added (%s)", name, info.dialect)
     return ConnectionInfo(info.name, info.url, info.dialect, info.options, info.created_at, bool(secret), warning)
 
@@ -154,30 +157,39 @@ def remove_connection(ctx: AppContext, name: str) -> None:
         s.execute(delete(SchemaCache).where(SchemaCache.connection_id == row.id))
         s.delete(row)
         real = row.name
-    secrets.delete_password(real)
+    secrets.delete_password(real, scope=keyring_scope(ctx))
     ENGINES.evict(real)
     log.info("connection %s removed", real)
 
 
-def set_password(name: str, password: str, session_only: bool = False) -> str | None:
+def keyring_scope(ctx: AppContext) -> str:
+    """What the keyring entries of this case database are keyed by: its file, or its
+    password-less URL on a server (see :mod:`privdesk.discovery.secrets`)."""
+    path = ctx.db.sqlite_file
+    return str(path.resolve()) if path is not None else ctx.db.describe()
+
+
+def set_password(name: str, password: str, session_only: bool = False, scope: str = "") -> str | None:
     """Save (or, without a keyring, remember for the session) a connection's password.
 
     Returns a warning sentence when it could only be kept for the session.
     """
     if session_only:
-        secrets.remember_for_session(name, password)
+        secrets.remember_for_session(name, password, scope=scope)
         return None
     try:
-        secrets.store_password(name, password)
+        secrets.store_password(name, password, scope=scope)
     except KeyringUnavailable as exc:
         return exc.message
     return None
 
 
 def _spec(ctx: AppContext, name: str) -> ConnectionSpec:
+    scope = keyring_scope(ctx)
     with ctx.db.session() as s:
         row = _row(s, name)
-        return ConnectionSpec(row.name, row.url, dict(row.options or {}))
+        opts = secrets.get_secret_options(row.name, scope=scope)
+        return ConnectionSpec(row.name, row.url, dict(row.options or {}), scope, tuple(sorted(opts.items())))
 
 
 def require_password(ctx: AppContext, name: str) -> None:
@@ -186,8 +198,18 @@ def require_password(ctx: AppContext, name: str) -> None:
 
 
 def password_for(spec: ConnectionSpec) -> str | None:
-    pw = secrets.get_password(spec.name)
-    if pw is None and spec.needs_password and not secrets.keyring_works():
+    """The saved password, or None when none is saved and the server lets us in without one.
+
+    Asks (raises PasswordNeeded) only when the server refuses a login without a password, so
+    trust, peer and certificate authentication and ``.pgpass`` work on a machine without a
+    keyring.
+    """
+    pw = secrets.get_password(spec.name, scope=spec.scope)
+    if pw is None and spec.needs_password and server_asks_password(spec):
+        if secrets.keyring_works():
+            raise PasswordNeeded(
+                f"The database server of connection {spec.name!r} asks for a password and none is "
+                "saved. Enter it for this session.", spec.name)
         raise PasswordNeeded(
             f"No system keyring is available, so PrivDesk has no saved password for the connection "
             f"{spec.name!r}. Enter it for this session.", spec.name)

@@ -54,13 +54,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def create_case_engine(url: str) -> Engine:
-    """Create the process's engine; SQLite gets WAL and foreign keys on every connection."""
+    """Create the process's engine; SQLite gets WAL and foreign keys on every connection.
+
+    ``hide_parameters``: a failed statement's bound values (names, e-mails, note text) never
+    appear in the exception text that reaches logs, stderr or a dialog.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     return engine
 
 

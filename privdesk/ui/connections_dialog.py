@@ -149,6 +149,9 @@ class ConnectionsDialog(QDialog):
 
         self.status = QLabel()
         self.status.setObjectName("connStatus")
+        # Plain text only: messages quote the server's own error text, which must never be read
+        # as markup (links, images, a fake "Connected" line).
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -217,8 +220,7 @@ class ConnectionsDialog(QDialog):
 
         def done(result: Any) -> None:
             self.test_button.setEnabled(True)
-            colour = "#15803d" if result.ok else "#b91c1c"
-            self.status.setText(f"<span style='color:{colour}'>{result.message}</span>")
+            self.status.setText(("\u2714 " if result.ok else "\u2716 ") + result.message)
 
         run_task(lambda _c: svc.test_connection(ctx, name), on_done=done, on_error=self._error, pool=self.pool)
 

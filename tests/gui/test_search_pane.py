@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
@@ -208,7 +209,8 @@ def test_results_model_passes_qtmodeltester(qtmodeltester: object) -> None:
     assert model.unticked() == {("crm", "customers", repr([("id", 3)])), ("crm", "orders", repr([("id", 30)]))}
 
 
-def test_password_asked_when_no_keyring(qtbot: QtBot, ctx: AppContext, monkeypatch: object) -> None:
+@pytest.mark.postgres
+def test_password_asked_when_no_keyring(qtbot: QtBot, ctx: AppContext, postgres_db: str) -> None:
     import keyring
     from keyring.backend import KeyringBackend
     from keyring.errors import NoKeyringError
@@ -229,19 +231,19 @@ def test_password_asked_when_no_keyring(qtbot: QtBot, ctx: AppContext, monkeypat
             raise NoKeyringError("none")
 
     keyring.set_keyring(NoKeyring())
-    svc.add_connection(ctx, "pg", "postgresql://u:first@127.0.0.1:1/x")
-    secrets.forget_session()
+    svc.add_connection(ctx, "pg", postgres_db)
+    secrets.forget_session()  # a new session; the server asks for the password, so the pane asks
     pane = _pane(qtbot, ctx)
     pane.email_edit.setText("a@example.com")
     pane.start_search()
     qtbot.waitUntil(lambda: isinstance(getattr(pane, "password_dialog", None), QInputDialog), timeout=10000)
     dlg = pane.password_dialog
     assert "Enter it for this session" in dlg.labelText()
-    dlg.setTextValue("typed-now")
+    dlg.setTextValue("privdesk-test")
     with qtbot.waitSignal(pane.finished, timeout=15000) as blocker:
         dlg.accept()
-    assert secrets.get_password("pg") == "typed-now"
-    assert blocker.args[0].errors and "cannot be reached" in blocker.args[0].errors[0].message
+    assert secrets.get_password("pg") == "privdesk-test"
+    assert not blocker.args[0].errors
     secrets.forget_session()
 
 
@@ -334,3 +336,18 @@ def test_candidates_apart_and_attach_preview(qtbot: QtBot, ctx: AppContext, tmp_
     pane.tree.expand(owner.index())
     if os.environ.get("PRIVDESK_SHOTS"):
         pane.grab().save(os.path.join(os.environ["PRIVDESK_SHOTS"], "search.png"))
+
+
+def test_server_error_text_is_not_rich_text(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    """Issue 11 point 5: the server's error text is shown literally, never as markup."""
+    hostile = tmp_path / "<img src=x><b>Connected OK<b><table border=1>.db"
+    svc.add_connection(ctx, "evil", f"sqlite:///{hostile}")
+    dlg = ConnectionsDialog(ctx)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.mouseClick(dlg.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "does not exist" in dlg.status.text(), timeout=10000)
+    assert dlg.status.textFormat() == Qt.TextFormat.PlainText
+    assert dlg.status.text().startswith("\u2716 ") and "<b>Connected OK<b><table border=1>" in dlg.status.text()
+    assert not dlg.status.openExternalLinks()
+    dlg.grab().save(str(tmp_path / "hostile-status.png"))

@@ -30,13 +30,14 @@ def test_add_moves_password_to_keyring(ctx: AppContext) -> None:
     info = svc.add_connection(ctx, "crm", "postgresql://alice:Very-Secret-42@127.0.0.1:1/crm")
     assert info.url == "postgresql+psycopg://alice@127.0.0.1:1/crm"
     assert info.warning is None
-    assert keyring.get_password("privdesk", "crm") == "Very-Secret-42"
+    entry = secrets.entry_name("crm", svc.keyring_scope(ctx))
+    assert keyring.get_password("privdesk", entry) == "Very-Secret-42"
     with sqlite3.connect(ctx.paths.sqlite_path) as conn:  # type: ignore[arg-type]
         stored = conn.execute("SELECT url FROM connections").fetchall()
     assert stored == [("postgresql+psycopg://alice@127.0.0.1:1/crm",)]
     assert b"Very-Secret-42" not in _all_bytes(ctx.paths.data_dir)
     svc.remove_connection(ctx, "crm")
-    assert keyring.get_password("privdesk", "crm") is None
+    assert keyring.get_password("privdesk", entry) is None
     with pytest.raises(NotFoundError):
         svc.remove_connection(ctx, "crm")
 
@@ -62,19 +63,21 @@ class _NoKeyring(KeyringBackend):
         raise NoKeyringError("no backend")
 
 
-def test_without_keyring_the_password_is_kept_for_the_session(ctx: AppContext) -> None:
+@pytest.mark.postgres
+def test_without_keyring_the_password_is_kept_for_the_session(ctx: AppContext, postgres_db: str) -> None:
     keyring.set_keyring(_NoKeyring())
     secrets.forget_session()
-    info = svc.add_connection(ctx, "pg", "postgresql://u:TopSecret-9@127.0.0.1:1/db")
+    info = svc.add_connection(ctx, "pg", postgres_db)
     assert info.warning and "keyring" in info.warning and "this session" in info.warning
-    assert svc.password_for(svc._spec(ctx, "pg")) == "TopSecret-9"
-    assert b"TopSecret-9" not in _all_bytes(ctx.paths.data_dir)
-    secrets.forget_session()  # a new session: PrivDesk must ask, not crash
+    assert svc.password_for(svc._spec(ctx, "pg")) == "privdesk-test"
+    assert b"privdesk-test" not in _all_bytes(ctx.paths.data_dir)
+    secrets.forget_session()  # a new session: the server asks for a password, so PrivDesk asks
     with pytest.raises(PasswordNeeded, match="Enter it for this session") as exc:
         svc.test_connection(ctx, "pg")
     assert exc.value.connection == "pg"
-    svc.set_password("pg", "typed-again", session_only=True)
-    assert svc.password_for(svc._spec(ctx, "pg")) == "typed-again"
+    svc.set_password("pg", "privdesk-test", session_only=True)
+    assert svc.password_for(svc._spec(ctx, "pg")) == "privdesk-test"
+    assert svc.test_connection(ctx, "pg").ok
     secrets.forget_session()
 
 
@@ -119,7 +122,9 @@ def test_cli_contract(data_dir: Path, company_sqlite: Path, capsys: pytest.Captu
     assert main([*d, "connection", "add", "crm", f"sqlite:///{company_sqlite}"]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO("Pg-Secret-1\n"))
     assert main([*d, "connection", "add", "pg", "postgresql://u@127.0.0.1:1/db", "--password-stdin"]) == 0
-    assert keyring.get_password("privdesk", "pg") == "Pg-Secret-1"
+    opened = AppContext.open(data_dir)
+    assert keyring.get_password("privdesk", secrets.entry_name("pg", svc.keyring_scope(opened))) == "Pg-Secret-1"
+    opened.close()
     capsys.readouterr()
     assert main([*d, "connection", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
