@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from privdesk.discovery import ownership
 from privdesk.discovery.search import Excluded, Match, SearchError, SearchResult, Via
+from privdesk.domain.spreadsheet import is_formula, neutralise
 
 FORMAT = "privdesk-portability/1"
 
@@ -223,24 +224,37 @@ def _safe(name: str) -> str:
     return cleaned[:80]
 
 
-def _csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+def _csv_bytes(rows: list[dict[str, Any]], neutralised: list[dict[str, Any]] | None = None,
+               file: str = "") -> bytes:
+    """One table as CSV; text cells a spreadsheet would run get a leading apostrophe and are
+    listed in ``neutralised`` (row 1 is the first data row) so the subject knows."""
     columns: list[str] = []
     for r in rows:
         columns.extend(c for c in r if c not in columns)
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+    w.writerow([neutralise(c) for c in columns])
+    for i, r in enumerate(rows, start=1):
+        cells = []
+        for c in columns:
+            value = r.get(c)
+            if is_formula(value):
+                value = neutralise(value)
+                if neutralised is not None:
+                    neutralised.append({"file": file, "row": i, "column": c})
+            cells.append("" if value is None else value)
+        w.writerow(cells)
     return buf.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet programs read UTF-8
 
 
 def snapshot_to_csv_zip(snapshot: SearchSnapshot, reference: str, path: Path | str,
                         generated_at: datetime | None = None) -> ExportInfo:
     """A ZIP with one CSV per connection and table (``<connection>/<table>.csv``) and
-    ``manifest.json`` listing the SHA-256 of every CSV."""
+    ``manifest.json`` listing the SHA-256 of every CSV and the cells neutralised against CSV
+    injection (see :mod:`privdesk.domain.spreadsheet`)."""
     when = (generated_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     files: dict[str, bytes] = {}
+    neutralised: list[dict[str, Any]] = []
     for conn, tables in snapshot.tables().items():
         for table, rows in tables.items():
             name = f"{_safe(conn)}/{_safe(table)}.csv"
@@ -248,8 +262,14 @@ def snapshot_to_csv_zip(snapshot: SearchSnapshot, reference: str, path: Path | s
             while name in files:
                 name = f"{_safe(conn)}/{_safe(table)}-{n}.csv"
                 n += 1
-            files[name] = _csv_bytes([m.row for m in rows])
+            files[name] = _csv_bytes([m.row for m in rows], neutralised, name)
     manifest = _manifest(snapshot, reference, {n: _sha256(b) for n, b in files.items()}, when)
+    manifest["neutralised"] = {
+        "rule": "text cells starting with = + - @, a tab or a carriage return got a leading apostrophe "
+                "so that spreadsheets show them instead of running them (CSV injection); the JSON "
+                "export holds the exact values",
+        "cells": neutralised,
+    }
     manifest["files"] = {n: {"connection": c, "table": t}
                          for n, (c, t) in zip(files, [(c, t) for c, ts in snapshot.tables().items() for t in ts],
                                               strict=True)}

@@ -8,8 +8,9 @@ where they are; with ``unprintable="mark"`` they are printed as ``[U+XXXX]`` cod
 Encryption: reportlab 5.1's own 256-bit output is unreadable (pypdf: "Invalid key size (384)";
 poppler: "Invalid encryption key length", and pdftotext then prints an empty page without a
 password error), so password-protected letters are encrypted with AES-256 (PDF 2.0, revision 6) by
-pypdf after rendering; checked to open with pypdf and poppler. Without pypdf, reportlab's 128-bit RC4
-is the strongest it writes that readers open. :data:`ENCRYPTION` names the one in use.
+pypdf after rendering; checked to open with pypdf and poppler. There is no weaker fall-back: when
+pypdf or its AES provider (``cryptography``) cannot be loaded, a letter the officer asked to protect
+is refused with :class:`EncryptionUnavailableError` and nothing is written.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from privdesk.documents.context import TextGuard, Unprintable, build_context
 from privdesk.documents.encryption import (  # noqa: F401 (re-exported)
@@ -31,7 +31,8 @@ from privdesk.documents.encryption import (  # noqa: F401 (re-exported)
     ENCRYPTION,
     ENCRYPTION_LABELS,
     ENCRYPTION_METHOD,
-    RC4_128,
+    EncryptionUnavailableError,
+    aes_available,
 )
 from privdesk.documents.layout import appendix_story, build_pdf, fill, letter_story
 from privdesk.documents.model import (
@@ -202,27 +203,40 @@ def build_letter(
     title = fill(template.title, ctx, guard, template.file)
     subject = fill(template.subject, ctx, guard, template.file)
     footer = fill(labels["footer"], ctx, guard, "common.toml")
-    encrypt: Any = None
-    if password and ENCRYPTION_METHOD == RC4_128:
-        from reportlab.lib.pdfencrypt import StandardEncryption
-
-        encrypt = StandardEncryption(password, ownerPassword=secrets.token_urlsafe(24), strength=128)
+    if password and not aes_available():
+        raise EncryptionUnavailableError(_NO_AES)
     pdf, pages = build_pdf(
         story, profile, guard, title=f"{title} – {request.reference}", subject=subject, footer=footer,
-        running_header=footer, page_label=labels["page"], encrypt=encrypt,
+        running_header=footer, page_label=labels["page"],
     )
-    if password and ENCRYPTION_METHOD == AES_256:
+    if password:
         pdf = encrypt_aes256(pdf, password)
     log.info("rendered %s letter for %s: %d pages", kind, request.reference, pages)
     return RenderedLetter(pdf=pdf, pages=pages, title=title, warnings=tuple(guard.warnings))
 
 
+_NO_AES = ("This computer cannot encrypt PDF files with AES-256 (the Python packages pypdf and "
+           "cryptography are needed), so the password-protected letter was not written. Install them, "
+           "or write the letter without a password and protect it another way.")
+
+
 def encrypt_aes256(pdf: bytes, password: str) -> bytes:
-    """Re-write ``pdf`` encrypted with AES-256 (user password opens it; a random owner password)."""
-    from pypdf import PdfReader, PdfWriter
+    """Re-write ``pdf`` encrypted with AES-256 (user password opens it; a random owner password).
+
+    Raises:
+        EncryptionUnavailableError: pypdf or its AES provider is missing; never a weaker cipher.
+    """
+    try:
+        from pypdf import PdfReader, PdfWriter
+        from pypdf.errors import DependencyError
+    except ImportError as exc:
+        raise EncryptionUnavailableError(_NO_AES) from exc
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.encrypt(user_password=password, owner_password=secrets.token_urlsafe(24), algorithm="AES-256")
+    try:
+        writer.encrypt(user_password=password, owner_password=secrets.token_urlsafe(24), algorithm="AES-256")
+    except (DependencyError, ImportError) as exc:
+        raise EncryptionUnavailableError(_NO_AES) from exc
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

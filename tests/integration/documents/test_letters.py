@@ -194,14 +194,22 @@ def test_password_protection(request_: LetterRequest, profile: OrgProfile, tmp_p
         assert reader.trailer["/Encrypt"]["/V"] == 5
 
 
-def test_rc4_fallback_opens_with_password(request_: LetterRequest, profile: OrgProfile, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_weaker_fallback_when_aes_is_missing(request_: LetterRequest, profile: OrgProfile, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11 point 7: without AES-256 a protected letter is refused, never written with RC4."""
+    import sys
+
     from privdesk.documents import letters
 
-    monkeypatch.setattr(letters, "ENCRYPTION_METHOD", letters.RC4_128)
-    pdf = render_letter("acknowledgement", request_, profile, today=TODAY, password="pw")
-    reader = PdfReader(io.BytesIO(pdf))
-    assert reader.is_encrypted and not reader.decrypt("nope")
-    assert "DSR-2026-0042" in pdf_text(pdf, password="pw")
+    monkeypatch.setitem(sys.modules, "cryptography", None)  # the package cannot be imported
+    out = tmp_path / "locked.pdf"
+    with pytest.raises(letters.EncryptionUnavailableError, match="AES-256") as exc:
+        write_letter("acknowledgement", request_, profile, out, today=TODAY, password="pw")
+    assert "not written" in exc.value.message
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    # Without a password the letter is written as before.
+    write_letter("acknowledgement", request_, profile, out, today=TODAY)
+    assert not PdfReader(out).is_encrypted
 
 
 def test_write_is_private_and_atomic(request_: LetterRequest, profile: OrgProfile, tmp_path: Path) -> None:
