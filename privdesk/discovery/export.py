@@ -14,9 +14,7 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from typing import IO, Any
 from privdesk.discovery import ownership
 from privdesk.discovery.search import Excluded, Match, SearchError, SearchResult, Via
 from privdesk.domain.spreadsheet import is_formula, neutralise
+from privdesk.files import atomic_write
 
 FORMAT = "privdesk-portability/1"
 
@@ -183,22 +182,7 @@ def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> str:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w+b") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.seek(0)
-            digest = hashlib.sha256()
-            for chunk in iter(lambda: fh.read(1 << 16), b""):
-                digest.update(chunk)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return digest.hexdigest()
+    return atomic_write(path, write)
 
 
 def snapshot_to_json_file(snapshot: SearchSnapshot, reference: str, path: Path | str,
@@ -238,7 +222,7 @@ def _csv_bytes(rows: list[dict[str, Any]], neutralised: list[dict[str, Any]] | N
         cells = []
         for c in columns:
             value = r.get(c)
-            if is_formula(value):
+            if isinstance(value, str) and is_formula(value):
                 value = neutralise(value)
                 if neutralised is not None:
                     neutralised.append({"file": file, "row": i, "column": c})

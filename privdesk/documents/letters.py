@@ -18,9 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -48,6 +46,7 @@ from privdesk.documents.model import (
 from privdesk.documents.templates import TemplateSet, load_templates
 from privdesk.domain.profile import OrgProfile
 from privdesk.errors import PrivDeskError, ValidationError
+from privdesk.files import atomic_write
 
 log = logging.getLogger("privdesk.documents")
 
@@ -290,20 +289,6 @@ def write_private_file(target: Path, data: bytes) -> None:
     if target.is_dir():
         raise PrivDeskError(f"{target} is a folder; give a file name for the letter.")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        atomic_write(target, lambda fh: fh.write(data))
     except OSError as exc:
-        raise PrivDeskError(f"Cannot write in {folder}: {exc.strerror}.") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if hasattr(os, "fchmod"):  # mkstemp already makes it 0600 on POSIX; be explicit
-                os.fchmod(fh.fileno(), 0o600)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise PrivDeskError(f"Cannot write {target}: {exc.strerror}.") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -33,6 +34,7 @@ from privdesk.documents.model import Art15Info, ExportSnapshot, LetterRequest, P
 from privdesk.domain.laws import base_law_id, get_law
 from privdesk.domain.request_types import RequestType
 from privdesk.errors import NotFoundError, ValidationError
+from privdesk.files import sha256_file
 from privdesk.services import audit
 from privdesk.services import requests as rq
 from privdesk.services.context import AppContext
@@ -150,8 +152,11 @@ def _record(ctx: AppContext, reference: str, kind: str, written: Path, sha: str,
     """Keep a copy in the data directory (the case file reopens it even if the sent file moves)
     and record it on the request and in the audit trail."""
     folder = _documents_dir(ctx, reference)
+    # Unique per copy: two letters written in the same second must not overwrite each other.
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    copy = folder / f"{stamp}-{written.name}"
+    copy = folder / f"{stamp}-{secrets.token_hex(4)}-{written.name}"
+    while copy.exists():
+        copy = folder / f"{stamp}-{secrets.token_hex(4)}-{written.name}"
     if written.resolve() != copy.resolve():
         from privdesk.documents.letters import write_private_file
 
@@ -179,6 +184,30 @@ def list_documents(ctx: AppContext, reference: str) -> list[DocumentInfo]:
         rows = s.scalars(select(RequestDocument).where(RequestDocument.request_id == r.id)
                          .order_by(RequestDocument.id.desc()))
         return [_document_info(ctx, r.reference, row) for row in rows]
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """A recorded document and whether its kept copy still has the recorded SHA-256."""
+
+    document: DocumentInfo
+    status: str  # "ok", "altered" or "missing"
+    actual_sha256: str | None = None
+
+
+def verify_documents(ctx: AppContext, reference: str) -> list[DocumentCheck]:
+    """Re-hash every kept copy of the request's documents against the hash recorded when it was
+    written (and quoted in the audit trail)."""
+    checks = []
+    for doc in list_documents(ctx, reference):
+        if not doc.stored_path.is_file():
+            checks.append(DocumentCheck(doc, "missing"))
+            continue
+        actual = sha256_file(doc.stored_path)
+        checks.append(DocumentCheck(doc, "ok" if actual == doc.sha256 else "altered", actual))
+    bad = sum(1 for c in checks if c.status != "ok")
+    log.info("request documents verified: %d checked, %d not matching", len(checks), bad)
+    return checks
 
 
 def export_portability(ctx: AppContext, reference: str, fmt: str, path: Path | str, actor: str) -> DocumentInfo:

@@ -149,3 +149,24 @@ def test_cli_search_attach(case: tuple[AppContext, str], capsys: pytest.CaptureF
     assert info.attached_by == ACTOR and info.row_count == 3
     code = main(["--data-dir", d, "search", "--email", "x@example.com", "--attach", "DSR-2026-4242"])
     assert code == 2 and "no request" in capsys.readouterr().err.lower()
+
+
+def test_letters_in_the_same_second_keep_their_own_copies(case: tuple[AppContext, str], tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11 point 10: two copies named by the second overwrote each other; --verify checks."""
+    ctx, ref = case
+    first = casefile.generate_letter(ctx, "acknowledgement", ref, tmp_path / "ack.pdf", ACTOR)
+    second = casefile.generate_letter(ctx, "acknowledgement", ref, tmp_path / "ack.pdf", ACTOR,
+                                      password="other-bytes")
+    assert first.stored_path != second.stored_path
+    assert first.sha256 != second.sha256
+    d = ["--data-dir", str(ctx.paths.data_dir)]
+    capsys.readouterr()
+    assert main([*d, "documents", ref, "--verify", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] and [x["status"] for x in out["documents"]] == ["ok", "ok"]
+    first.stored_path.write_bytes(b"%PDF-1.4 replaced")  # someone alters a kept copy
+    assert main([*d, "documents", ref, "--verify"]) == 1
+    text = capsys.readouterr().out
+    assert f"altered  acknowledgement  {first.stored_path.name}" in text
+    assert "2 documents, 1 not matching" in text

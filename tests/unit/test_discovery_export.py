@@ -84,12 +84,12 @@ def test_csv_zip_export(tmp_path: Path) -> None:
 def test_failed_export_leaves_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "export.json"
     out.write_text("previous")
-    import privdesk.discovery.export as ex
+    import os
 
     def boom(*_a: object, **_k: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(ex.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
         snapshot_to_json_file(_snapshot(), "R", out)
     assert out.read_text() == "previous"

@@ -39,6 +39,8 @@ def register(sub: Any) -> None:
     d = sub.add_parser("documents", help="list the documents generated for a request")
     d.add_argument("reference", metavar="REF")
     d.add_argument("--json", action="store_true")
+    d.add_argument("--verify", action="store_true",
+                   help="re-hash every kept copy against its recorded SHA-256 (exit 1 if one differs)")
     d.set_defaults(func=_documents)
 
 
@@ -59,6 +61,8 @@ def _export(args: argparse.Namespace) -> int:
 def _documents(args: argparse.Namespace) -> int:
     from privdesk.cli import emit_json
 
+    if args.verify:
+        return _verify_documents(args)
     docs = casefile.list_documents(open_ctx(args), args.reference)
     if args.json:
         emit_json([{"kind": d.kind, "filename": d.filename, "sha256": d.sha256, "size": d.size,
@@ -68,3 +72,20 @@ def _documents(args: argparse.Namespace) -> int:
         for d in docs:
             print(f"{d.created_at:%Y-%m-%d %H:%M}  {d.kind:<16} {d.filename}  {d.sha256[:16]}…")  # noqa: T201
     return 0
+
+
+def _verify_documents(args: argparse.Namespace) -> int:
+    from privdesk.cli import emit_json
+
+    checks = casefile.verify_documents(open_ctx(args), args.reference)
+    if args.json:
+        emit_json({"ok": all(c.status == "ok" for c in checks),
+                   "documents": [{"kind": c.document.kind, "filename": c.document.filename,
+                                  "path": str(c.document.stored_path), "sha256": c.document.sha256,
+                                  "status": c.status, "actual_sha256": c.actual_sha256} for c in checks]})
+    else:
+        for c in checks:
+            print(f"{c.status:<8} {c.document.kind:<16} {c.document.stored_path.name}")  # noqa: T201
+        bad = sum(1 for c in checks if c.status != "ok")
+        print(f"{len(checks)} documents, {bad} not matching their recorded hash")  # noqa: T201
+    return 0 if all(c.status == "ok" for c in checks) else 1

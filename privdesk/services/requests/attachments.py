@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import shutil
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from privdesk.errors import ValidationError
+from privdesk.files import store_content_addressed
 from privdesk.services.context import AppContext
 from privdesk.services.requests.common import _load, _mutate, parse_reference
 from privdesk.services.requests.values import AttachmentInfo, RequestDetail
@@ -31,20 +29,10 @@ def store_file(ctx: AppContext, reference: str, src: Path, name: str | None = No
     folder = ctx.paths.attachments_dir / reference
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     ctx.paths.attachments_dir.chmod(0o700)
-    digest = hashlib.sha256()
-    try:
-        with src.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+    try:  # temp name, fsync, rename; an existing copy is reused only if its hash matches
+        return store_content_addressed(src, folder, safe)
     except OSError as exc:
-        raise ValidationError(f"Cannot read {src}: {exc.strerror}.") from exc
-    sha = digest.hexdigest()
-    dest = folder / f"{sha[:12]}-{safe}"
-    created = not dest.exists()
-    if created:
-        shutil.copyfile(src, dest)
-    os.chmod(dest, 0o600)
-    return dest, sha, dest.stat().st_size, created
+        raise ValidationError(f"Cannot attach {src}: {exc.strerror}.") from exc
 
 
 def add_attachment_row(ctx: AppContext, r: Request, dest: Path, sha: str, size: int, actor: str) -> Attachment:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import io
 import logging
-import os
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import func, select
 
 from privdesk.errors import ValidationError
+from privdesk.files import atomic_write
 from privdesk.services.context import AppContext
 from privdesk.services.requests.queue import _filtered
 from privdesk.services.requests.values import RequestQuery
@@ -40,19 +42,30 @@ def export_log(ctx: AppContext, path: str | Path, q: RequestQuery = RequestQuery
         .outerjoin(models.Officer, models.Officer.id == Request.assignee_id),
         q, today or date.today()).order_by(Request.received, Request.id)
     count = 0
+
+    def write(raw: IO[bytes]) -> None:  # a temporary file renamed over dest: never truncated in place
+        nonlocal count
+        fh = io.TextIOWrapper(raw, newline="", encoding="utf-8")
+        try:
+            with ctx.db.session() as s:
+                w = csv.writer(fh)
+                w.writerow(EXPORT_COLUMNS)
+                for r, assignee in s.execute(stmt.execution_options(yield_per=1000)):
+                    w.writerow([r.reference, r.received, r.type, r.law, r.channel, _cell(r.subject_name),
+                                r.status, r.due, r.extended_due or "", r.deadline, _cell(r.extension_reason),
+                                r.verification, _cell(assignee), _cell(r.decided_by), r.decided_on or "",
+                                _cell(r.decision_reason), _cell(r.outcome)])
+                    count += 1
+        finally:
+            fh.flush()
+            fh.detach()  # leave the binary file open for atomic_write's fsync and hash
+
+    if dest.is_dir() or not dest.parent.is_dir():
+        raise ValidationError(f"Cannot write {dest}: give a file name in an existing folder.")
     try:
-        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        atomic_write(dest, write)
     except OSError as exc:
         raise ValidationError(f"Cannot write {dest}: {exc.strerror}.") from exc
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh, ctx.db.session() as s:
-        w = csv.writer(fh)
-        w.writerow(EXPORT_COLUMNS)
-        for r, assignee in s.execute(stmt.execution_options(yield_per=1000)):
-            w.writerow([r.reference, r.received, r.type, r.law, r.channel, _cell(r.subject_name), r.status,
-                        r.due, r.extended_due or "", r.deadline, _cell(r.extension_reason), r.verification,
-                        _cell(assignee), _cell(r.decided_by), r.decided_on or "", _cell(r.decision_reason),
-                        _cell(r.outcome)])
-            count += 1
     log.info("request log exported: %d rows", count)
     return count
 
