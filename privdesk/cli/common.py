@@ -16,3 +16,21 @@ def open_ctx(args: argparse.Namespace) -> AppContext:
 def read_secret_stdin() -> str:
     """A password piped on standard input, without its trailing newline."""
     return sys.stdin.readline().rstrip("\r\n")
+
+
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def terminal_safe(text: object, keep_newlines: bool = False) -> str:
+    """Text from the case database as a terminal may show it: control characters (an escape
+    sequence in a web-form name can rewrite the screen or the window title) and bidi overrides
+    become visible ``\\x1b`` / ``\\u202e`` codes."""
+    out = []
+    for ch in str(text):
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif ch in _BIDI or (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F):
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)

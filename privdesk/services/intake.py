@@ -8,6 +8,7 @@ officer confirms (guessed from the headers to start with).
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import re
 from collections.abc import Sequence
@@ -115,13 +116,35 @@ def guess_mapping(headers: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
-def read_csv(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
-    """Headers and rows of a CSV file (UTF-8 with or without BOM; comma, semicolon or tab)."""
-    p = Path(path)
+#: The largest intake file read (CSV or e-mail): larger ones are refused before reading, so a
+#: mistaken choice (a database dump, a video) cannot exhaust memory.
+MAX_INTAKE_BYTES = 50 * 1024 * 1024
+
+
+def _read_bounded(p: Path) -> bytes:
     try:
-        raw = p.read_bytes()
+        size = p.stat().st_size
+        if size > MAX_INTAKE_BYTES:
+            raise ValidationError(
+                f"{p.name} is {size / 1_048_576:.0f} MB; PrivDesk imports files of at most "
+                f"{MAX_INTAKE_BYTES // 1_048_576} MB. Split it into smaller files.")
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_INTAKE_BYTES + 1)
     except OSError as exc:
         raise ValidationError(f"Cannot read {p}: {exc.strerror}.") from exc
+    if len(raw) > MAX_INTAKE_BYTES:  # it grew while we looked
+        raise ValidationError(f"{p.name} is larger than {MAX_INTAKE_BYTES // 1_048_576} MB; split it.")
+    return raw
+
+
+def read_csv(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Headers and rows of a CSV file (UTF-8 with or without BOM; comma, semicolon or tab).
+
+    Records are read by the csv module itself, so a quoted line break, form feed or other
+    separator inside a cell stays in that cell instead of starting a new row.
+    """
+    p = Path(path)
+    raw = _read_bounded(p)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -132,8 +155,11 @@ def read_csv(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(text.splitlines(), dialect)
-    rows = list(reader)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ValidationError(f"{p.name} is not a readable CSV file: {exc} (line {reader.line_num}).") from exc
     headers = [h.strip() for h in rows[0]]
     if len(set(headers)) != len(headers):
         raise ValidationError(f"{p.name} has two columns with the same name; rename one.")
@@ -290,32 +316,57 @@ def type_hint(text: str) -> RequestType | None:
     return None
 
 
+def _clean(text: str) -> str:
+    """Bytes the e-mail parser could not decode (kept as surrogates) become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _header_text(msg: EmailMessage, name: str) -> str:
+    """A header as text; an encoded word in an unknown charset is shown undecoded."""
+    try:
+        return _clean(str(msg[name] or "").strip())
+    except (LookupError, UnicodeError, ValueError):
+        raw = msg.get_all(name, failobj=[""])
+        return _clean(str(raw[0] if raw else "").strip())
+
+
+def _body_text(msg: EmailMessage) -> str:
+    """The plain-text body; an unknown or wrong charset falls back to UTF-8 with replacement
+    characters (the text only suggests the request type; the message itself is attached)."""
+    try:
+        body = msg.get_body(preferencelist=("plain",))
+        if body is None:
+            return ""
+        try:
+            return _clean(str(body.get_content()))
+        except (LookupError, UnicodeError):
+            payload = body.get_payload(decode=True)
+            return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+    except (LookupError, UnicodeError, ValueError, KeyError):
+        return ""
+
+
 def read_eml(path: str | Path) -> EmailHints:
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            msg = BytesParser(policy=policy.default).parse(fh)
-    except OSError as exc:
-        raise ValidationError(f"Cannot read {p}: {exc.strerror}.") from exc
+    msg = BytesParser(policy=policy.default).parsebytes(_read_bounded(p))
     assert isinstance(msg, EmailMessage)
     sender_name, sender_email = "", ""
     try:
         addresses = msg["from"].addresses if msg["from"] is not None else ()
-    except (AttributeError, IndexError, ValueError):
+    except (AttributeError, IndexError, ValueError, LookupError, UnicodeError):
         addresses = ()
     if addresses:
-        sender_name, sender_email = addresses[0].display_name, addresses[0].addr_spec
+        sender_name, sender_email = _clean(addresses[0].display_name), _clean(addresses[0].addr_spec)
     if not sender_email:
         raise ValidationError(f"{p.name} has no sender address (From:), so it cannot become a request.")
-    subject = str(msg["subject"] or "").strip()
+    subject = _header_text(msg, "subject")
     received: date | None = None
-    if msg["date"]:
+    if _header_text(msg, "date"):
         try:
-            received = parsedate_to_datetime(str(msg["date"])).date()
+            received = parsedate_to_datetime(_header_text(msg, "date")).date()
         except (TypeError, ValueError):
             received = None
-    body = msg.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""
+    text = _body_text(msg)
     hint = type_hint(subject) or type_hint(str(text)[:2000])
     name = sender_name.strip() or sender_email.split("@", 1)[0].replace(".", " ").title()
     return EmailHints(name, sender_email, subject, received, hint)

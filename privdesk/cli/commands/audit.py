@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from privdesk.cli.common import open_ctx
+from privdesk.cli.common import open_ctx, terminal_safe
 from privdesk.services import audit as svc
 
 
@@ -48,5 +48,6 @@ def _log(args: argparse.Namespace) -> int:
                     "changes": {k: list(v) for k, v in e.changes.items()}} for e in events])
     else:
         for e in events:
-            print(f"{e.seq:>6}  {e.at[:19]}  {e.actor:<28} {e.entity_id:<15} {e.action:<10} {e.describe()}")  # noqa: T201
+            print(terminal_safe(f"{e.seq:>6}  {e.at[:19]}  {e.actor:<28} {e.entity_id:<15} {e.action:<10} "  # noqa: T201
+                                f"{e.describe()}"))
     return 0

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from privdesk.cli.common import open_ctx
+from privdesk.cli.common import open_ctx, terminal_safe
 
 _AWARE_HELP = ("when the organisation became aware: YYYY-MM-DDTHH:MM with an optional offset such "
                "as +02:00; without an offset the local time zone of this computer is used (TZ, "
@@ -239,7 +239,7 @@ def _affected_list(args: argparse.Namespace) -> int:
                     "notice_file": p.notice_file, "notice_sha256": p.notice_sha256} for p in people])
     else:
         for p in people:
-            print(f"{p.id:>6} {p.name:<30} {p.email or p.phone:<32} {'notified' if p.notified_at else ''}")  # noqa: T201
+            print(terminal_safe(f"{p.id:>6} {p.name:<30} {p.email or p.phone:<32} {'notified' if p.notified_at else ''}"))  # noqa: T201
     return 0
 
 

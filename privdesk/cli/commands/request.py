@@ -13,7 +13,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from privdesk.cli.common import open_ctx
+from privdesk.cli.common import open_ctx, terminal_safe
 from privdesk.services import requests as svc
 
 
@@ -202,7 +202,8 @@ def _print_detail(d: svc.RequestDetail, as_json: bool, ctx: Any = None) -> None:
             continue
         if isinstance(value, list):
             value = ", ".join(str(v.get("filename", v)) if isinstance(v, dict) else str(v) for v in value)
-        print(f"{key:<18}{str(value).replace(chr(10), chr(10) + ' ' * 18)}")  # noqa: T201
+        shown = terminal_safe(value, keep_newlines=True).replace(chr(10), chr(10) + " " * 18)
+        print(f"{key:<18}{shown}")  # noqa: T201
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -248,7 +249,7 @@ def _list(args: argparse.Namespace) -> int:
             when = ("closed" if not r.is_open else "paused" if r.paused
                     else f"{-left}d overdue" if left < 0 else f"{left}d left")
             print(f"{r.reference:<15} {r.deadline.isoformat()}  {when:<12} {r.status:<12} "  # noqa: T201
-                  f"{r.type:<13} {r.law:<8} {r.subject_name}  {r.assignee_name}")
+                  f"{r.type:<13} {r.law:<8} {terminal_safe(r.subject_name)}  {terminal_safe(r.assignee_name)}")
         sys.stdout.flush()
     except BrokenPipeError:
         # `privdesk request list | head`: the reader has gone; that is not an error.
@@ -321,7 +322,7 @@ def _edit(args: argparse.Namespace) -> int:
                            address=args.address, requester=args.requester, add_emails=args.add_email,
                            add_phones=args.add_phone, add_customer_ids=args.add_customer_id,
                            remove=args.remove, expected_version=args.expect_version)
-    print(f"{d.reference} {d.subject_name}: {', '.join(i.value for i in d.identifiers)}")  # noqa: T201
+    print(terminal_safe(f"{d.reference} {d.subject_name}: {', '.join(i.value for i in d.identifiers)}"))  # noqa: T201
     return 0
 
 

@@ -119,3 +119,54 @@ def test_eml_without_sender_is_refused(ctx: AppContext, tmp_path: Path) -> None:
         intake.import_eml(ctx, [good, bad], ACTOR, intake.ImportDefaults(law="gdpr"), today=TODAY)
     assert svc.count_requests(ctx) == 0
     assert not any(ctx.paths.attachments_dir.rglob("*.eml")) if ctx.paths.attachments_dir.exists() else True
+
+
+# -- issue 11 point 12 ------------------------------------------------------------------------
+def test_eml_with_unknown_charset_is_imported(ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "odd.eml"
+    p.write_bytes(b"From: =?x-unknown-9?q?Zo=EB?= <zoe@example.com>\r\n"
+                  b"Subject: =?x-unknown-9?q?Please_delete_my_data?=\r\n"
+                  b"Date: Fri, 20 Nov 2026 10:00:00 +0000\r\n"
+                  b"Content-Type: text/plain; charset=x-unknown-9\r\n\r\n"
+                  b"Please erase everything about me. \xe9\xe8\r\n")
+    hints = intake.read_eml(p)
+    assert hints.email == "zoe@example.com" and hints.received is not None
+    d = ["--data-dir", str(ctx.paths.data_dir)]
+    assert main([*d, "request", "import", str(p), "--law", "gdpr"]) == 0, capsys.readouterr().err
+    assert svc.count_requests(ctx) == 1
+
+
+def test_csv_quoted_line_breaks_and_form_feeds_stay_in_their_cell(ctx: AppContext, tmp_path: Path) -> None:
+    text = ('name,email,type,law,received\r\n'
+            '"Zoë\nÖdegård",zoe@example.com,access,gdpr,2026-11-20\r\n'
+            '"Ann\x0cLee",ann@example.com,access,gdpr,2026-11-20\r\n'
+            '"Bo\x1cBerg\u2028x",bo@example.com,erasure,gdpr,2026-11-21\r\n')
+    headers, rows = intake.read_csv(write(tmp_path, text))
+    assert len(rows) == 3
+    assert [r["email"] for r in rows] == ["zoe@example.com", "ann@example.com", "bo@example.com"]
+    assert rows[1]["name"] == "Ann\x0cLee" and rows[2]["type"] == "erasure"
+
+
+def test_intake_file_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(intake, "MAX_INTAKE_BYTES", 1000)
+    big = write(tmp_path, GOOD + "x" * 2000)
+    with pytest.raises(ValidationError, match="at most 0 MB|imports files of at most"):
+        intake.read_csv(big)
+    eml = tmp_path / "big.eml"
+    eml.write_bytes(b"From: a@example.com\r\n\r\n" + b"x" * 2000)
+    with pytest.raises(ValidationError, match="imports files of at most"):
+        intake.read_eml(eml)
+
+
+def test_terminal_escapes_in_names_are_printed_safely(ctx: AppContext, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import date
+
+    svc.open_request(ctx, svc.NewRequest(type="access", law="gdpr", received=date(2026, 11, 20),
+                                         name="Evil\x1b]0;pwned\x07\x1b[2J Name\u202e", emails=("e@example.com",)),
+                     actor=ACTOR)
+    capsys.readouterr()
+    assert main(["--data-dir", str(ctx.paths.data_dir), "request", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "Evil\\x1b]0;pwned\\x07\\x1b[2J Name\\u202e" in out
