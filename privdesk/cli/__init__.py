@@ -106,6 +106,8 @@ def build_parser(command: str | None = None) -> Parser:
     parser.add_argument("--data-dir", metavar="DIR", help="keep all data here (or set PRIVDESK_DATA_DIR)")
     parser.add_argument("--db-url", metavar="URL", help="case database URL, e.g. postgresql://host/db (or PRIVDESK_DB_URL)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr too")
+    parser.add_argument("--yes", action="store_true",
+                        help="upgrade a case database on a server (after backing it up yourself)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     wanted = COMMANDS.get(command or DEFAULT_COMMAND, (None, ""))[0]
     for name, (module_name, help_text) in COMMANDS.items():

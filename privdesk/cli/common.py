@@ -10,7 +10,7 @@ from privdesk.services.context import AppContext
 
 def open_ctx(args: argparse.Namespace) -> AppContext:
     """Open the case database named by the global options (migrating it if older)."""
-    return AppContext.open(args.data_dir, args.db_url)
+    return AppContext.open(args.data_dir, args.db_url, confirm_upgrade=bool(getattr(args, "yes", False)))
 
 
 def read_secret_stdin() -> str:

@@ -21,11 +21,18 @@ class AppContext:
     last_backup: Path | None = field(default=None)
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None, db_url: str | None = None, migrate: bool = True) -> AppContext:
+    def open(cls, data_dir: str | Path | None = None, db_url: str | None = None, migrate: bool = True,
+             confirm_upgrade: bool = False) -> AppContext:
+        """Open (and upgrade) the case database; ``confirm_upgrade`` allows upgrading a server
+        database PrivDesk cannot back up (the officer ran the dump command)."""
         paths = resolve_paths(data_dir, db_url)
         paths.ensure()
         db = Database(paths.db_url, backups_dir=paths.backups_dir)
-        backup = db.upgrade() if migrate else None
+        try:
+            backup = db.upgrade(confirm_upgrade) if migrate else None
+        except BaseException:
+            db.dispose()
+            raise
         if backup is not None:
             log.info("schema upgraded; backup %s", backup.name)
         ctx = cls(paths=paths, db=db, last_backup=backup)

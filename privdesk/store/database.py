@@ -6,7 +6,10 @@ opens its own session with ``db.session()`` (``with db.session.begin() as s:``).
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from privdesk.errors import ConfigurationError, DatabaseVersionError
+from privdesk.errors import ConfigurationError, DatabaseVersionError, PrivDeskError
 from privdesk.paths import package_path
 from privdesk.store.revisions import packaged_heads, packaged_revisions
 
@@ -30,6 +33,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("privdesk.store")
 
 MIGRATIONS_DIR = package_path("store", "migrations")
+# Any constant; names the advisory lock two PostgreSQL upgraders queue on.
+_UPGRADE_LOCK_KEY = 0x5052_4455
+
+
+class UpgradeNeedsConfirmation(PrivDeskError):
+    """A server case database needs a schema upgrade and PrivDesk cannot back it up itself."""
+
+    def __init__(self, message: str, dump_command: str) -> None:
+        super().__init__(message)
+        self.dump_command = dump_command
 
 
 def normalise_url(url: str) -> str:
@@ -165,21 +178,95 @@ class Database:
         log.info("backed up case database to %s", dest.name)
         return dest
 
-    def upgrade(self) -> Path | None:
+    def upgrade(self, confirmed: bool = False) -> Path | None:
         """Bring the schema to head; back up first when an existing database changes.
 
+        Holds an upgrade lock (a lock file beside a SQLite database, an advisory lock on a
+        server) so that two processes starting at once upgrade once and back up once; the
+        second finds the schema current. A server database gets no automatic backup, so an
+        existing one is upgraded only when ``confirmed`` (``--yes`` or the window's question)
+        after the officer was shown the dump command to run.
+
         Returns the backup file when one was made.
+        Raises:
+            UpgradeNeedsConfirmation: a server database needs upgrading and ``confirmed`` is False.
         """
         state = self.migration_state()
         self.check_not_newer(state)
         if state.up_to_date:
             return None
-        backup = None
-        if not state.is_empty or self._has_tables():
-            backup = self.backup("before-upgrade")
-        self._alembic_upgrade("heads")
+        with self._upgrade_lock():
+            state = self.migration_state()  # another process may have upgraded meanwhile
+            self.check_not_newer(state)
+            if state.up_to_date:
+                return None
+            existing = not state.is_empty or self._has_tables()
+            if existing and self.sqlite_file is None and not confirmed:
+                raise UpgradeNeedsConfirmation(self._confirm_message(state), self.dump_command())
+            backup = self.backup("before-upgrade") if existing else None
+            self._alembic_upgrade("heads")
         log.info("case database upgraded from %s to %s", state.current or "empty", state.head)
         return backup
+
+    def dump_command(self) -> str:
+        """The exact command that backs up this server database (no password in it)."""
+        u = self.engine.url
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        if self.dialect == "postgresql":
+            target = u.set(drivername="postgresql").render_as_string(hide_password=True).replace(":***@", "@")
+            return f"pg_dump --format=custom --file=privdesk-before-upgrade-{stamp}.dump {shlex.quote(target)}"
+        if self.dialect in ("mysql", "mariadb"):
+            parts = ["mariadb-dump", "--single-transaction", "--routines"]
+            if u.host:
+                parts.append(f"--host={u.host}")
+            if u.port:
+                parts.append(f"--port={u.port}")
+            if u.username:
+                parts += [f"--user={u.username}", "--password"]
+            parts += [u.database or "", f"--result-file=privdesk-before-upgrade-{stamp}.sql"]
+            return " ".join(shlex.quote(p) for p in parts)
+        return ""
+
+    def _confirm_message(self, state: MigrationState) -> str:
+        return (f"The case database {self.describe()} must be upgraded from schema "
+                f"{', '.join(state.current) or 'unknown'} to {', '.join(state.head)}. PrivDesk cannot back "
+                f"up a database on a server itself, so make a backup first: {self.dump_command()} ; "
+                "then run the command again with --yes (or confirm in the window).")
+
+    @contextmanager
+    def _upgrade_lock(self) -> Iterator[None]:
+        if self.sqlite_file is not None:
+            lock_path = self.sqlite_file.with_name(self.sqlite_file.name + ".upgrade-lock")
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # waits for the other process's upgrade
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+            return
+        if self.dialect == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _UPGRADE_LOCK_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _UPGRADE_LOCK_KEY})
+                    conn.commit()
+            return
+        if self.dialect in ("mysql", "mariadb"):
+            with self.engine.connect() as conn:
+                got = conn.execute(text("SELECT GET_LOCK('privdesk_upgrade', 600)")).scalar()
+                if got != 1:
+                    raise ConfigurationError("Another PrivDesk is upgrading the case database and did not "
+                                             "finish within 10 minutes; try again later.")
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT RELEASE_LOCK('privdesk_upgrade')"))
+            return
+        yield
 
     def upgrade_to(self, revision: str) -> None:
         """Migrate to a given revision (tests build old-schema databases with this)."""
@@ -200,9 +287,10 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, backups_dir: Path | None = None, migrate: bool = True) -> Database:
+def open_database(url: str, backups_dir: Path | None = None, migrate: bool = True,
+                  confirmed: bool = False) -> Database:
     """Open the case database and, unless told not to, upgrade it to the current schema."""
     db = Database(url, backups_dir)
     if migrate:
-        db.upgrade()
+        db.upgrade(confirmed)
     return db

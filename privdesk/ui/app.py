@@ -45,8 +45,18 @@ def run_gui(args: argparse.Namespace) -> int:
     from privdesk.ui.gc_guard import GarbageCollector
 
     collector = GarbageCollector(app)  # workers must never collect the GUI's objects
+    from privdesk.store.database import UpgradeNeedsConfirmation
+
     try:
-        ctx = AppContext.open(args.data_dir, args.db_url)
+        try:
+            ctx = AppContext.open(args.data_dir, args.db_url)
+        except UpgradeNeedsConfirmation as need:
+            if args.screenshot:
+                raise
+            answer = QMessageBox.question(None, APP_NAME, need.message + "\n\nHave you made the backup?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return 2
+            ctx = AppContext.open(args.data_dir, args.db_url, confirm_upgrade=True)
     except PrivDeskError as exc:
         if args.screenshot:
             raise

@@ -11,7 +11,8 @@ from sqlalchemy import inspect, text
 from privdesk.errors import DatabaseVersionError
 from privdesk.services import settings as svc
 from privdesk.services.context import AppContext
-from privdesk.store.database import Database
+from privdesk.cli import main
+from privdesk.store.database import Database, UpgradeNeedsConfirmation
 
 
 def test_migrates_empty_sqlite_to_head(data_dir: Path) -> None:
@@ -108,17 +109,49 @@ def test_migrates_empty_postgres_to_head_and_round_trips(postgres_db: str, data_
 
 
 @pytest.mark.postgres
-def test_old_postgres_schema_upgrades(postgres_db: str, data_dir: Path) -> None:
+def test_old_postgres_schema_upgrades(postgres_db: str, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old = Database(postgres_db)
     old.upgrade_to("0001_settings")
     with old.engine.begin() as conn:
         conn.execute(text("INSERT INTO settings (key, value) VALUES ('dpo.name', 'Ana Lima')"))
     old.dispose()
-    ctx = AppContext.open(data_dir, db_url=postgres_db)
+    # No backup of a server database: PrivDesk says so, prints the dump command and waits for --yes.
+    with pytest.raises(UpgradeNeedsConfirmation, match="--yes") as exc:
+        AppContext.open(data_dir, db_url=postgres_db)
+    assert exc.value.dump_command.startswith("pg_dump --format=custom --file=privdesk-before-upgrade-")
+    assert "privdesk-test" not in exc.value.message and "@127.0.0.1" in exc.value.dump_command
+    still_old = Database(postgres_db)
+    assert not still_old.migration_state().up_to_date
+    still_old.dispose()
+    code = main(["--data-dir", str(data_dir), "--db-url", postgres_db, "settings", "show"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pg_dump" in err and "--yes" in err
+    ctx = AppContext.open(data_dir, db_url=postgres_db, confirm_upgrade=True)
     assert svc.get_settings(ctx)["dpo.name"] == "Ana Lima"
     assert ctx.db.migration_state().up_to_date
     assert ctx.last_backup is None  # backups are for SQLite files; PostgreSQL has its own tools
     ctx.close()
+    assert main(["--data-dir", str(data_dir), "--db-url", postgres_db, "--yes", "settings", "show"]) == 0
+
+
+def test_two_processes_upgrading_at_once_upgrade_once(data_dir: Path) -> None:
+    """Issue 11 point 13: one crashed and two backups were made."""
+    import subprocess
+    import sys
+
+    db_file = data_dir / "privdesk.sqlite3"
+    old = Database(f"sqlite:///{db_file}", backups_dir=data_dir / "backups")
+    old.upgrade_to("0001_settings")
+    old.dispose()
+    script = ("import sys; from privdesk.services.context import AppContext; "
+              "c = AppContext.open(sys.argv[1]); print('backup' if c.last_backup else 'none'); c.close()")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(data_dir)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [e for _o, e in outs]
+    assert sorted(o.strip() for o, _e in outs) == ["backup", "none", "none"]
+    assert len(list((data_dir / "backups").iterdir())) == 1
 
 
 def test_migrations_match_the_models_for_every_table(data_dir: Path) -> None:
