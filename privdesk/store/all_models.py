@@ -8,6 +8,7 @@ from privdesk.store import (  # noqa: F401
     casefile_models,
     discovery_models,
     erasure_models,
+    hardening_models,
     legal_models,
     models,
     request_models,

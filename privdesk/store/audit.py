@@ -56,10 +56,18 @@ def hash_of(entry: AuditEntry) -> str:
 
 
 def lock_chain(session: Session) -> None:
-    """On PostgreSQL, queue this transaction behind any other that is extending the chain (or
-    numbering requests); released at commit. Elsewhere a no-op: SQLite has one writer anyway."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Queue this transaction behind any other that is extending the chain (or numbering
+    requests); released at commit.
+
+    PostgreSQL: a transaction-scoped advisory lock. MariaDB/MySQL have none, so the one row of
+    ``audit_chain_lock`` is locked ``FOR UPDATE`` (the case engine runs READ COMMITTED there, so
+    the tail read after the lock sees the other writer's entry). SQLite has one writer anyway.
+    """
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    elif name in ("mysql", "mariadb"):
+        session.execute(text("SELECT id FROM audit_chain_lock WHERE id = 1 FOR UPDATE"))
 
 
 def append(session: Session, actor: str, entity: str, entity_id: str, action: str,

@@ -128,6 +128,10 @@ class BreachNotification(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(320), default="")
+    # The notice batch this record belongs to (individual notices), and the audit chain's head
+    # hash when the notice was written (anchors the chain outside the database).
+    batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    audit_head: Mapped[str] = mapped_column(String(64), default="")
 
     breach: Mapped[Breach] = relationship(back_populates="notifications")
 
@@ -151,6 +155,7 @@ class AffectedPerson(Base):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     notice_file: Mapped[str] = mapped_column(String(500), default="")
     notice_sha256: Mapped[str] = mapped_column(String(64), default="")
+    notice_batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (
         Index("ix_breach_affected_breach_id_email", "breach_id", "email"),

@@ -49,5 +49,8 @@ class RequestDocument(Base):
         ForeignKey("request_snapshots.id", ondelete="SET NULL"), nullable=True)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The audit chain's head hash when the document was written: a copy of the chain's state
+    # outside the database (the letter quotes it), so deleting entries from the end shows.
+    audit_head: Mapped[str] = mapped_column(String(64), default="")
 
     __table_args__ = (Index("ix_request_documents_request_id", "request_id"),)

@@ -76,6 +76,11 @@ def create_case_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif make_url(url).get_backend_name() in ("mysql", "mariadb"):
+        # READ COMMITTED as on PostgreSQL: after waiting for the audit chain's lock a writer must
+        # see the tail and the request numbers the other writer just committed (REPEATABLE READ
+        # would show its older snapshot and both would write the same sequence number).
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, isolation_level="READ COMMITTED")
     else:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     return engine
