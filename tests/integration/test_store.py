@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
+from privdesk.cli import main
 from privdesk.errors import DatabaseVersionError
 from privdesk.services import settings as svc
 from privdesk.services.context import AppContext
-from privdesk.cli import main
 from privdesk.store.database import Database, UpgradeNeedsConfirmation
 
 
