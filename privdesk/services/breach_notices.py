@@ -32,6 +32,7 @@ from privdesk.domain import breach as dom
 from privdesk.domain import breach_legal as legal
 from privdesk.errors import ValidationError
 from privdesk.services import breaches as svc
+from privdesk.services import notice_batches as nb
 from privdesk.services.breaches.legal_facts import get_legal
 from privdesk.services.context import AppContext
 
@@ -326,15 +327,28 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
     if out_dir is None and combined is None:
         raise ValidationError("Say where the notices go: a folder (--out-dir) or a combined PDF (--combined).")
     at = svc._now(now)
+    # With a folder and a record the batch is resumable: each chunk commits its marks, records and
+    # audit entry together, and an unfinished batch is completed by the next run.
+    unfinished = nb.running_batch(ctx, reference) if record and out_dir is not None else None
+    if unfinished is not None:
+        at, only_pending = unfinished.started_at, True
+        delay_reasons = delay_reasons or unfinished.delay_reasons
     # A permitted delay recorded with its reason (Cal. Civ. Code 1798.82(a), (c)) is the reason.
     delay_reasons = delay_reasons.strip() or get_legal(ctx, reference).delay_text()
     check_subjects_late(ctx, reference, at, delay_reasons)
-    d = svc.get_breach(ctx, reference, now=at)
+    d = svc.get_breach(ctx, reference, now=max(at, svc._now(None)))
     total = svc.count_affected(ctx, d.reference, only_pending) if only_pending else d.affected
     if d.affected == 0:
         raise ValidationError(f"{d.reference} has no affected people yet; add them first (breach affected-add).")
-    if total == 0:
+    if total == 0 and unfinished is None:
         raise ValidationError(f"Everyone affected by {d.reference} has been notified already.")
+    batch = (nb.start_or_resume(ctx, d.reference, actor, at, Path(out_dir), delay_reasons)
+             if record and out_dir is not None else None)
+    if batch is not None:
+        nb.remove_stale_temporaries(Path(out_dir or "."), d.reference)
+    plans = [nb.RecordPlan(k.value, r.id, svc.check_late(ctx, d.reference, k, at, r.id).late)
+             for r in _individual_regimes(d) or [dom.get_regime(d.regimes[0])]
+             for k in [dom.NoticeKind.INDIVIDUALS if r.rule(dom.NoticeKind.INDIVIDUALS) else dom.NoticeKind.PUBLIC]]
     california_all = d.regimes == ("california",)
     problem = legal.services_problem(get_legal(ctx, d.reference), d.regimes, {c.key for c in d.data_categories})
     if problem:
@@ -349,7 +363,7 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
     # The manifest is streamed to a temporary file beside its final name, so memory does not grow
     # with the number of people; it replaces the final name (owner-only) when the batch ends.
     manifest_tmp: Path | None = None
-    if manifest_path is not None:
+    if manifest_path is not None and batch is None:
         Path(out_dir or ".").mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp_name = tempfile.mkstemp(prefix=".manifest.", suffix=".tmp", dir=manifest_path.parent)
         os.close(fd)
@@ -381,7 +395,9 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
                 writer.writerow([svc._cell(o.name), svc._cell(o.email), svc._cell(o.address), o.language,
                                  o.file, o.sha256])
                 warnings.extend(f"person {o.person_id}: {w}" for w in o.warnings)
-        if good and record:
+        if good and batch is not None:
+            nb.commit_chunk(ctx, batch, good, actor, plans, "manifest.csv")
+        elif good and record:
             svc.mark_notified(ctx, d.reference, good, at)
         done += len(results)
 
@@ -406,7 +422,10 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
                         break
         combined_ids: list[int] = []
         if combiner is not None and not cancelled:
-            for people in chunks():
+            # In a batch: everyone it notified, over all its runs (they are no longer pending).
+            source = ([_recipients(v, california_all) for v in nb.iter_batch_people(ctx, batch, chunk)]
+                      if batch is not None else chunks())
+            for people in source:
                 for p in people:
                     if cancel is not None and cancel.is_set():
                         cancelled = True
@@ -436,6 +455,8 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
         os.chmod(manifest_tmp, 0o600)
         os.replace(manifest_tmp, manifest_path)
         sha = sha256_file(manifest_path)
+    elif manifest_path is not None and batch is not None:
+        sha = nb.write_manifest(ctx, batch, manifest_path, MANIFEST_COLUMNS, svc._cell)
     if combiner is not None and not cancelled:
         combined_path = Path(str(combined))
         csha = docs.write_private(combined_path, combiner.finish())
@@ -445,7 +466,9 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
                 svc.mark_notified(ctx, d.reference, [(i, combined_path.name, "") for i in combined_ids], at)
     seconds = time.perf_counter() - started
     recs: list[svc.NotificationRecord] = []
-    if record and outcomes_ok:
+    if batch is not None:
+        recs = nb.finish(ctx, batch, actor, sha, "manifest.csv", complete=not cancelled)
+    elif record and outcomes_ok:
         doc_file = manifest_path.name if manifest_path is not None else combined_path.name if combined_path else ""
         for r in _individual_regimes(d) or [dom.get_regime(d.regimes[0])]:
             kind = dom.NoticeKind.INDIVIDUALS if r.rule(dom.NoticeKind.INDIVIDUALS) else dom.NoticeKind.PUBLIC

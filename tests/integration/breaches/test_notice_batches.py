@@ -1,0 +1,54 @@
+"""Issue 11 point 8: a batch is truthful after every chunk and a rerun completes the same batch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from pathlib import Path
+
+import pytest
+
+from privdesk.errors import ValidationError
+from privdesk.services import audit
+from privdesk.services import breach_notices as notices
+from privdesk.services import breaches as svc
+from privdesk.services.context import AppContext
+from tests.integration.breaches.conftest import NOW, breach_input
+
+ACTOR = "dpo@northwind.example"
+
+
+def test_cancelled_batch_is_recorded_chunk_by_chunk_and_completed_by_the_rerun(org_ctx: AppContext,
+                                                                              tmp_path: Path) -> None:
+    d = svc.add_breach(org_ctx, breach_input(), ACTOR, now=NOW)
+    svc.add_affected(org_ctx, d.reference, [{"name": f"Person {i}", "email": f"p{i}@example.com"}
+                                            for i in range(60)], ACTOR)
+    cancel = threading.Event()
+
+    def progress(done: int, _total: int, _m: str) -> None:
+        if done >= 25:
+            cancel.set()
+
+    start = NOW.replace(hour=13)
+    first = notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path, progress=progress,
+                                    cancel=cancel, now=start)
+    assert first.cancelled and 25 <= first.written < 60
+    marked = [p for p in svc.list_affected(org_ctx, d.reference) if p.notified_at]
+    [rec] = [n for n in svc.get_breach(org_ctx, d.reference).notifications if n.kind == "individuals"]
+    assert len(marked) == rec.count == first.written  # every mark has its record
+    events = audit.history(org_ctx, "breach", d.reference)
+    assert sum(e.changes["people"][1] for e in events if e.action == "notify-chunk") == first.written
+    with pytest.raises(ValidationError, match="unfinished notice batch"):
+        notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path / "elsewhere")
+    second = notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path)  # no --pending-only
+    assert (second.total, second.written, second.cancelled) == (60 - first.written, 60 - first.written, False)
+    notes = [n for n in svc.get_breach(org_ctx, d.reference).notifications if n.kind == "individuals"]
+    assert len(notes) == 1 and notes[0].count == 60 and notes[0].notes == ""
+    assert notes[0].sent_at == rec.sent_at  # the same batch: sent at the time it started
+    assert all(p.notified_at == marked[0].notified_at for p in svc.list_affected(org_ctx, d.reference))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "manifest.csv").read_text(encoding="utf-8"))))
+    assert [r["name"] for r in rows] == [f"Person {i}" for i in range(60)]
+    with pytest.raises(ValidationError, match="notified already"):
+        notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path, only_pending=True)
+    assert audit.verify(org_ctx).ok
