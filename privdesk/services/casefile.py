@@ -39,6 +39,7 @@ from privdesk.services import audit
 from privdesk.services import requests as rq
 from privdesk.services.context import AppContext
 from privdesk.services.settings import get_profile
+from privdesk.store import audit as store_audit
 from privdesk.store.casefile_models import RequestDocument, RequestSnapshot
 from privdesk.store.request_models import Request
 
@@ -163,14 +164,17 @@ def _record(ctx: AppContext, reference: str, kind: str, written: Path, sha: str,
         write_private_file(copy, written.read_bytes())  # atomic, owner-only: it holds personal data
     with ctx.db.unit_of_work() as s:
         r = _request(s, reference)
+        store_audit.lock_chain(s)  # the head read next is the one this document is written under
         row = RequestDocument(request_id=r.id, kind=kind, filename=written.name,
                               stored_path=str(copy.relative_to(ctx.paths.data_dir)), sha256=sha, size=size,
-                              pages=pages, encryption=encryption, snapshot_id=snapshot_id, created_by=actor)
+                              pages=pages, encryption=encryption, snapshot_id=snapshot_id, created_by=actor,
+                              audit_head=store_audit.head(s)[1])
         s.add(row)
         s.flush()
         audit.append(s, actor, ENTITY, r.reference, f"document_{kind}", {
             "document": (None, f"{kind}: {written.name}"),
             "sha256": (None, sha),
+            "audit_head": (None, row.audit_head),
             **({"encryption": (None, encryption)} if encryption else {}),
         })
         info = _document_info(ctx, r.reference, row)

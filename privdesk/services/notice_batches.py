@@ -34,7 +34,10 @@ from privdesk.errors import NotFoundError, ValidationError
 from privdesk.files import atomic_write
 from privdesk.services import audit
 from privdesk.services import breaches as svc
+from privdesk.services.breaches.affected import _view
+from privdesk.services.breaches.common import _notification
 from privdesk.services.context import AppContext
+from privdesk.store import audit as store_audit
 from privdesk.store.breach_models import AffectedPerson, Breach, BreachNotification
 from privdesk.store.hardening_models import BreachNoticeBatch
 
@@ -127,7 +130,7 @@ def _recipient(count: int) -> str:
 
 
 def commit_chunk(ctx: AppContext, batch: Batch, results: Sequence[tuple[int, str, str]], actor: str,
-                 plans: Sequence[RecordPlan], document_file: str, audit_head: str = "") -> int:
+                 plans: Sequence[RecordPlan], document_file: str) -> int:
     """Mark one chunk of people notified, grow the batch's records and audit it, together.
 
     Returns the batch's running count.
@@ -150,6 +153,7 @@ def commit_chunk(ctx: AppContext, batch: Batch, results: Sequence[tuple[int, str
         row.written = before + len(params)
         recs = list(s.scalars(select(BreachNotification).where(BreachNotification.batch_id == batch.id)))
         if not recs:
+            audit_head = store_audit.head(s)[1]  # the chain's head the first notices went out under
             for plan in plans:
                 n = BreachNotification(
                     breach_id=batch.breach_id, kind=plan.kind, regime=plan.regime, phase="initial",
@@ -184,7 +188,7 @@ def iter_batch_people(ctx: AppContext, batch: Batch, chunk: int = 1000) -> Itera
         with ctx.db.session() as s:
             q = (select(AffectedPerson).where(AffectedPerson.notice_batch_id == batch.id, AffectedPerson.id > last)
                  .order_by(AffectedPerson.id).limit(chunk))
-            people = [svc._view(p) for p in s.scalars(q)]
+            people = [_view(p) for p in s.scalars(q)]
         if not people:
             return
         yield people
@@ -231,7 +235,7 @@ def finish(ctx: AppContext, batch: Batch, actor: str, manifest_sha: str, documen
             "batch": (None, batch.id), "count": (None, row.written), "document": (None, document_file),
             "sha256": (None, manifest_sha)})
         zone = dom.zone_from_text(b.aware_zone)
-        return [svc._notification(n, zone) for n in recs]
+        return [_notification(n, zone) for n in recs]
 
 
 def remove_stale_temporaries(out_dir: Path, reference: str) -> int:

@@ -112,6 +112,15 @@ def _cached_tail(session: Session) -> tuple[int, str] | None:
     return int(entry.seq), str(entry.hash)
 
 
+def head(session: Session) -> tuple[int, str]:
+    """The chain's last (seq, hash) as this transaction sees it; (0, genesis) when empty."""
+    cached = _cached_tail(session)
+    if cached is not None:
+        return cached
+    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (0, GENESIS_HASH) if last is None else (int(last.seq), str(last.hash))
+
+
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     """The fields whose values differ, as ``{field: (old, new)}``."""
     return {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}

@@ -14,7 +14,11 @@ def register(sub: Any) -> None:
     asub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     v = asub.add_parser("verify", help="check that no entry was altered or deleted (exit 1 if one was)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
+    v.add_argument("--anchor", metavar="FILE", help="also check a checkpoint written by 'audit anchor'")
     v.set_defaults(func=_verify)
+    an = asub.add_parser("anchor", help="write a checkpoint of the chain's head to keep outside the database")
+    an.add_argument("-o", "--output", required=True, metavar="FILE")
+    an.set_defaults(func=_anchor)
     lg = asub.add_parser("log", help="print the latest entries, or those about one request")
     lg.add_argument("reference", nargs="?", help="a request reference such as DSR-2026-0001")
     lg.add_argument("--limit", type=int, default=50)
@@ -24,14 +28,26 @@ def register(sub: Any) -> None:
 
 def _verify(args: argparse.Namespace) -> int:
     from privdesk.cli import emit_json
+    from privdesk.services import audit_anchor
 
-    result = svc.verify(open_ctx(args))
+    report = audit_anchor.verify_all(open_ctx(args), args.anchor)
+    result = report.chain
     if args.json:
-        emit_json({"ok": result.ok, "entries": result.entries, "broken_seq": result.broken_seq,
-                   "problem": result.problem})
+        emit_json({"ok": report.ok, "entries": result.entries, "broken_seq": result.broken_seq,
+                   "problem": result.problem or (report.problems[0] if report.problems else ""),
+                   "problems": report.problems, "documents_checked": report.documents_checked,
+                   "records_replayed": report.records_replayed, "anchor_checked": bool(report.anchors_checked)})
     else:
-        print(result.message())  # noqa: T201
-    return 0 if result.ok else 1
+        print(terminal_safe(report.message()))  # noqa: T201
+    return 0 if report.ok else 1
+
+
+def _anchor(args: argparse.Namespace) -> int:
+    from privdesk.services import audit_anchor
+
+    anchor = audit_anchor.write_anchor(open_ctx(args), args.output)
+    print(f"anchor written: entry {anchor.seq}, hash {anchor.hash} -> {args.output}")  # noqa: T201
+    return 0
 
 
 def _log(args: argparse.Namespace) -> int:

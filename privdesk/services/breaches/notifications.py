@@ -14,6 +14,7 @@ from privdesk.services import audit
 from privdesk.services.breaches.common import _load, _notification, _now, _regimes, _sent, _unit
 from privdesk.services.breaches.values import ENTITY, NotificationRecord
 from privdesk.services.context import AppContext
+from privdesk.store import audit as store_audit
 from privdesk.store.breach_models import Breach, BreachNotification
 
 log = logging.getLogger("privdesk.breaches")
@@ -99,7 +100,8 @@ def record_notification(ctx: AppContext, reference: str, kind: str | dom.NoticeK
                                document_file=document_file, document_sha256=document_sha256,
                                delay_reasons=reasons, case_reference=case_reference.strip(),
                                count=max(1, int(count)), late=bool(due and at > due and ph is dom.Phase.INITIAL),
-                               notes=notes.strip(), recorded_by=actor)
+                               notes=notes.strip(), recorded_by=actor,
+                               audit_head=store_audit.head(s)[1])  # the head it was sent under
         b.notifications.append(n)
         s.flush()
         audit.append(s, actor, ENTITY, b.reference, "notify", {
