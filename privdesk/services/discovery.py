@@ -6,6 +6,8 @@ officer's map overrides; passwords go to the keyring only (:mod:`privdesk.discov
 
 from __future__ import annotations
 
+import getpass
+import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -43,6 +45,7 @@ from privdesk.discovery.search import (
     run_search,
 )
 from privdesk.errors import NotFoundError, ValidationError
+from privdesk.services import audit
 from privdesk.services.context import AppContext
 from privdesk.store.discovery_models import (
     DiscoveryConnection,
@@ -53,6 +56,7 @@ from privdesk.store.discovery_models import (
 
 log = logging.getLogger("privdesk.services.discovery")
 T = TypeVar("T")
+AUDIT_ENTITY = "connection"
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,18 @@ def _row(s: Session, name: str) -> DiscoveryConnection:
     return row
 
 
+def _who(actor: str | None) -> str:
+    """The actor of an audited change: the one given, else the operating-system user."""
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def add_connection(ctx: AppContext, name: str, url: str, password: str | None = None,
-                   options: dict[str, Any] | None = None) -> ConnectionInfo:
+                   options: dict[str, Any] | None = None, actor: str | None = None) -> ConnectionInfo:
     """Register a connection; a password in the URL is moved to the keyring, never stored.
 
     When no keyring works the connection is still saved, the password kept for this session, and
@@ -113,6 +127,9 @@ def add_connection(ctx: AppContext, name: str, url: str, password: str | None = 
         s.add(row)
         s.flush()
         info = _info(row)
+        # What a search covers changes: audited (the URL holds no password, options no secret).
+        audit.append(s, _who(actor), AUDIT_ENTITY, name, "connection_add",
+                     {"url": (None, clean_url), "options": (None, json.dumps(opts, sort_keys=True))})
     warning = None
     scope = keyring_scope(ctx)
     try:
@@ -149,9 +166,10 @@ def get_connection(ctx: AppContext, name: str) -> ConnectionInfo:
         return _info(_row(s, name))
 
 
-def remove_connection(ctx: AppContext, name: str) -> None:
+def remove_connection(ctx: AppContext, name: str, actor: str | None = None) -> None:
     with ctx.db.unit_of_work() as s:
         row = _row(s, name)
+        audit.append(s, _who(actor), AUDIT_ENTITY, row.name, "connection_remove", {"url": (row.url, None)})
         s.execute(delete(MapOverride).where(MapOverride.connection_id == row.id))
         s.execute(delete(DiscoveryLink).where(DiscoveryLink.connection_id == row.id))
         s.execute(delete(SchemaCache).where(SchemaCache.connection_id == row.id))
@@ -316,7 +334,8 @@ def get_map(ctx: AppContext, name: str, refresh: bool = False) -> ColumnMap:
     return _save_schema(ctx, spec.name, schema)
 
 
-def set_column_kind(ctx: AppContext, name: str, table: str, column: str, kind: str | None) -> None:
+def set_column_kind(ctx: AppContext, name: str, table: str, column: str, kind: str | None,
+                    actor: str | None = None) -> None:
     """Override the kind of one column (``"none"``: not an identifier; None: back to automatic)."""
     if kind is not None and kind not in (*classify.KINDS, classify.NONE):
         raise ValidationError(f"{kind!r} is not an identifier kind. Kinds: {', '.join((*classify.KINDS, classify.NONE))}.")
@@ -326,6 +345,9 @@ def set_column_kind(ctx: AppContext, name: str, table: str, column: str, kind: s
         row = _row(s, name)
         o = s.scalar(select(MapOverride).where(MapOverride.connection_id == row.id,
                                                MapOverride.table_name == table, MapOverride.column_name == column))
+        audit.append(s, _who(actor), AUDIT_ENTITY, row.name, "map_override",
+                     {f"{table}.{column}": ((o.kind or classify.NONE) if o is not None else "automatic",
+                                            kind or "automatic")})
         if kind is None:
             if o is not None:
                 s.delete(o)
@@ -336,11 +358,14 @@ def set_column_kind(ctx: AppContext, name: str, table: str, column: str, kind: s
     log.info("map override on connection %s: a column set to %s", name, kind or "automatic")
 
 
-def set_table_excluded(ctx: AppContext, name: str, table: str, excluded: bool) -> None:
+def set_table_excluded(ctx: AppContext, name: str, table: str, excluded: bool, actor: str | None = None) -> None:
     with ctx.db.unit_of_work() as s:
         row = _row(s, name)
         o = s.scalar(select(MapOverride).where(MapOverride.connection_id == row.id,
                                                MapOverride.table_name == table, MapOverride.column_name == ""))
+        was = "excluded" if o is not None and o.excluded else "searched"
+        audit.append(s, _who(actor), AUDIT_ENTITY, row.name, "table_exclude" if excluded else "table_include",
+                     {table: (was, "excluded" if excluded else "searched")})
         if o is None:
             if excluded:
                 s.add(MapOverride(connection_id=row.id, table_name=table, column_name="", kind=None, excluded=True))

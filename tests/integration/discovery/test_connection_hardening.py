@@ -163,3 +163,27 @@ def test_account_without_password_works_without_keyring(ctx: AppContext, mariadb
     svc.add_connection(ctx, "maria", f"mysql://nopw@127.0.0.1:{url.port}/{url.database}")
     assert svc.password_for(svc._spec(ctx, "maria")) is None
     assert svc.test_connection(ctx, "maria").ok
+
+
+def test_changes_to_what_a_search_covers_are_audited(ctx: AppContext, tmp_path: Path) -> None:
+    """Issue 11 point 17: map overrides, table exclusions and connection changes are audited."""
+    from privdesk.services import audit
+    from tests.integration.discovery.conftest import build_company
+
+    path = tmp_path / "crm.sqlite3"
+    build_company(f"sqlite:///{path}")
+    svc.add_connection(ctx, "crm", f"sqlite:///{path}", actor="priya@example.com")
+    svc.set_column_kind(ctx, "crm", "orders", "note", "email", actor="priya@example.com")
+    svc.set_column_kind(ctx, "crm", "orders", "note", None, actor="priya@example.com")
+    svc.set_table_excluded(ctx, "crm", "employees", True, actor="priya@example.com")
+    svc.set_table_excluded(ctx, "crm", "employees", False)
+    svc.remove_connection(ctx, "crm", actor="priya@example.com")
+    events = audit.history(ctx, "connection", "crm")
+    assert [e.action for e in events] == ["connection_add", "map_override", "map_override", "table_exclude",
+                                          "table_include", "connection_remove"]
+    assert events[1].changes == {"orders.note": ("automatic", "email")}
+    assert events[2].changes == {"orders.note": ("email", "automatic")}
+    assert events[3].changes == {"employees": ("searched", "excluded")}
+    assert events[0].actor == "priya@example.com" and events[4].actor  # the OS user when none is named
+    assert str(path) in str(events[0].changes["url"][1])
+    assert audit.verify(ctx).ok
