@@ -19,6 +19,11 @@ from typing import IO
 _CHUNK = 1 << 20
 
 
+def _owner_only(fd: int) -> None:
+    if hasattr(os, "fchmod"):  # POSIX; mkstemp already creates 0600, this is explicit
+        os.fchmod(fd, 0o600)
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -40,7 +45,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> str:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        _owner_only(fd)
         with os.fdopen(fd, "w+b") as fh:
             write(fh)
             fh.flush()
@@ -76,7 +81,7 @@ def store_content_addressed(src: Path, folder: Path, name: str) -> tuple[Path, s
     digest = hashlib.sha256()
     size = 0
     try:
-        os.fchmod(fd, 0o600)
+        _owner_only(fd)
         with os.fdopen(fd, "wb") as out, Path(src).open("rb") as fh:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
                 digest.update(chunk)

@@ -6,11 +6,11 @@ opens its own session with ``db.session()`` (``with db.session.begin() as s:``).
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import shlex
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +35,29 @@ log = logging.getLogger("privdesk.store")
 MIGRATIONS_DIR = package_path("store", "migrations")
 # Any constant; names the advisory lock two PostgreSQL upgraders queue on.
 _UPGRADE_LOCK_KEY = 0x5052_4455
+
+
+def _lock_file(fd: int) -> None:
+    """An exclusive lock between processes (waits); Windows locks the file's first byte."""
+    if sys.platform == "win32":  # pragma: no cover
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def _unlock_file(fd: int) -> None:
+    if sys.platform == "win32":  # pragma: no cover
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class UpgradeNeedsConfirmation(PrivDeskError):
@@ -244,10 +267,10 @@ class Database:
             lock_path = self.sqlite_file.with_name(self.sqlite_file.name + ".upgrade-lock")
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)  # waits for the other process's upgrade
+                _lock_file(fd)  # waits for the other process's upgrade
                 yield
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                _unlock_file(fd)
                 os.close(fd)
             return
         if self.dialect == "postgresql":
