@@ -11,6 +11,7 @@ from typing import IO
 
 from sqlalchemy import func, select
 
+from privdesk.domain.spreadsheet import neutralise
 from privdesk.errors import ValidationError
 from privdesk.files import atomic_write
 from privdesk.services.context import AppContext
@@ -30,7 +31,7 @@ EXPORT_COLUMNS = ("reference", "received", "type", "law", "channel", "subject", 
 def _cell(text: str) -> str:
     """Free text that a spreadsheet would run as a formula gets a leading apostrophe
     (CSV injection: a web-form name such as ``=HYPERLINK(...)``)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return neutralise(text)
 
 
 def export_log(ctx: AppContext, path: str | Path, q: RequestQuery = RequestQuery(),
