@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from privdesk.domain import breach as dom
+from privdesk.domain.spreadsheet import neutralise
 from privdesk.services.breaches.common import _now
 from privdesk.services.breaches.reading import get_breach
 from privdesk.services.context import AppContext
@@ -32,7 +32,6 @@ REGISTER_COLUMNS = (
     "ongoing", "unintelligible", "processor", "others_informed", "law_enforcement_delay", "affected_people", "authority_notified_at",
     "authority_late", "delay_reasons", "individuals_notified", "notifications", "clock",
 )
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
 
 
 def _cell(v: Any) -> str:
@@ -42,7 +41,7 @@ def _cell(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     text = str(v)
-    return "'" + text if _FORMULA.match(text) else text
+    return neutralise(text)
 
 
 def register_rows(ctx: AppContext, now: datetime | None = None) -> list[dict[str, str]]:
