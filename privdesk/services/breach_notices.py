@@ -330,6 +330,11 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
     # With a folder and a record the batch is resumable: each chunk commits its marks, records and
     # audit entry together, and an unfinished batch is completed by the next run.
     unfinished = nb.running_batch(ctx, reference) if record and out_dir is not None else None
+    if unfinished is not None and unfinished.out_dir != str(Path(out_dir or ".").resolve()):
+        # The officer carries on in another folder: the unfinished batch keeps what it did (its
+        # manifest in its own folder) and the people still pending go to a new batch.
+        _close_batch(ctx, unfinished, actor)
+        unfinished = None
     if unfinished is not None:
         at, only_pending = unfinished.started_at, True
         delay_reasons = delay_reasons or unfinished.delay_reasons
@@ -480,6 +485,14 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
     log.info("breach %s: %d notices written, %d failed in %.1f s", d.reference, outcomes_ok, len(failed), seconds)
     return BatchResult(total, outcomes_ok, tuple(failed), manifest_path, combined_path, sha, cancelled,
                        seconds, tuple(warnings[:100]), tuple(recs))
+
+
+def _close_batch(ctx: AppContext, batch: nb.Batch, actor: str) -> None:
+    folder = Path(batch.out_dir)
+    sha = ""
+    if folder.is_dir():
+        sha = nb.write_manifest(ctx, batch, folder / "manifest.csv", MANIFEST_COLUMNS, svc._cell)
+    nb.finish(ctx, batch, actor, sha, "manifest.csv", complete=False, closed_early=True)
 
 
 def _run_pool(data: docs.NoticeData, chunks: Iterator[list[docs.Recipient]], out_dir: str, processes: int,

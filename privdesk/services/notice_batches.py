@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from privdesk.domain import breach as dom
-from privdesk.errors import NotFoundError, ValidationError
+from privdesk.errors import NotFoundError
 from privdesk.files import atomic_write
 from privdesk.services import audit
 from privdesk.services import breaches as svc
@@ -44,7 +44,7 @@ from privdesk.store.hardening_models import BreachNoticeBatch
 log = logging.getLogger("privdesk.breaches.notices")
 
 ENTITY = "breach"
-RUNNING, COMPLETE = "running", "complete"
+RUNNING, COMPLETE, CLOSED = "running", "complete", "closed"
 IN_PROGRESS_NOTE = "batch in progress: run the notices again to complete it"
 
 
@@ -95,23 +95,15 @@ def running_batch(ctx: AppContext, reference: str) -> Batch | None:
 
 def start_or_resume(ctx: AppContext, reference: str, actor: str, at: datetime, out_dir: Path,
                     delay_reasons: str) -> Batch:
-    """Resume the breach's unfinished batch, or start a new one (audited either way).
-
-    Raises:
-        ValidationError: the unfinished batch writes to another folder.
-    """
+    """Resume the breach's unfinished batch writing to ``out_dir``, or start a new one (audited
+    either way). An unfinished batch of another folder is closed by the caller first."""
     with ctx.db.unit_of_work() as s:
         b = _breach(s, reference)
         row = s.scalar(select(BreachNoticeBatch).where(BreachNoticeBatch.breach_id == b.id,
                                                        BreachNoticeBatch.status == RUNNING)
                        .order_by(BreachNoticeBatch.id.desc()).limit(1).with_for_update())
         folder = str(Path(out_dir).resolve())
-        if row is not None:
-            if row.out_dir != folder:
-                raise ValidationError(
-                    f"{b.reference} has an unfinished notice batch (started "
-                    f"{row.started_at.isoformat(timespec='minutes')}, {row.written} notices written) "
-                    f"that writes to {row.out_dir}. Run it again with that folder to complete it.")
+        if row is not None and row.out_dir == folder:
             audit.append(s, actor, ENTITY, b.reference, "notify-batch-resume", {
                 "batch": (None, row.id), "written_before": (None, row.written)})
             log.info("breach %s: notice batch %d resumed after %d notices", b.reference, row.id, row.written)
@@ -214,8 +206,10 @@ def write_manifest(ctx: AppContext, batch: Batch, path: Path, columns: Sequence[
 
 
 def finish(ctx: AppContext, batch: Batch, actor: str, manifest_sha: str, document_file: str,
-           complete: bool) -> list[svc.NotificationRecord]:
-    """Record the manifest's hash on the batch's records; close the batch when it reached its end."""
+           complete: bool, closed_early: bool = False) -> list[svc.NotificationRecord]:
+    """Record the manifest's hash on the batch's records; close the batch when it reached its end
+    (``complete``) or when the officer carries on in another folder (``closed_early``: the batch
+    keeps what it did, the people still pending go to a new batch)."""
     with ctx.db.unit_of_work() as s:
         row = s.get(BreachNoticeBatch, batch.id, with_for_update=True)
         assert row is not None
@@ -225,13 +219,17 @@ def finish(ctx: AppContext, batch: Batch, actor: str, manifest_sha: str, documen
                               .order_by(BreachNotification.id)))
         for n in recs:
             n.document_sha256, n.document_file = manifest_sha, document_file
-            n.notes = "" if complete else "batch cancelled before the end; run the notices again to complete it"
+            n.notes = ("" if complete else
+                       f"batch ended before the end ({row.written} notices); the people still pending were "
+                       "notified in a later batch" if closed_early else
+                       "batch cancelled before the end; run the notices again to complete it")
         row.manifest_sha256 = manifest_sha
-        if complete:
-            row.status = COMPLETE
+        if complete or closed_early:
+            row.status = COMPLETE if complete else CLOSED
             row.finished_at = svc._now(None)
         s.flush()
-        audit.append(s, actor, ENTITY, batch.reference, "notify" if complete else "notify-batch-pause", {
+        action = "notify" if complete else "notify-batch-close" if closed_early else "notify-batch-pause"
+        audit.append(s, actor, ENTITY, batch.reference, action, {
             "batch": (None, batch.id), "count": (None, row.written), "document": (None, document_file),
             "sha256": (None, manifest_sha)})
         zone = dom.zone_from_text(b.aware_zone)

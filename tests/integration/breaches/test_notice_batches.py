@@ -39,8 +39,6 @@ def test_cancelled_batch_is_recorded_chunk_by_chunk_and_completed_by_the_rerun(o
     assert len(marked) == rec.count == first.written  # every mark has its record
     events = audit.history(org_ctx, "breach", d.reference)
     assert sum(e.changes["people"][1] for e in events if e.action == "notify-chunk") == first.written
-    with pytest.raises(ValidationError, match="unfinished notice batch"):
-        notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path / "elsewhere")
     second = notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path)  # no --pending-only
     assert (second.total, second.written, second.cancelled) == (60 - first.written, 60 - first.written, False)
     notes = [n for n in svc.get_breach(org_ctx, d.reference).notifications if n.kind == "individuals"]
@@ -51,4 +49,22 @@ def test_cancelled_batch_is_recorded_chunk_by_chunk_and_completed_by_the_rerun(o
     assert [r["name"] for r in rows] == [f"Person {i}" for i in range(60)]
     with pytest.raises(ValidationError, match="notified already"):
         notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path, only_pending=True)
+    assert audit.verify(org_ctx).ok
+
+
+def test_carrying_on_in_another_folder_closes_the_unfinished_batch(org_ctx: AppContext, tmp_path: Path) -> None:
+    d = svc.add_breach(org_ctx, breach_input(), ACTOR, now=NOW)
+    svc.add_affected(org_ctx, d.reference, [{"name": f"Person {i}", "email": f"p{i}@example.com"}
+                                            for i in range(40)], ACTOR)
+    cancel = threading.Event()
+    first = notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path / "a", cancel=cancel,
+                                    progress=lambda done, _t, _m: cancel.set() if done >= 25 else None)
+    rest = notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path / "b", only_pending=True)
+    assert first.written + rest.written == 40 and not rest.cancelled
+    recs = [n for n in svc.get_breach(org_ctx, d.reference).notifications if n.kind == "individuals"]
+    assert [n.count for n in recs] == [first.written, rest.written]
+    assert "later batch" in recs[0].notes and recs[1].notes == ""
+    for folder, n in ((tmp_path / "a", first.written), (tmp_path / "b", rest.written)):
+        rows = list(csv.DictReader(io.StringIO((folder / "manifest.csv").read_text(encoding="utf-8"))))
+        assert len(rows) == n == len(list(folder.glob("*.pdf")))
     assert audit.verify(org_ctx).ok
