@@ -771,7 +771,7 @@ def appendix_story(
 
 def build_pdf(
     story: list[Flowable], profile: OrgProfile, guard: TextGuard, *, title: str, subject: str,
-    footer: str, running_header: str, page_label: str, encrypt: Any = None,
+    footer: str, running_header: str, page_label: str, encrypt: Any = None, keywords: str = "",
 ) -> tuple[bytes, int]:
     """Lay out ``story``; returns the PDF bytes and the page count."""
     buf = io.BytesIO()
@@ -779,7 +779,7 @@ def build_pdf(
         # The frame pads its content by 6 pt on each side; shift the margins so text starts at MARGIN_X.
         buf, pagesize=A4, leftMargin=MARGIN_X - 6, rightMargin=MARGIN_X - 6, topMargin=MARGIN_TOP - 6,
         bottomMargin=MARGIN_BOTTOM - 6, title=title, author=profile.org_name, subject=subject,
-        creator="PrivDesk", producer="PrivDesk (reportlab)", encrypt=encrypt,
+        creator="PrivDesk", producer="PrivDesk (reportlab)", encrypt=encrypt, keywords=keywords,
         initialFontName=FONT,  # else every PDF names an unembedded Helvetica it never draws with
     )
 

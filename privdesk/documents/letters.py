@@ -55,6 +55,8 @@ class LetterNotApplicableError(ValidationError):
     """The letter kind does not fit the request in its current state."""
 
 
+#: Prefix of the PDF keyword that carries the audit chain's head hash.
+AUDIT_HEAD_KEYWORD = "privdesk-audit-head:"
 TYPES_ANSWERED_BY_EXPORT = ("access", "portability")
 TYPES_WITH_COMPLETION = ("rectification", "erasure", "restriction", "objection", "opt-out")
 
@@ -163,6 +165,7 @@ def build_letter(
     templates: TemplateSet | None = None,
     unprintable: Unprintable = "error",
     password: str | None = None,
+    audit_head: str = "",
 ) -> RenderedLetter:
     """Render a letter and return its bytes with page count and warnings."""
     today = today or date.today()
@@ -207,6 +210,9 @@ def build_letter(
     pdf, pages = build_pdf(
         story, profile, guard, title=f"{title} – {request.reference}", subject=subject, footer=footer,
         running_header=footer, page_label=labels["page"],
+        # The audit chain's head this letter was written under, readable by whoever holds it:
+        # an anchor of the chain outside the database (``privdesk audit verify``).
+        keywords=f"{AUDIT_HEAD_KEYWORD}{audit_head}" if audit_head else "",
     )
     if password:
         pdf = encrypt_aes256(pdf, password)
@@ -269,10 +275,11 @@ def write_letter(
     password: str | None = None,
     art15: Art15Info | None = None,
     unprintable: Unprintable = "error",
+    audit_head: str = "",
 ) -> WrittenLetter:
     """Render and save a letter atomically with owner-only permissions (it holds personal data)."""
     letter = build_letter(kind, request, profile, snapshot, portability_file, today, art15=art15,
-                          password=password, unprintable=unprintable)
+                          password=password, unprintable=unprintable, audit_head=audit_head)
     target = Path(path)
     write_private_file(target, letter.pdf)
     return WrittenLetter(

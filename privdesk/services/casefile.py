@@ -149,7 +149,8 @@ def _documents_dir(ctx: AppContext, reference: str) -> Path:
 
 
 def _record(ctx: AppContext, reference: str, kind: str, written: Path, sha: str, size: int, actor: str,
-            pages: int = 0, encryption: str = "", snapshot_id: int | None = None) -> DocumentInfo:
+            pages: int = 0, encryption: str = "", snapshot_id: int | None = None,
+            audit_head: str = "") -> DocumentInfo:
     """Keep a copy in the data directory (the case file reopens it even if the sent file moves)
     and record it on the request and in the audit trail."""
     folder = _documents_dir(ctx, reference)
@@ -168,7 +169,7 @@ def _record(ctx: AppContext, reference: str, kind: str, written: Path, sha: str,
         row = RequestDocument(request_id=r.id, kind=kind, filename=written.name,
                               stored_path=str(copy.relative_to(ctx.paths.data_dir)), sha256=sha, size=size,
                               pages=pages, encryption=encryption, snapshot_id=snapshot_id, created_by=actor,
-                              audit_head=store_audit.head(s)[1])
+                              audit_head=audit_head or store_audit.head(s)[1])
         s.add(row)
         s.flush()
         audit.append(s, actor, ENTITY, r.reference, f"document_{kind}", {
@@ -359,7 +360,10 @@ def generate_letter(ctx: AppContext, kind: str, reference: str, path: Path | str
         raise ValidationError("The password is empty; leave it out for a letter without a password.")
     from privdesk.documents.letters import write_letter
 
+    with ctx.db.session() as s:
+        head = store_audit.head(s)[1]  # the letter carries it (PDF keywords) and its record too
     written = write_letter(kind, inputs.request, get_profile(ctx), target, inputs.snapshot, portability, today,
-                           password=password, art15=inputs.art15)
+                           password=password, art15=inputs.art15, audit_head=head)
     return _record(ctx, inputs.request.reference, kind, target, written.sha256, written.size, actor,
-                   pages=written.pages, encryption=written.encryption or "", snapshot_id=inputs.snapshot_id)
+                   pages=written.pages, encryption=written.encryption or "", snapshot_id=inputs.snapshot_id,
+                   audit_head=head)

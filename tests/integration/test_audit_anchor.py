@@ -65,6 +65,10 @@ def test_letters_anchor_the_head_they_were_written_under(ctx: AppContext, tmp_pa
         head = s.scalar(select(RequestDocument.audit_head).where(RequestDocument.id == doc.id))
         head_seq = s.scalar(select(AuditEntry.seq).where(AuditEntry.hash == head))
     assert head and head_seq is not None
+    from pypdf import PdfReader
+
+    keywords = str((PdfReader(tmp_path / "ack.pdf").metadata or {}).get("/Keywords", ""))
+    assert keywords == f"privdesk-audit-head:{head}"  # the letter itself carries the anchor
     rq.add_note(ctx, ref, "sent by post", ACTOR)
     assert _verify(ctx, capsys)[0] == 0
     with ctx.db.engine.begin() as c:  # delete the end of the chain back to the letter's head
