@@ -31,6 +31,7 @@ from privdesk.files import atomic_write
 from privdesk.services import audit
 from privdesk.services.context import AppContext
 from privdesk.store import audit as store_audit
+from privdesk.store.audit_redaction import REMOVED
 from privdesk.store.breach_models import Breach, BreachNotification
 from privdesk.store.casefile_models import RequestDocument
 from privdesk.store.request_models import AuditEntry, Request
@@ -229,6 +230,8 @@ def replay(ctx: AppContext) -> tuple[int, list[str]]:
                                     "into the database)")
                     continue
                 for f in fields:
+                    if replayed.get(f) == REMOVED:
+                        continue  # redacted by retention (with a tombstone): nothing left to compare
                     if _norm(values[f]) != _norm(replayed.get(f)):
                         problems.append(f"{entity} {ref}: {f} is {_show(values[f])} in the database, but its "
                                         f"audit entries end at {_show(replayed.get(f))} (changed outside "

@@ -88,3 +88,19 @@ def test_a_request_changed_in_the_database_is_named(ctx: AppContext, capsys: pyt
     assert code == 1
     assert str(out["problem"]) == (f"request {ref}: status is 'completed' in the database, but its audit entries "
                                    "end at 'verifying' (changed outside PrivDesk)")
+
+
+def test_values_redacted_by_retention_are_not_compared(ctx: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import timedelta
+
+    from privdesk.services import retention
+
+    ref = rq.open_request(ctx, rq.NewRequest(type="access", law="gdpr", received=date(2019, 1, 7), name="Old Case",
+                                             emails=("old@example.com",)), actor=ACTOR,
+                          today=date(2019, 1, 7)).reference
+    rq.start_verification(ctx, ref, ACTOR)
+    rq.withdraw(ctx, ref, ACTOR, "The subject withdrew by phone.", today=date(2019, 1, 9))
+    result = retention.run(ctx, ACTOR, today=date.today() + timedelta(days=3650))
+    assert [c.reference for c in result.cases] == [ref]
+    code, out = _verify(ctx, capsys)
+    assert code == 0, out["problems"]
