@@ -1,10 +1,7 @@
 """Hardening: the audit chain's lock row, resumable notice batches, head hashes on documents.
 
-Also merges the three branches (breaches, discovery, requests/case file/records of processing)
-into one head.
-
 Revision ID: 0007_hardening
-Revises: 0003_breaches, 0003_discovery, 0008_ropa
+Revises: 0006_dashboard_indexes
 Create Date: 2026-12-01
 """
 
@@ -14,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_hardening"
-down_revision: str | Sequence[str] | None = ("0003_breaches", "0003_discovery", "0008_ropa")
+down_revision: str | Sequence[str] | None = "0006_dashboard_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
