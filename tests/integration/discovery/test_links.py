@@ -189,7 +189,8 @@ def test_decisions_and_role_overrides_are_audited(ctx: AppContext, tmp_path: Pat
     cmap = svc.cached_map(ctx, "shop")
     assert cmap is not None and cmap.table("products").role.role == "personal"  # type: ignore[union-attr]
     actions = [e.action for e in audit_svc.history(ctx, "connection", "shop")]
-    assert sorted(actions) == sorted(["link_accept", "link_reject", "link_add", "table_role"])
+    # (adding the connection is audited too: issue 11 point 17)
+    assert sorted(actions) == sorted(["connection_add", "link_accept", "link_reject", "link_add", "table_role"])
 
 
 @pytest.mark.postgres
