@@ -1,7 +1,7 @@
 """Hardening: the audit chain's lock row, resumable notice batches, head hashes on documents.
 
 Revision ID: 0007_hardening
-Revises: 0006_dashboard_indexes
+Revises: 0010_erasure
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_hardening"
-down_revision: str | Sequence[str] | None = "0006_dashboard_indexes"
+down_revision: str | Sequence[str] | None = "0010_erasure"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
