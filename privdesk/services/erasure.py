@@ -128,10 +128,10 @@ def set_table_default(ctx: AppContext, connection: str, table: str, default: Tab
 def write_connection_for(ctx: AppContext, read_name: str) -> ConnectionSpec | None:
     """The write connection registered for a read connection (``--write-for``), if any."""
     with ctx.db.session() as s:
-        for row in s.scalars(select(DiscoveryConnection).order_by(DiscoveryConnection.name)):
-            if (row.options or {}).get(writer.WRITE_FOR) == read_name:
-                return ConnectionSpec(row.name, row.url, dict(row.options or {}))
-    return None
+        names = [row.name for row in s.scalars(select(DiscoveryConnection).order_by(DiscoveryConnection.name))
+                 if (row.options or {}).get(writer.WRITE_FOR) == read_name]
+    # the full spec: its keyring scope and secret options find the write connection's password
+    return dsvc._spec(ctx, names[0]) if names else None
 
 
 # -- building the plan -----------------------------------------------------------------------------
