@@ -5,12 +5,29 @@ from __future__ import annotations
 import argparse
 import sys
 
-from privdesk.services.context import AppContext
+from privdesk.services.context import AppContext, os_login
 
 
 def open_ctx(args: argparse.Namespace) -> AppContext:
-    """Open the case database named by the global options (migrating it if older)."""
-    return AppContext.open(args.data_dir, args.db_url, confirm_upgrade=bool(getattr(args, "yes", False)))
+    """Open the case database named by the global options (migrating it if older), with the
+    officer matched to this computer's account as the current officer."""
+    from privdesk.services import identity
+
+    ctx = AppContext.open(args.data_dir, args.db_url, confirm_upgrade=bool(getattr(args, "yes", False)))
+    identity.start(ctx)
+    args.privdesk_ctx = ctx
+    return ctx
+
+
+def actor(args: argparse.Namespace) -> str:
+    """Who acts, for the audit trail: ``--as EMAIL`` if given, else the officer matched to this
+    computer's account (set by :func:`open_ctx`), else the account itself. The login is
+    recorded beside it in every case."""
+    given = str(getattr(args, "actor", None) or "").strip()
+    if given:
+        return given
+    ctx = getattr(args, "privdesk_ctx", None)
+    return ctx.actor() if isinstance(ctx, AppContext) else os_login()
 
 
 def read_secret_stdin() -> str:

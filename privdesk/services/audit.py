@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from privdesk.services.context import AppContext
+from privdesk.domain.identity import Actor, parse_actor
+from privdesk.services.context import AppContext, os_login
 from privdesk.store import audit as store_audit
 from privdesk.store.audit_redaction import vouched
 from privdesk.store.request_models import AuditEntry
@@ -34,6 +35,12 @@ class AuditEvent:
     entity_id: str
     action: str
     changes: dict[str, tuple[Any, Any]]
+    #: the login recorded beside the officer ("" for entries written before logins were kept)
+    login: str = ""
+
+    @property
+    def who(self) -> Actor:
+        return Actor(self.actor, self.login)
 
     def describe(self) -> str:
         """``status: received -> verifying; assignee: - -> Priya`` for a timeline line."""
@@ -67,8 +74,15 @@ class VerifyResult:
 
 def append(session: Session, actor: str, entity: str, entity_id: str, action: str,
            changes: Mapping[str, tuple[Any, Any]] | None = None) -> int:
-    """Record one change in the caller's transaction; returns the entry's sequence number."""
-    return store_audit.append(session, actor or "unknown", entity, entity_id, action, changes).seq
+    """Record one change in the caller's transaction; returns the entry's sequence number.
+
+    ``actor`` is the officer chosen in the app; beside it goes the login that the case database
+    authenticated (PostgreSQL, MariaDB) or, on SQLite, the operating-system account, so that a
+    changed choice of officer cannot hide who was signed in.
+    """
+    login = store_audit.login_of(session) or os_login()
+    who = Actor(actor or "unknown", login).encode()
+    return store_audit.append(session, who, entity, entity_id, action, changes).seq
 
 
 def verify(ctx: AppContext) -> VerifyResult:
@@ -105,7 +119,8 @@ def _event(e: AuditEntry) -> AuditEvent:
     except ValueError:
         raw = {}
     changes = {k: (v[0], v[1]) for k, v in raw.items() if isinstance(v, list) and len(v) == 2}
-    return AuditEvent(e.seq, e.at, e.actor, e.entity, e.entity_id, e.action, changes)
+    who = parse_actor(e.actor)
+    return AuditEvent(e.seq, e.at, who.officer, e.entity, e.entity_id, e.action, changes, who.login)
 
 
 def history(ctx: AppContext, entity: str, entity_id: str) -> list[AuditEvent]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,13 @@ class AppContext:
     paths: AppPaths
     db: Database
     last_backup: Path | None = field(default=None)
+    #: the one current officer of this process (their e-mail), chosen at start; every audit
+    #: entry the window writes records it (see ``services.identity``)
+    officer: str = field(default="")
+
+    def actor(self) -> str:
+        """Who the audit trail records as acting: the current officer, else the OS account."""
+        return self.officer or os_login()
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None, db_url: str | None = None, migrate: bool = True,
@@ -45,8 +53,16 @@ class AppContext:
         self.db.dispose()
 
 
+def os_login() -> str:
+    """The operating-system account running PrivDesk ("unknown" where it cannot be read)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def open_context(data_dir: str | Path | None = None, db_url: str | None = None) -> AppContext:
     return AppContext.open(data_dir, db_url)
 
 
-__all__ = ["AppContext", "open_context", "open_database"]
+__all__ = ["AppContext", "open_context", "open_database", "os_login"]

@@ -70,6 +70,27 @@ def lock_chain(session: Session) -> None:
         session.execute(text("SELECT id FROM audit_chain_lock WHERE id = 1 FOR UPDATE"))
 
 
+def login_of(session: Session) -> str:
+    """The account the database server authenticated for this session (PostgreSQL's
+    ``session_user``, MariaDB's ``USER()`` without the host), or "" on SQLite, which has none.
+
+    Cached per connection: the login cannot change while the connection lives.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "mysql", "mariadb"):
+        return ""
+    conn = session.connection()
+    cached = conn.info.get(_LOGIN_KEY)
+    if cached is None:
+        sql = "SELECT session_user" if dialect == "postgresql" else "SELECT SUBSTRING_INDEX(USER(), '@', 1)"
+        cached = str(conn.execute(text(sql)).scalar() or "")
+        conn.info[_LOGIN_KEY] = cached
+    return str(cached)
+
+
+_LOGIN_KEY = "privdesk.login"
+
+
 def append(session: Session, actor: str, entity: str, entity_id: str, action: str,
            changes: Mapping[str, tuple[Any, Any]] | None = None,
            at: datetime | None = None) -> AuditEntry:

@@ -63,15 +63,24 @@ def run_gui(args: argparse.Namespace) -> int:
         QMessageBox.critical(None, APP_NAME, exc.message)
         return 2
 
+    from privdesk.services import identity
     from privdesk.ui.main_window import MainWindow
 
+    if identity.start(ctx, getattr(args, "officer", "") or "") is None and not args.screenshot:
+        from privdesk.services.settings import list_officers
+        from privdesk.ui.identity import OfficerChooser
+
+        if list_officers(ctx):  # several officers and none is this account: ask who is working
+            OfficerChooser(ctx).exec()
     window = MainWindow(ctx)
     if getattr(args, "area", None):
         if args.area not in window.area_keys():
             raise PrivDeskError(f"There is no area {args.area!r}; areas: {', '.join(window.area_keys())}.")
         window.show_area(args.area)
     if args.screenshot:
-        window.resize(1280, 800)
+        width, height = getattr(args, "size", None) or (1280, 800)
+        window.setMinimumSize(min(width, window.minimumWidth()), min(height, window.minimumHeight()))
+        window.resize(width, height)
         window.show()
         # let start-up work in the pool (dashboard figures, counts) finish before the picture
         for _ in range(5):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from privdesk import APP_NAME
 from privdesk.services.context import AppContext
+from privdesk.ui import identity as identity_ui
 from privdesk.ui.areas import Area, available_areas
 from privdesk.ui.backup_actions import BackupActions
 from privdesk.ui.dialogs import AboutDialog
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self.sidebar.currentRowChanged.connect(self._open_row)
 
         self._build_menus()
+        self.officer_button = identity_ui.install(self, ctx)
         self.db_label = QLabel(self.tr("Case database: {0}").format(ctx.db.describe()))
         self.statusBar().addPermanentWidget(self.db_label)
         if ctx.last_backup is not None:
@@ -217,6 +219,9 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
+        switch = QAction(self.tr("Change &Officer…"), self)
+        switch.triggered.connect(lambda: self.officer_button.choose())
+        file_menu.addAction(switch)
         self.backups = BackupActions(self, self.ctx)
         self.backups.done.connect(lambda text: self.statusBar().showMessage(text, 15000))
         file_menu.addAction(self.backups.backup_action)

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
 
+from privdesk.cli.common import actor as _actor
 from privdesk.cli.common import open_ctx, terminal_safe
 
 _AWARE_HELP = ("when the organisation became aware: YYYY-MM-DDTHH:MM with an optional offset such "
                "as +02:00; without an offset the local time zone of this computer is used (TZ, "
                "else the system zone) and stored with the record")
 
-
-def _actor(args: argparse.Namespace) -> str:
-    if getattr(args, "actor", None):
-        return str(args.actor).strip()
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _record_options(p: argparse.ArgumentParser, required: bool) -> None:

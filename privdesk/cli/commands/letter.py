@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 from typing import Any
 
+from privdesk.cli.common import actor as _actor
 from privdesk.cli.common import open_ctx, read_secret_stdin
 from privdesk.documents.model import DEFAULT_ASKS, LETTER_KINDS, VERIFICATION_ASKS
 from privdesk.services import casefile
-
-
-def _actor(args: argparse.Namespace) -> str:
-    return str(getattr(args, "actor", None) or getpass.getuser())
 
 
 def register(sub: Any) -> None:

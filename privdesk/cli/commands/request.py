@@ -7,23 +7,14 @@ system's user name is recorded.
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from datetime import date
 from typing import Any
 
+from privdesk.cli.common import actor as _actor
 from privdesk.cli.common import open_ctx, terminal_safe
 from privdesk.services import requests as svc
-
-
-def _actor(args: argparse.Namespace) -> str:
-    if getattr(args, "actor", None):
-        return str(args.actor).strip()
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _with_actor(p: argparse.ArgumentParser) -> argparse.ArgumentParser:

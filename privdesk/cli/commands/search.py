@@ -49,12 +49,11 @@ def _search(args: argparse.Namespace) -> int:
         ensure_password(ctx, name)
     result = svc.search(ctx, query, args.connection, SearchOptions(depth=args.depth, row_cap=args.row_cap))
     if args.attach:
-        import getpass
-
+        from privdesk.cli.common import actor
         from privdesk.services import casefile
 
         snap = svc.make_snapshot(ctx, result, args.depth, args.include_candidates)
-        info = casefile.attach_snapshot(ctx, args.attach, snap, args.actor or getpass.getuser())
+        info = casefile.attach_snapshot(ctx, args.attach, snap, actor(args))
         sys.stderr.write(f"privdesk: attached {info.row_count} rows to {info.reference}\n")
         for x in snap.excluded:
             sys.stderr.write(f"privdesk: left out: {x.sentence}\n")

@@ -36,7 +36,6 @@ from privdesk.ui.breaches.dialogs import (
     BatchNoticesDialog,
     NewBreachDialog,
     RecordNotificationDialog,
-    current_actor,
 )
 from privdesk.ui.breaches.model import STATE_COLOURS
 from privdesk.ui.dialogs import show_error
@@ -238,7 +237,7 @@ class BreachDetailView(QWidget):
         ctx, now, out, why = self.ctx, self.now, path, reasons or ""
 
         def job(_control: TaskControl) -> notices.WrittenNotice:
-            return notices.notify_authority(ctx, ref, out, current_actor(), phase=phase, delay_reasons=why, now=now)
+            return notices.notify_authority(ctx, ref, out, ctx.actor(), phase=phase, delay_reasons=why, now=now)
 
         self.authority_button.setEnabled(False)
         self.message.setText(self.tr("Writing the notification…"))
@@ -299,7 +298,7 @@ class BreachDetailView(QWidget):
                 return None
             path = Path(chosen)
         try:
-            result = svc.import_affected_csv(self.ctx, self.detail.reference, path, current_actor())
+            result = svc.import_affected_csv(self.ctx, self.detail.reference, path, self.ctx.actor())
         except PrivDeskError as exc:
             show_error(self, exc)
             return None
@@ -326,7 +325,7 @@ class BreachDetailView(QWidget):
 
         def job(control: TaskControl) -> svc.AddResult:
             control.progress(0, len(rows), "searching")
-            return svc.add_affected_from_identifiers(ctx, ref, rows, current_actor())
+            return svc.add_affected_from_identifiers(ctx, ref, rows, ctx.actor())
 
         self.search_button.setEnabled(False)
         self.message.setText(self.tr("Searching the connected databases for {0} identifiers…").format(len(rows)))
@@ -349,7 +348,7 @@ class BreachDetailView(QWidget):
         if status == self.detail.status:
             return
         try:
-            svc.set_status(self.ctx, self.detail.reference, status, current_actor())
+            svc.set_status(self.ctx, self.detail.reference, status, self.ctx.actor())
         except PrivDeskError as exc:
             show_error(self, exc)
         self._reload()

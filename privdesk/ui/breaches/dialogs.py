@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import threading
 from collections.abc import Callable
@@ -36,14 +35,6 @@ from privdesk.services import breach_notices as notices
 from privdesk.services import breaches as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.workers import Task, TaskControl, run_task
-
-
-def current_actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
 
 
 def _form_with_footer(dialog: QDialog, form: QFormLayout, save: Callable[[], object]) -> QLabel:
@@ -168,9 +159,9 @@ class NewBreachDialog(QDialog):
         values["risk"] = self.risk.currentData()
         try:
             if self.editing is None:
-                detail = svc.add_breach(self.ctx, dom.BreachInput(**values), current_actor(), now=self.now)
+                detail = svc.add_breach(self.ctx, dom.BreachInput(**values), self.ctx.actor(), now=self.now)
             else:
-                detail = svc.update_breach(self.ctx, self.editing.reference, values, current_actor(),
+                detail = svc.update_breach(self.ctx, self.editing.reference, values, self.ctx.actor(),
                                            expected_version=self.editing.version, now=self.now)
         except PrivDeskError as exc:
             self.error.setText(exc.message)
@@ -277,7 +268,7 @@ class BatchNoticesDialog(QDialog):
         ctx, ref, event, now = self.ctx, self.reference, self.cancel_event, self.now
 
         def job(control: TaskControl) -> notices.BatchResult:
-            return notices.notify_subjects(ctx, ref, current_actor(), out_dir=out, combined=combined,
+            return notices.notify_subjects(ctx, ref, ctx.actor(), out_dir=out, combined=combined,
                                            progress=control.progress, cancel=event, processes=processes,
                                            delay_reasons=reasons, only_pending=pending, now=now)
 
@@ -389,7 +380,7 @@ class RecordNotificationDialog(QDialog):
             return
         try:
             self.record = svc.record_notification(
-                self.ctx, self.detail.reference, self.kind.currentData(), current_actor(),
+                self.ctx, self.detail.reference, self.kind.currentData(), self.ctx.actor(),
                 sent_at=self.sent_at.text(), phase=self.phase.currentData(), recipient=self.recipient.text(),
                 document_file=path.name if path else "", document_sha256=sha,
                 delay_reasons=self.reasons.toPlainText(), case_reference=self.case_ref.text(),

@@ -10,7 +10,6 @@ Signals:
 
 from __future__ import annotations
 
-import getpass
 import logging
 from datetime import date
 
@@ -19,7 +18,6 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -96,14 +94,6 @@ class RequestsPane(QWidget):
         self.badge = QLabel()
         self.badge.setObjectName("dueBadge")
         header.addWidget(self.badge)
-        header.addWidget(QLabel(self.tr("Acting as:")))
-        self.acting = QComboBox()
-        self.acting.setObjectName("actingAs")
-        for o in officers:
-            self.acting.addItem(o.name, o.email)
-        if not officers:
-            self.acting.addItem(self._os_user(), self._os_user())
-        header.addWidget(self.acting)
         self.new_button = QToolButton()
         self.new_button.setObjectName("newRequestButton")
         self.new_button.setText(self.tr("New request"))
@@ -194,16 +184,9 @@ class RequestsPane(QWidget):
         QTimer.singleShot(0, self, lambda: self.announce(notify=True))
 
     # -- who, when --------------------------------------------------------------------------
-    @staticmethod
-    def _os_user() -> str:
-        try:
-            return getpass.getuser()
-        except (KeyError, OSError):
-            return "unknown"
-
     def actor(self) -> str:
-        """The officer chosen in 'Acting as' (their e-mail), recorded in the audit trail."""
-        return str(self.acting.currentData() or self._os_user())
+        """The window's one current officer (their e-mail), recorded in the audit trail."""
+        return self.ctx.actor()
 
     @property
     def today(self) -> date:
