@@ -28,6 +28,7 @@ from privdesk.errors import PrivDeskError
 from privdesk.services import settings as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.forms import multiline
 
 _GROUPS = {
     "org": "Organisation",
@@ -78,7 +79,7 @@ class SettingsPane(QWidget):
                 (left if group in ("Organisation", "Requests") else right).addWidget(box)
             widget: QLineEdit | QPlainTextEdit | QComboBox
             if spec.multiline:
-                widget = QPlainTextEdit()
+                widget = multiline()
                 widget.setFixedHeight(64)
                 widget.setTabChangesFocus(True)
             elif spec.key == "default_law":

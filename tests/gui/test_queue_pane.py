@@ -62,7 +62,10 @@ def test_new_request_dialog_validates_as_you_type(qtbot: QtBot, queue_ctx: AppCo
     pane = make_pane(qtbot, queue_ctx)
     dlg = pane.new_request()
     assert not dlg.save_button.isEnabled()
-    assert dlg.errors["name"].isVisible()
+    assert not dlg.errors["name"].isVisible()  # nothing typed yet: no red errors
+    qtbot.keyClicks(dlg.name, "I")
+    dlg.name.clear()
+    assert dlg.errors["name"].isVisible()  # touched and emptied
     qtbot.keyClicks(dlg.name, "Ingrid Bergstr")
     dlg.name.setText(dlg.name.text() + "öm")  # QTest cannot type non-ASCII keys
     qtbot.keyClicks(dlg.emails, "ingrid@")
@@ -105,6 +108,16 @@ def test_duplicate_banner_and_merge(qtbot: QtBot, queue_ctx: AppContext) -> None
     assert pane.detail.banner.isVisible() and "Possible duplicate" in pane.detail.banner.text()
     original = pane.detail.detail.duplicate_of
     qtbot.mouseClick(pane.detail.merge_button, Qt.MouseButton.LeftButton)
+    compare = pane.detail.compare_dialog
+    assert compare is not None and compare.isVisible() and "E-mail" not in compare.differing()
+    asked: list[str] = []
+    pane.detail.confirm = lambda _title, text: asked.append(text) is None and False  # the officer says No
+    assert compare.action_button is not None
+    qtbot.mouseClick(compare.action_button, Qt.MouseButton.LeftButton)
+    assert asked and "cannot be undone" in asked[0]
+    assert svc.get_request(queue_ctx, ref).merged_into == ""  # nothing merged without a Yes
+    pane.detail.confirm = lambda _title, _text: True
+    assert pane.detail.merge_confirmed()
     assert pane.detail.detail.reference == original
     assert svc.get_request(queue_ctx, ref).merged_into == original
 

@@ -34,6 +34,7 @@ from privdesk.errors import PrivDeskError
 from privdesk.services import breach_notices as notices
 from privdesk.services import breaches as svc
 from privdesk.services.context import AppContext
+from privdesk.ui.forms import multiline
 from privdesk.ui.workers import Task, TaskControl, run_task
 
 
@@ -84,7 +85,7 @@ class NewBreachDialog(QDialog):
             return w
 
         def block(key: str, label: str, placeholder: str = "") -> QPlainTextEdit:
-            w = QPlainTextEdit()
+            w = multiline()
             w.setObjectName(f"field:{key}")
             w.setPlaceholderText(placeholder)
             w.setFixedHeight(56)
@@ -206,7 +207,7 @@ class BatchNoticesDialog(QDialog):
         self.processes.setRange(1, max(1, os.cpu_count() or 1))
         self.processes.setValue(1)
         form.addRow(self.tr("Worker processes"), self.processes)
-        self.reasons = QPlainTextEdit()
+        self.reasons = multiline()
         self.reasons.setObjectName("reasonsEdit")
         self.reasons.setFixedHeight(50)
         self.reasons.setPlaceholderText(self.tr("Reasons for the delay (required when the notice is late)"))
@@ -351,7 +352,7 @@ class RecordNotificationDialog(QDialog):
         self.count = QSpinBox()
         self.count.setObjectName("countSpin")
         self.count.setRange(1, 10_000_000)
-        self.reasons = QPlainTextEdit()
+        self.reasons = multiline()
         self.reasons.setObjectName("reasonsEdit")
         self.reasons.setFixedHeight(50)
         form.addRow(self.tr("To"), self.kind)

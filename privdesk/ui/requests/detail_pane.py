@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -41,9 +40,12 @@ from PySide6.QtWidgets import (
 from privdesk.domain.erasure import PLANNED_TYPES
 from privdesk.errors import ConflictError, PrivDeskError
 from privdesk.services import audit as audit_svc
+from privdesk.services import duplicates as duplicates_svc
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.forms import multiline
+from privdesk.ui.requests.duplicates import CompareDialog, ask_yes_no, merge_question
 from privdesk.ui.requests.queue_model import (
     OVERDUE,
     PAUSED,
@@ -52,6 +54,7 @@ from privdesk.ui.requests.queue_model import (
     status_label,
     type_label,
 )
+from privdesk.ui.vocabulary import format_date
 
 if TYPE_CHECKING:
     from privdesk.services import casefile
@@ -87,7 +90,7 @@ class ReasonDialog(QDialog):
         self.setWindowTitle(title)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(prompt))
-        self.reason = QPlainTextEdit()
+        self.reason = multiline()
         self.reason.setObjectName("reasonText")
         self.reason.setFixedHeight(80)
         layout.addWidget(self.reason)
@@ -115,7 +118,7 @@ class EditSubjectDialog(QDialog):
         form = QFormLayout(self)
         self.name = QLineEdit(d.subject_name)
         self.name.setObjectName("editName")
-        self.address = QPlainTextEdit(d.subject_address)
+        self.address = multiline(d.subject_address)
         self.address.setObjectName("editAddress")
         self.address.setFixedHeight(54)
         self.requester = QLineEdit(d.requester)
@@ -171,6 +174,9 @@ class DetailPane(QWidget):
         self.detail: svc.RequestDetail | None = None
         self.ask_reason: AskReason = _ask_reason_dialog(self)
         self.ask_file: Callable[[], str] = lambda: QFileDialog.getOpenFileName(self, self.tr("Attach a file"))[0]
+        #: asks before an irreversible step (a merge); tests replace it
+        self.confirm: Callable[[str, str], bool] = lambda title, text: ask_yes_no(self, title, text)
+        self.compare_dialog: CompareDialog | None = None
         self.action_buttons: dict[str, QPushButton] = {}
 
         outer = QVBoxLayout(self)
@@ -184,10 +190,12 @@ class DetailPane(QWidget):
         self.banner.setObjectName("duplicateBanner")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background:#fef3c7; color:#78350f; padding:6px; border-radius:4px;")
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.linkActivated.connect(self.load)
         self.banner.hide()
         outer.addWidget(self.banner)
         dup_row = QHBoxLayout()
-        self.merge_button = QPushButton(self.tr("Merge into that request"))
+        self.merge_button = QPushButton(self.tr("Compare and merge…"))
         self.merge_button.setObjectName("mergeButton")
         self.keep_button = QPushButton(self.tr("Not a duplicate"))
         self.keep_button.setObjectName("keepButton")
@@ -419,8 +427,14 @@ class DetailPane(QWidget):
         self.merge_button.setVisible(dup)
         self.keep_button.setVisible(dup)
         if dup:
-            self.banner.setText(self.tr("Possible duplicate of open request {0} (same e-mail or phone).")
-                                .format(d.duplicate_of))
+            try:
+                other = svc.get_request(self.ctx, d.duplicate_of)
+                who = self.tr("{0}, {1}, received {2}").format(
+                    html.escape(other.subject_name), status_label(other.status), format_date(other.received))
+            except PrivDeskError:
+                who = self.tr("no longer found")
+            self.banner.setText(self.tr('Possible duplicate of open request <a href="{0}">{0}</a> ({1}): '
+                                        'same e-mail or phone.').format(d.duplicate_of, who))
         i = self.assign_combo.findData(d.assignee_id)
         self.assign_combo.setCurrentIndex(max(i, 0))
         self.verify_button.setEnabled(d.is_open and d.verification != "verified")
@@ -655,7 +669,24 @@ class DetailPane(QWidget):
         return self._run(lambda d: svc.attach_file(self.ctx, d.reference, chosen, self.actor(),
                                                    expected_version=d.version))
 
-    def merge(self) -> bool:
+    def merge(self) -> CompareDialog | None:
+        """Show both requests side by side; the merge runs only after the officer confirms."""
+        d = self.detail
+        if d is None or not d.duplicate_of:
+            return None
+        dlg = CompareDialog(duplicates_svc.side_of(d), duplicates_svc.side_by_ref(self.ctx, d.duplicate_of),
+                            self.tr("Merge into {0}…").format(d.duplicate_of), self)
+        dlg.chosen.connect(self.merge_confirmed)
+        self.compare_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def merge_confirmed(self) -> bool:
+        d = self.detail
+        if d is None or not d.duplicate_of:
+            return False
+        if not self.confirm(self.tr("Merge requests"), merge_question(d.reference, d.duplicate_of)):
+            return False
         return self._run(lambda d: svc.merge_duplicate(self.ctx, d.reference, d.duplicate_of, self.actor(),
                                                        expected_version=d.version))
 

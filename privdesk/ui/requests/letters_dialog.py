@@ -30,6 +30,7 @@ from privdesk.errors import PrivDeskError
 from privdesk.services import casefile
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import error_html, show_error
+from privdesk.ui.vocabulary import count
 from privdesk.ui.workers import Task, run_task
 
 KIND_LABELS = {
@@ -174,7 +175,7 @@ class LettersDialog(QDialog):
         self._buffer.setData(QByteArray(pdf))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.document.load(self._buffer)
-        self.message.setText(self.tr("{0} page(s). Check the preview, then save.").format(self.document.pageCount()))
+        self.message.setText(self.tr("{0}. Check the preview, then save.").format(count(self.document.pageCount(), "page")))
         self.save_button.setEnabled(True)
 
     def _failed(self, exc: BaseException) -> None:

@@ -7,9 +7,11 @@ the dialog and the service agree; the service still validates again on save.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,7 +19,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -27,11 +28,15 @@ from privdesk.domain.identifiers import email_problem, phone_problem
 from privdesk.domain.laws import get_law, law_ids
 from privdesk.domain.requests import Channel, RequestType
 from privdesk.errors import PrivDeskError
+from privdesk.services import duplicates as duplicates_svc
 from privdesk.services import requests as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
-from privdesk.ui.requests.queue_model import law_label, type_label
+from privdesk.ui.forms import multiline
+from privdesk.ui.requests.duplicates import CompareDialog, ask_yes_no, merge_question
+from privdesk.ui.requests.queue_model import law_label, status_label, type_label
+from privdesk.ui.vocabulary import format_date
 
 _ERROR_STYLE = "color:#b91c1c;"
 
@@ -92,7 +97,7 @@ class NewRequestDialog(QDialog):
         self.customer_ids = QLineEdit()
         self.customer_ids.setObjectName("customerIdEdit")
         add("customer_ids", "Customer ids", self.customer_ids)
-        self.address = QPlainTextEdit()
+        self.address = multiline()
         self.address.setObjectName("addressEdit")
         self.address.setFixedHeight(54)
         add("address", "Postal address", self.address)
@@ -136,6 +141,23 @@ class NewRequestDialog(QDialog):
             self.assignee.addItem(name, oid)
         add("assignee", "Assignee", self.assignee)
 
+        self.dup_box = QLabel()
+        self.dup_box.setObjectName("duplicateWarning")
+        self.dup_box.setWordWrap(True)
+        self.dup_box.setTextFormat(Qt.TextFormat.RichText)
+        self.dup_box.setStyleSheet("background:#fef3c7; color:#78350f; padding:6px; border-radius:4px;")
+        self.dup_box.linkActivated.connect(lambda ref: self.compare(ref))
+        self.dup_box.hide()
+        layout.addWidget(self.dup_box)
+        self.duplicates: list[svc.RequestRow] = []
+        self._dup_timer = QTimer(self)
+        self._dup_timer.setSingleShot(True)
+        self._dup_timer.setInterval(250)
+        self._dup_timer.timeout.connect(self.check_duplicates)
+        self.compare_dialog: CompareDialog | None = None
+        #: asks before a merge; tests replace it
+        self.confirm: Callable[[str, str], bool] = lambda title, text: ask_yes_no(self, title, text)
+
         self.preview = QLabel()
         self.preview.setObjectName("deadlinePreview")
         self.preview.setWordWrap(True)
@@ -147,12 +169,26 @@ class NewRequestDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-        for edit in (self.name, self.emails, self.phones, self.customer_ids, self.requester, self.received,
-                     self.holiday):
-            edit.textChanged.connect(self.validate)
-        self.address.textChanged.connect(self.validate)
+        #: fields whose errors are shown: those the officer has edited (all after a Save attempt)
+        self.touched: set[str] = set()
+        edits = {"name": self.name, "emails": self.emails, "phones": self.phones,
+                 "customer_ids": self.customer_ids, "requester": self.requester, "received": self.received,
+                 "holiday": self.holiday}
+        for key, edit in edits.items():
+            # touched: edited by hand, or given a value (an import or a test filling it in)
+            edit.textEdited.connect(lambda _t, k=key: self._touch(k))
+            edit.textChanged.connect(lambda t, k=key: self._touch(k) if t else self.validate())
+        self.address.textChanged.connect(lambda: self._touch("address"))
         for combo in (self.type, self.law):
             combo.currentIndexChanged.connect(self.validate)
+        for edit in (self.emails, self.phones):
+            edit.textChanged.connect(self._dup_timer.start)
+        self.validate()
+
+    def _touch(self, key: str) -> None:
+        if key in ("emails", "phones", "customer_ids", "address"):
+            self.touched.add("emails")  # one error covers "some way to reach the subject"
+        self.touched.add(key)
         self.validate()
 
     def _set_error(self, key: str, problem: str | None) -> None:
@@ -203,7 +239,11 @@ class NewRequestDialog(QDialog):
     def validate(self) -> bool:
         problems = self.problems()
         for key in self.errors:
-            self._set_error(key, problems.get(key))
+            self._set_error(key, problems.get(key) if key in self.touched else None)
+        if problems and not self.touched:
+            self.save_button.setToolTip(self.tr("Fill in the subject's name and a way to reach them first."))
+        else:
+            self.save_button.setToolTip(" ".join(problems.values()))
         self.save_button.setEnabled(not problems)
         self._update_preview("received" not in problems)
         return not problems
@@ -242,8 +282,56 @@ class NewRequestDialog(QDialog):
             requester=self.requester.text(), assignee_id=self.assignee.currentData(),
             holiday_country=self.holiday_codes()[0], holiday_subdivision=self.holiday_codes()[1])
 
+    # -- duplicates ---------------------------------------------------------------------------
+    def check_duplicates(self) -> list[svc.RequestRow]:
+        """Warn here, before saving, about open requests with the same e-mail or phone."""
+        self._dup_timer.stop()
+        region = self.holiday_codes()[0] or self._country
+        self.duplicates = duplicates_svc.possible_duplicates(
+            self.ctx, _split(self.emails.text()), _split(self.phones.text()), region)
+        if not self.duplicates:
+            self.dup_box.hide()
+            return []
+        links = "; ".join(
+            f'<a href="{d.reference}">{d.reference}</a> — {html.escape(d.subject_name)} '
+            f'({html.escape(status_label(d.status))}, received {html.escape(format_date(d.received))}, '
+            f'{html.escape(d.assignee_name or self.tr("Unassigned"))})' for d in self.duplicates[:3])
+        self.dup_box.setText(self.tr("Possible duplicate — an open request has the same e-mail or phone: "
+                                     "{0}. Click a reference to compare them side by side.").format(links))
+        self.dup_box.show()
+        return self.duplicates
+
+    def compare(self, reference: str) -> CompareDialog:
+        """The new request beside ``reference``, with "Save and merge" as the decision."""
+        left = duplicates_svc.side_of_new(self.new_request(), self.tr("This new request"))
+        dlg = CompareDialog(left, duplicates_svc.side_by_ref(self.ctx, reference),
+                            self.tr("Save and merge into {0}…").format(reference), self)
+        dlg.chosen.connect(lambda: self.save_and_merge(reference))
+        self.compare_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def save_and_merge(self, reference: str) -> bool:
+        """Save this request, then fold it into ``reference`` after the officer confirms."""
+        if not self.validate():
+            return False
+        if not self.confirm(self.tr("Merge requests"), merge_question(self.tr("this new request"), reference)):
+            return False
+        try:
+            opened = svc.open_request(self.ctx, self.new_request(), self.actor, today=self.today)
+            merged = svc.merge_duplicate(self.ctx, opened.reference, reference, self.actor, today=self.today)
+        except PrivDeskError as exc:
+            show_error(self, exc)
+            return False
+        self.result_value = svc.OpenResult(merged, ())
+        self.opened.emit(self.result_value)
+        self.accept()
+        return True
+
     def save(self) -> None:
         if not self.validate():
+            self.touched.update(self.errors)
+            self.validate()
             return
         try:
             self.result_value = svc.open_request(self.ctx, self.new_request(), self.actor, today=self.today)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from privdesk.domain.periods import DUE_SOON_DAYS
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
+from privdesk.ui.vocabulary import law_name
 
 log = logging.getLogger("privdesk.ui.requests")
 
@@ -52,8 +53,6 @@ _STATUS_LABELS = {"received": "Received", "verifying": "Verifying", "in_progress
                   "extended": "Extended", "completed": "Completed", "denied": "Denied",
                   "withdrawn": "Withdrawn"}
 _TYPE_LABELS = {"opt-out": "Opt-out"}
-_LAW_LABELS = {"gdpr": "GDPR", "uk-gdpr": "UK GDPR", "ccpa": "CCPA/CPRA", "lgpd": "LGPD",
-               "vcdpa": "VCDPA", "cpa": "CPA"}
 
 
 def status_label(status: str) -> str:
@@ -65,7 +64,7 @@ def type_label(rtype: str) -> str:
 
 
 def law_label(law: str) -> str:
-    return _LAW_LABELS.get(law, law.upper())
+    return law_name(law)
 
 
 def days_left_text(row: svc.RequestRow, today: date) -> str:

@@ -1,0 +1,88 @@
+"""Keyboard behaviour every form shares: Tab leaves multi-line fields, and Tab walks the
+fields in reading order (top to bottom, left to right in a row), whatever order the code
+happened to create them in.
+
+:class:`FormBehaviour` applies both to every dialog of the application once installed
+(the main window installs it); :func:`multiline` gives one field the behaviour directly.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDialog, QPlainTextEdit, QTextEdit, QWidget
+
+
+def multiline(text: str = "", height: int | None = None) -> QPlainTextEdit:
+    """A multi-line field that Tab leaves (Ctrl+Tab still types a tab character)."""
+    w = QPlainTextEdit(text)
+    w.setTabChangesFocus(True)
+    if height is not None:
+        w.setFixedHeight(height)
+    return w
+
+
+def _focusable(root: QWidget) -> list[QWidget]:
+    out = []
+    for w in root.findChildren(QWidget):
+        if not (w.focusPolicy() & Qt.FocusPolicy.TabFocus) or not w.isVisibleTo(root):
+            continue
+        if w.focusProxy() is not None:
+            continue
+        # a spin box's or combo box's inner line edit is reached through its owner
+        parent = w.parentWidget()
+        if parent is not None and parent is not root and parent.focusProxy() is w:
+            continue
+        out.append(w)
+    return out
+
+
+def reading_order(root: QWidget) -> list[QWidget]:
+    """Set the Tab chain of ``root``'s focusable fields to reading order; returns it.
+
+    Rows are found by vertical overlap, so a label-height line edit and a taller combo box on
+    one form row count as one row.
+    """
+    widgets = _focusable(root)
+    placed = [(w.mapTo(root, QPoint(0, 0)), w) for w in widgets]
+    placed.sort(key=lambda p: (p[0].y(), p[0].x()))
+    rows: list[tuple[int, int, list[tuple[QPoint, QWidget]]]] = []  # (top, bottom, members)
+    for pos, w in placed:
+        centre = pos.y() + w.height() // 2
+        if rows and rows[-1][0] <= centre <= rows[-1][1]:
+            top, bottom, members = rows[-1]
+            rows[-1] = (top, max(bottom, pos.y() + w.height()), [*members, (pos, w)])
+        else:
+            rows.append((pos.y(), pos.y() + w.height(), [(pos, w)]))
+    ordered = [w for _t, _b, row in rows for _pos, w in sorted(row, key=lambda p: p[0].x())]
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        QWidget.setTabOrder(a, b)
+    return ordered
+
+
+class FormBehaviour(QObject):
+    """Application-wide event filter: multi-line fields leave on Tab; dialogs tab in reading
+    order when first shown."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Polish and isinstance(obj, QPlainTextEdit | QTextEdit):
+            if not obj.isReadOnly():
+                obj.setTabChangesFocus(True)
+        elif kind == QEvent.Type.Show and isinstance(obj, QDialog) and not obj.property("privdeskOrdered"):
+            obj.setProperty("privdeskOrdered", True)
+            obj.ensurePolished()
+            reading_order(obj)
+        return False
+
+
+_installed: list[FormBehaviour] = []
+
+
+def install(app: QApplication | None = None) -> None:
+    """Install :class:`FormBehaviour` on the application once."""
+    app = app or QApplication.instance()  # type: ignore[assignment]
+    if app is None or _installed:
+        return
+    behaviour = FormBehaviour(app)
+    app.installEventFilter(behaviour)
+    _installed.append(behaviour)

@@ -1,0 +1,56 @@
+"""One vocabulary for the whole window: dates in the locale's format, one name per law, one
+word for nobody assigned, counted nouns without "(s)".
+
+Every area formats through these helpers so the same thing never reads two ways.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import QDate, QDateTime, QLocale, QTime, QTimeZone
+
+UNASSIGNED = "Unassigned"
+#: one display name per law id, also where a rule file's short name differs (CCPA -> CCPA/CPRA)
+LAW_NAMES = {"gdpr": "GDPR", "uk-gdpr": "UK GDPR", "ccpa": "CCPA/CPRA", "lgpd": "LGPD",
+             "vcdpa": "VCDPA", "cpa": "CPA", "california": "California", "pk-pdpb": "Pakistan (draft)"}
+RISK_NAMES = {"none": "None", "unlikely": "None", "risk": "Risk", "high": "High risk"}
+
+
+def law_name(law: str) -> str:
+    return LAW_NAMES.get(law.lower(), law.upper())
+
+
+def date_format() -> str:
+    """The locale's short date format with a four-digit year; the "C" locale (no language
+    chosen) gets the unambiguous ``22 Sep 2026``."""
+    loc = QLocale()
+    if loc.language() == QLocale.Language.C:
+        return "d MMM yyyy"
+    fmt = loc.dateFormat(QLocale.FormatType.ShortFormat)
+    return fmt if "yyyy" in fmt else fmt.replace("yy", "yyyy")
+
+
+def format_date(value: date | None) -> str:
+    if value is None:
+        return "—"
+    return QLocale().toString(QDate(value.year, value.month, value.day), date_format())
+
+
+def format_datetime(value: datetime | None) -> str:
+    """Date and time (to the minute) in the value's own zone, e.g. ``22 Sep 2026 14:05``."""
+    if value is None:
+        return "—"
+    return f"{format_date(value.date())} {QLocale().toString(QTime(value.hour, value.minute), 'HH:mm')}"
+
+
+def to_qdatetime(value: datetime) -> QDateTime:
+    """An aware datetime as a QDateTime in the same zone (offset kept)."""
+    offset = value.utcoffset()
+    zone = QTimeZone(int(offset.total_seconds())) if offset is not None else QTimeZone.systemTimeZone()
+    return QDateTime(QDate(value.year, value.month, value.day), QTime(value.hour, value.minute), zone)
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 page``, ``3 pages`` (never ``1 page(s)``)."""
+    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
