@@ -8,8 +8,16 @@ happened to create them in.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtWidgets import QApplication, QDialog, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 
 def multiline(text: str = "", height: int | None = None) -> QPlainTextEdit:
@@ -30,10 +38,12 @@ def _focusable(root: QWidget) -> list[QWidget]:
             continue
         # a spin box's or combo box's inner line edit is reached through its owner
         parent = w.parentWidget()
-        if parent is not None and parent is not root and parent.focusProxy() is w:
+        if parent is not None and parent is not root and (
+                parent.focusProxy() is w or isinstance(parent, QAbstractSpinBox | QComboBox)):
             continue
         out.append(w)
-    return out
+    # a container of fields (a scroll area) is not a field of its own row
+    return [w for w in out if not any(o is not w and w.isAncestorOf(o) for o in out)]
 
 
 def reading_order(root: QWidget) -> list[QWidget]:
@@ -70,8 +80,8 @@ class FormBehaviour(QObject):
                 obj.setTabChangesFocus(True)
         elif kind == QEvent.Type.Show and isinstance(obj, QDialog) and not obj.property("privdeskOrdered"):
             obj.setProperty("privdeskOrdered", True)
-            obj.ensurePolished()
-            reading_order(obj)
+            # after the show has laid out nested layouts and scroll areas
+            QTimer.singleShot(0, obj, lambda d=obj: reading_order(d))
         return False
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, QTime, QTimeZone
+from PySide6.QtCore import QDate, QLocale, QTime
 
 UNASSIGNED = "Unassigned"
 #: one display name per law id, also where a rule file's short name differs (CCPA -> CCPA/CPRA)
@@ -42,13 +42,6 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return "—"
     return f"{format_date(value.date())} {QLocale().toString(QTime(value.hour, value.minute), 'HH:mm')}"
-
-
-def to_qdatetime(value: datetime) -> QDateTime:
-    """An aware datetime as a QDateTime in the same zone (offset kept)."""
-    offset = value.utcoffset()
-    zone = QTimeZone(int(offset.total_seconds())) if offset is not None else QTimeZone.systemTimeZone()
-    return QDateTime(QDate(value.year, value.month, value.day), QTime(value.hour, value.minute), zone)
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:

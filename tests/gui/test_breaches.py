@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+from PySide6.QtCore import QDate, QDateTime, QThreadPool, QTime
+from PySide6.QtWidgets import QDateTimeEdit, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from privdesk.domain.breach import BreachInput
@@ -18,6 +18,7 @@ from privdesk.services import breaches as svc
 from privdesk.services import settings
 from privdesk.services.context import AppContext
 from privdesk.ui.breaches import BreachesPane
+from privdesk.ui.breaches.dialogs import NewBreachDialog
 from privdesk.ui.breaches.model import COL_CLOCK, COL_REFERENCE, STATE_COLOURS, StateRole
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -107,24 +108,53 @@ def test_detail_timeline_and_status(qtbot: QtBot, pane: BreachesPane) -> None:
     assert "Contained" in str(pane.model.data(pane.model.index(1, 5)))
 
 
-def test_record_a_breach_keeps_input_on_error(qtbot: QtBot, pane: BreachesPane) -> None:
+def test_record_a_breach_as_an_officer(qtbot: QtBot, pane: BreachesPane) -> None:
+    """Date-time editor in the organisation's zone, check lists with plain names, no default
+    risk, each error beside its field and only once the field was touched."""
     dlg = pane.new_breach()
     qtbot.addWidget(dlg)
+    assert isinstance(dlg, NewBreachDialog)
     title = dlg.findChild(QLineEdit, "field:title")
-    aware = dlg.findChild(QLineEdit, "field:aware")
     desc = dlg.findChild(QPlainTextEdit, "field:description")
-    assert title is not None and aware is not None and desc is not None
+    assert title is not None and desc is not None
+    assert isinstance(dlg.aware, QDateTimeEdit) and dlg.aware.calendarPopup()
+    assert dlg.findChild(QLabel, "awareZone").text().startswith("time in ")  # type: ignore[union-attr]
+    assert dlg.risk.currentIndex() == -1 and dlg.risk.currentData() is None  # not assessed yet
+    assert not any(e.isVisibleTo(dlg) for e in dlg.errors.values()) and dlg.isVisible()  # nothing touched, nothing red
+    # plain names, not codes; the default law's regime is ticked
+    assert dlg.regimes["uk-gdpr"].isChecked() and "UK" in dlg.regimes["uk-gdpr"].text()
+    assert "encrypted" in dlg.exemptions["unintelligible"].text()
+    qtbot.keyClicks(title, "P")
+    title.clear()
+    assert dlg.errors["title"].isVisibleTo(dlg) and not dlg.errors["risk"].isVisibleTo(dlg)
     qtbot.keyClicks(title, "Phishing of a payroll clerk")
-    aware.setText("yesterday at nine")
+    assert not dlg.errors["title"].isVisibleTo(dlg)
     desc.setPlainText("A clerk entered credentials on a fake login page.")
+    dlg.nature["confidentiality"].setChecked(True)
+    dlg.aware.setDateTime(QDateTime(QDate(2026, 11, 21), QTime(8, 15)))
     dlg.save()
-    assert "time of awareness" in dlg.error.text() and dlg.isVisible()
-    assert title.text() == "Phishing of a payroll clerk"
-    aware.setText("2026-11-21T08:15+00:00")
+    assert dlg.isVisible() and dlg.errors["risk"].isVisibleTo(dlg)  # Save refuses an unassessed breach
+    assert "Choose the risk" in dlg.errors["risk"].text()
+    assert title.text() == "Phishing of a payroll clerk"  # the input stays
+    dlg.risk.setCurrentIndex(dlg.risk.findData("high"))
+    dlg.exemptions["unintelligible"].setChecked(True)
+    assert "documented" in dlg.errors["exemption_reasoning"].text()
+    dlg.exemptions["unintelligible"].setChecked(False)
     dlg.save()
     assert not dlg.isVisible()
-    assert pane.detail.detail is not None and pane.detail.detail.title == "Phishing of a payroll clerk"
-    assert pane.selected_reference() == pane.detail.detail.reference
+    d = pane.detail.detail
+    assert d is not None and d.title == "Phishing of a payroll clerk" and d.risk == "high"
+    assert d.aware.astimezone(dlg.zone).strftime("%Y-%m-%d %H:%M") == "2026-11-21 08:15"
+    assert d.regimes == ("uk-gdpr",)
+    assert pane.selected_reference() == d.reference
+
+
+def test_record_a_breach_puts_a_service_error_beside_its_field(qtbot: QtBot, pane: BreachesPane) -> None:
+    dlg = pane.new_breach()
+    qtbot.addWidget(dlg)
+    assert isinstance(dlg, NewBreachDialog)
+    assert dlg.show_service_error("The time of awareness is after the notice.") == "aware"
+    assert dlg.errors["aware"].isVisibleTo(dlg) and dlg.error.text() == ""
 
 
 def test_export_register(qtbot: QtBot, pane: BreachesPane, tmp_path: Path) -> None:
@@ -213,13 +243,14 @@ def test_edit_records_an_exception_and_the_clock_follows(qtbot: QtBot, pane: Bre
     dlg = pane.detail.edit()
     assert dlg is not None
     qtbot.addWidget(dlg)
-    ex = dlg.findChild(QLineEdit, "field:exemptions")
+    assert isinstance(dlg, NewBreachDialog)
     why = dlg.findChild(QLineEdit, "field:exemption_reasoning")
-    assert ex is not None and why is not None
+    assert why is not None
     assert dlg.findChild(QLineEdit, "field:title").text() == "Amber one"  # type: ignore[union-attr]
-    ex.setText("unintelligible")
+    assert dlg.risk.currentData() == "high"  # an edit keeps the assessment made
+    dlg.exemptions["unintelligible"].setChecked(True)
     dlg.save()
-    assert "must be documented" in dlg.error.text()
+    assert "must be documented" in dlg.errors["exemption_reasoning"].text()
     why.setText("The exported file was encrypted with AES-256; the key was not sent.")
     dlg.save()
     assert not dlg.isVisible()

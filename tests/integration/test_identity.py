@@ -85,3 +85,17 @@ def test_cli_defaults_to_the_officer_matching_the_os_account(data_dir: Path, cap
         assert not ev.who.differs
     finally:
         ctx.close()
+
+
+def test_cli_breach_add_accepts_date_and_time_in_the_organisation_zone(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    assert main(["--data-dir", str(data_dir), "breach", "add", "--title", "Lost laptop", "--aware",
+                 "2026-12-01 19:57", "--nature", "confidentiality", "--description", "A laptop was lost.",
+                 "--risk", "risk"]) == 0
+    ctx = AppContext.open(data_dir)
+    try:
+        b = breach_svc.list_breaches(ctx)[0]
+        assert b.aware.isoformat(timespec="minutes") == "2026-12-01T19:57+01:00"
+    finally:
+        ctx.close()

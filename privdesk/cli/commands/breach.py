@@ -10,9 +10,9 @@ from typing import Any
 from privdesk.cli.common import actor as _actor
 from privdesk.cli.common import open_ctx, terminal_safe
 
-_AWARE_HELP = ("when the organisation became aware: YYYY-MM-DDTHH:MM with an optional offset such "
-               "as +02:00; without an offset the local time zone of this computer is used (TZ, "
-               "else the system zone) and stored with the record")
+_AWARE_HELP = ("when the organisation became aware: YYYY-MM-DD HH:MM in the organisation's time zone "
+               "(TZ, else this computer's zone; stored with the record), or ISO 8601 with an offset "
+               "such as 2026-12-01T19:57+01:00")
 
 
 

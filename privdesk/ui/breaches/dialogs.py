@@ -1,4 +1,5 @@
-"""Dialogs of the Breaches area: recording a breach, and the batch of individual notices."""
+"""Dialogs of the Breaches area: recording a breach (``record_dialog``), the batch of individual
+notices, and a notification sent outside PrivDesk."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtWidgets import (
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -34,6 +33,7 @@ from privdesk.errors import PrivDeskError
 from privdesk.services import breach_notices as notices
 from privdesk.services import breaches as svc
 from privdesk.services.context import AppContext
+from privdesk.ui.breaches.record_dialog import NewBreachDialog
 from privdesk.ui.forms import multiline
 from privdesk.ui.workers import Task, TaskControl, run_task
 
@@ -53,124 +53,6 @@ def _form_with_footer(dialog: QDialog, form: QFormLayout, save: Callable[[], obj
     buttons.rejected.connect(dialog.reject)
     layout.addWidget(buttons)
     return error
-
-class NewBreachDialog(QDialog):
-    """The breach record as an authority's form asks for it; errors keep the input. Given a
-    ``detail`` it edits that breach instead (the risk assessment and exceptions change as the
-    investigation goes on; every change goes to the audit trail).
-
-    Signals:
-        recorded(object): the new or changed :class:`BreachDetail`.
-    """
-
-    recorded = Signal(object)
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, now: datetime | None = None,
-                 detail: svc.BreachDetail | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.now = now
-        self.editing = detail
-        self.setWindowTitle(self.tr("Record a breach") if detail is None else self.tr("Edit {0}").format(detail.reference))
-        self.setMinimumWidth(620)
-        form = QFormLayout()
-        self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
-
-        def line(key: str, label: str, placeholder: str = "", text: str = "") -> QLineEdit:
-            w = QLineEdit(text)
-            w.setObjectName(f"field:{key}")
-            w.setPlaceholderText(placeholder)
-            self.fields[key] = w
-            form.addRow(self.tr(label), w)
-            return w
-
-        def block(key: str, label: str, placeholder: str = "") -> QPlainTextEdit:
-            w = multiline()
-            w.setObjectName(f"field:{key}")
-            w.setPlaceholderText(placeholder)
-            w.setFixedHeight(56)
-            self.fields[key] = w
-            form.addRow(self.tr(label), w)
-            return w
-
-        zone = svc.local_zone()
-        now_local = datetime.now(zone).replace(second=0, microsecond=0)
-        line("title", "Title", "e.g. Payroll file e-mailed to the wrong recipient")
-        line("aware", "Became aware", "YYYY-MM-DDTHH:MM+01:00", now_local.isoformat(timespec="minutes"))
-        self.nature: dict[str, QCheckBox] = {}
-        row = QHBoxLayout()
-        for n in dom.Nature:
-            cb = QCheckBox(n.value.capitalize())
-            cb.setObjectName(f"nature:{n.value}")
-            self.nature[n.value] = cb
-            row.addWidget(cb)
-        self.nature["confidentiality"].setChecked(True)
-        form.addRow(self.tr("Nature"), row)
-        block("description", "What happened")
-        line("data_categories", "Data categories", "health, contact, credentials, … (special ones are flagged)")
-        line("subject_categories", "Subject categories", "customers, employees, children, …")
-        line("subjects_approx", "People (approx.)")
-        line("records_approx", "Records (approx.)")
-        block("consequences", "Likely consequences")
-        block("measures", "Measures taken")
-        line("measures_proposed", "Measures proposed")
-        self.risk = QComboBox()
-        self.risk.setObjectName("field:risk")
-        for r in dom.Risk:
-            self.risk.addItem(r.label.capitalize(), r.value)
-        self.risk.setCurrentIndex(1)
-        form.addRow(self.tr("Risk"), self.risk)
-        line("risk_reasoning", "Risk reasoning")
-        line("regimes", "Regimes", "gdpr, uk-gdpr, lgpd, california (empty: from the default law)")
-        line("exemptions", "Art. 34(3) exceptions", "unintelligible, measures, disproportionate")
-        line("exemption_reasoning", "Why the exception applies")
-        self.error = _form_with_footer(self, form, self.save)
-        self.result_detail: svc.BreachDetail | None = None
-        if detail is not None:
-            self._fill(detail)
-
-    def _fill(self, d: svc.BreachDetail) -> None:
-        values = {
-            "title": d.title, "aware": d.aware.isoformat(timespec="minutes"), "description": d.description,
-            "data_categories": ", ".join(c.to_text() for c in d.data_categories),  # labels hold commas
-            "subject_categories": ", ".join(d.subject_categories),
-            "subjects_approx": "" if d.subjects_approx is None else str(d.subjects_approx),
-            "records_approx": "" if d.records_approx is None else str(d.records_approx),
-            "consequences": d.consequences, "measures": d.measures, "measures_proposed": d.measures_proposed,
-            "risk_reasoning": d.risk_reasoning, "regimes": ", ".join(d.regimes),
-            "exemptions": ", ".join(d.exemptions), "exemption_reasoning": d.exemption_reasoning,
-        }
-        for key, value in values.items():
-            w = self.fields[key]
-            if isinstance(w, QPlainTextEdit):
-                w.setPlainText(value)
-            else:
-                w.setText(value)
-        for key, cb in self.nature.items():
-            cb.setChecked(key in d.nature)
-        self.risk.setCurrentIndex(self.risk.findData(d.risk))
-
-    def _text(self, key: str) -> str:
-        w = self.fields[key]
-        return w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()
-
-    def save(self) -> None:
-        values: dict[str, Any] = {k: self._text(k) for k in self.fields}
-        values["nature"] = ",".join(k for k, cb in self.nature.items() if cb.isChecked())
-        values["risk"] = self.risk.currentData()
-        try:
-            if self.editing is None:
-                detail = svc.add_breach(self.ctx, dom.BreachInput(**values), self.ctx.actor(), now=self.now)
-            else:
-                detail = svc.update_breach(self.ctx, self.editing.reference, values, self.ctx.actor(),
-                                           expected_version=self.editing.version, now=self.now)
-        except PrivDeskError as exc:
-            self.error.setText(exc.message)
-            return
-        self.result_detail = detail
-        self.recorded.emit(detail)
-        self.accept()
-
 
 class BatchNoticesDialog(QDialog):
     """Writes every affected person's notice in the background, with progress and Cancel.
@@ -390,3 +272,6 @@ class RecordNotificationDialog(QDialog):
             self.error.setText(exc.message)
             return
         self.accept()
+
+
+__all__ = ["BatchNoticesDialog", "NewBreachDialog", "RecordNotificationDialog"]
