@@ -14,8 +14,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
+    QFormLayout,
+    QLabel,
+    QLayout,
     QPlainTextEdit,
     QTextEdit,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -27,6 +31,29 @@ def multiline(text: str = "", height: int | None = None) -> QPlainTextEdit:
     if height is not None:
         w.setFixedHeight(height)
     return w
+
+
+ERROR_STYLE = "color:#b91c1c;"
+
+
+def field_with_error(form: QFormLayout, label: str, widget: QWidget | QLayout, error_name: str) -> QLabel:
+    """Add a form row whose field has its own (hidden) error line under it; returns that line.
+
+    Errors belong beside the field they are about, not in one line at the bottom."""
+    err = QLabel()
+    err.setObjectName(error_name)
+    err.setStyleSheet(ERROR_STYLE)
+    err.setWordWrap(True)
+    err.hide()
+    box = QVBoxLayout()
+    box.setSpacing(2)
+    if isinstance(widget, QWidget):
+        box.addWidget(widget)
+    else:
+        box.addLayout(widget)
+    box.addWidget(err)
+    form.addRow(label, box)
+    return err
 
 
 def _focusable(root: QWidget) -> list[QWidget]:

@@ -37,10 +37,9 @@ from privdesk.errors import PrivDeskError
 from privdesk.services import breaches as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
-from privdesk.ui.forms import multiline
+from privdesk.ui.forms import ERROR_STYLE, field_with_error, multiline
 from privdesk.ui.vocabulary import date_format
 
-_ERROR_STYLE = "color:#b91c1c;"
 #: plain names of the Art. 34(3) exceptions (the domain's labels are the law's long wording)
 EXEMPTION_NAMES = {
     "unintelligible": "The data was unintelligible to others, e.g. encrypted — Art. 34(3)(a)",
@@ -83,20 +82,7 @@ class NewBreachDialog(QDialog):
         self.touched: set[str] = set()
 
         def row(key: str, label: str, widget: QWidget | QHBoxLayout | QVBoxLayout) -> None:
-            err = QLabel()
-            err.setObjectName(f"error:{key}")
-            err.setStyleSheet(_ERROR_STYLE)
-            err.setWordWrap(True)
-            err.hide()
-            self.errors[key] = err
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            if isinstance(widget, QWidget):
-                box.addWidget(widget)
-            else:
-                box.addLayout(widget)
-            box.addWidget(err)
-            form.addRow(self.tr(label), box)
+            self.errors[key] = field_with_error(form, self.tr(label), widget, f"error:{key}")
 
         def line(key: str, label: str, placeholder: str = "") -> QLineEdit:
             w = QLineEdit()
@@ -197,7 +183,7 @@ class NewBreachDialog(QDialog):
         layout.addWidget(scroll, 1)
         self.error = QLabel()
         self.error.setObjectName("errorLabel")
-        self.error.setStyleSheet(_ERROR_STYLE)
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)

@@ -33,7 +33,7 @@ from privdesk.services import requests as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
-from privdesk.ui.forms import multiline
+from privdesk.ui.forms import field_with_error, multiline
 from privdesk.ui.requests.duplicates import CompareDialog, ask_yes_no, merge_question
 from privdesk.ui.requests.queue_model import law_label, status_label, type_label
 from privdesk.ui.vocabulary import format_date
@@ -71,17 +71,7 @@ class NewRequestDialog(QDialog):
         self.errors: dict[str, QLabel] = {}
 
         def add(key: str, label: str, widget: QWidget) -> None:
-            err = QLabel()
-            err.setObjectName(f"error_{key}")
-            err.setStyleSheet(_ERROR_STYLE)
-            err.setWordWrap(True)
-            err.hide()
-            self.errors[key] = err
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            box.addWidget(widget)
-            box.addWidget(err)
-            form.addRow(self.tr(label), box)
+            self.errors[key] = field_with_error(form, self.tr(label), widget, f"error_{key}")
 
         self.name = QLineEdit()
         self.name.setObjectName("nameEdit")
