@@ -63,6 +63,15 @@ class _Pages(Mapping[str, QWidget]):
         return len(self._window.areas)
 
 
+def _database_name(ctx: AppContext) -> str:
+    """A file name or a server and database name, never a raw URL."""
+    path = ctx.db.sqlite_file
+    if path is not None:
+        return path.name
+    url = ctx.db.engine.url
+    return f"{url.database} on {url.host or 'localhost'}"
+
+
 class MainWindow(QMainWindow):
     """Hosts one page per area; remembers its geometry and the last area in QSettings."""
 
@@ -106,7 +115,8 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.officer_button = identity_ui.install(self, ctx)
-        self.db_label = QLabel(self.tr("Case database: {0}").format(ctx.db.describe()))
+        self.db_label = QLabel(self.tr("Case database: {0}").format(_database_name(ctx)))
+        self.db_label.setToolTip(ctx.db.describe())
         self.statusBar().addPermanentWidget(self.db_label)
         if ctx.last_backup is not None:
             self.statusBar().showMessage(

@@ -55,10 +55,10 @@ def test_rows_come_from_sql_pages(queue_ctx: AppContext) -> None:
 def test_sort_and_filter_are_pushed_to_sql(queue_ctx: AppContext) -> None:
     model = QueueModel(queue_ctx)
     model.sort(COL_DUE, Qt.SortOrder.AscendingOrder)
-    dues = [model.data(model.index(r, COL_DUE)) for r in range(model.rowCount())]
+    dues = [model.data(model.index(r, COL_DUE), SortRole) for r in range(model.rowCount())]
     assert dues == sorted(dues)
     model.sort(COL_DUE, Qt.SortOrder.DescendingOrder)
-    assert model.data(model.index(0, COL_DUE)) == dues[-1]
+    assert model.data(model.index(0, COL_DUE), SortRole) == dues[-1]
     model.set_filter(svc.RequestQuery(text="ødegård"))
     assert model.rowCount() == 1
     assert model.data(model.index(0, COL_SUBJECT)) == "Zoë Ødegård"

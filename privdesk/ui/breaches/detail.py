@@ -39,6 +39,7 @@ from privdesk.ui.breaches.dialogs import (
 )
 from privdesk.ui.breaches.model import STATE_COLOURS
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.flow import flow_of
 from privdesk.ui.workers import Task, TaskControl, run_task
 
 AFFECTED_SHOWN = 500
@@ -69,7 +70,6 @@ class BreachDetailView(QWidget):
         self.clocks.setObjectName("clockList")
         self.clocks.setMaximumHeight(84)
         layout.addWidget(self.clocks)
-        actions = QHBoxLayout()
         self.authority_button = QPushButton(self.tr("Notify authority…"))
         self.authority_button.setObjectName("notifyAuthorityButton")
         self.authority_button.clicked.connect(lambda: self.notify_authority())
@@ -100,13 +100,14 @@ class BreachDetailView(QWidget):
         for st in dom.BreachStatus:
             self.status_combo.addItem(st.value.capitalize(), st.value)
         self.status_combo.activated.connect(self._status_chosen)
-        for w in (self.edit_button, self.legal_button, self.authority_button, self.subjects_button,
-                  self.record_button, self.affected_button, self.search_button):
-            actions.addWidget(w)
-        actions.addStretch()
-        actions.addWidget(QLabel(self.tr("Status:")))
-        actions.addWidget(self.status_combo)
-        layout.addLayout(actions)
+        status_box = QWidget()
+        status_row = QHBoxLayout(status_box)
+        status_row.setContentsMargins(0, 0, 0, 0)
+        status_row.addWidget(QLabel(self.tr("Status:")))
+        status_row.addWidget(self.status_combo)
+        # wraps onto a second line when narrow, so no button loses its words
+        layout.addWidget(flow_of([self.edit_button, self.legal_button, self.authority_button, self.subjects_button,
+                                  self.record_button, self.affected_button, self.search_button, status_box]))
         self.message = QLabel()
         self.message.setObjectName("detailMessage")
         self.message.setWordWrap(True)

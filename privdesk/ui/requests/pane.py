@@ -42,13 +42,27 @@ from privdesk.services import intake
 from privdesk.services import requests as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
+from privdesk.ui.columns import ColumnPriorities
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.requests.detail_pane import DetailPane
 from privdesk.ui.requests.drill_banner import DrillBanner
 from privdesk.ui.requests.filter_bar import FilterBar
 from privdesk.ui.requests.import_dialog import ImportDialog
 from privdesk.ui.requests.new_request_dialog import NewRequestDialog
-from privdesk.ui.requests.queue_model import COL_DUE, COLUMNS, QueueModel, status_label
+from privdesk.ui.requests.queue_model import (
+    COL_ASSIGNEE,
+    COL_DAYS,
+    COL_DUE,
+    COL_LAW,
+    COL_RECEIVED,
+    COL_REFERENCE,
+    COL_STATUS,
+    COL_SUBJECT,
+    COL_TYPE,
+    COLUMNS,
+    QueueModel,
+    status_label,
+)
 
 log = logging.getLogger("privdesk.ui.requests")
 
@@ -142,6 +156,9 @@ class RequestsPane(QWidget):
         for col, sample in enumerate(("DSR-2026-0000", "Zoë Ødegård-Wróbel", "Rectification", "CCPA/CPRA",
                                       "2026-12-31", "2026-12-31", "paused", "In progress", "Priya N.")):
             self.view.setColumnWidth(col, fm.horizontalAdvance(sample) + 14)
+        # narrow window: Received, Law and Type give way before Due, Days left, Status, Assignee
+        self.columns = ColumnPriorities(self.view, [COL_REFERENCE, COL_SUBJECT, COL_DUE, COL_DAYS, COL_STATUS,
+                                                    COL_ASSIGNEE, COL_TYPE, COL_LAW, COL_RECEIVED])
         self.view.installEventFilter(_EnterFilter(self))
         self.view.doubleClicked.connect(lambda _i: self.open_current())
 

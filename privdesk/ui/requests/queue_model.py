@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from privdesk.domain.periods import DUE_SOON_DAYS
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
-from privdesk.ui.vocabulary import law_name
+from privdesk.ui.vocabulary import UNASSIGNED, format_date, law_name
 
 log = logging.getLogger("privdesk.ui.requests")
 
@@ -201,7 +201,8 @@ class QueueModel(QAbstractTableModel):
             if col == COL_DAYS and row.is_open and row.days_left(today) < 0:
                 return self.tr("{0} days overdue").format(-row.days_left(today))
             if col == COL_SUBJECT and row.primary_email:
-                return row.primary_email
+                return f"{row.subject_name} — {row.primary_email}"
+            return self._display(row, col, today)  # the whole text where a column elides it
         if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DAYS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -216,18 +217,22 @@ class QueueModel(QAbstractTableModel):
         if col == COL_LAW:
             return law_label(row.law)
         if col == COL_RECEIVED:
-            return row.received.isoformat()
+            return format_date(row.received)
         if col == COL_DUE:
-            return row.deadline.isoformat()
+            return format_date(row.deadline)
         if col == COL_DAYS:
             return days_left_text(row, today)
         if col == COL_STATUS:
             return status_label(row.status)
-        return row.assignee_name
+        return row.assignee_name or UNASSIGNED
 
     def _sort_value(self, row: svc.RequestRow, col: int, today: date) -> Any:
         if col == COL_DAYS:
             return row.days_left(today)
+        if col == COL_RECEIVED:
+            return row.received
+        if col == COL_DUE:
+            return row.deadline
         return self._display(row, col, today)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
