@@ -164,9 +164,10 @@ class QueueModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation == Qt.Orientation.Horizontal and role in (Qt.ItemDataRole.DisplayRole,
+                                                                 Qt.ItemDataRole.ToolTipRole):
             if 0 <= section < len(COLUMNS):
-                return self.tr(COLUMNS[section][1])
+                return self.tr(COLUMNS[section][1])  # the tooltip: the whole title when narrowed
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -1,0 +1,54 @@
+"""Finding text the window cuts off: a button narrower than its label, a header section
+narrower than its title. Used by the tests (every area at 1024x768) and handy when looking at a
+screenshot. Cut-off text is acceptable only where a tooltip gives the whole of it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QHeaderView,
+    QPushButton,
+    QStyle,
+    QTabBar,
+    QToolButton,
+    QWidget,
+)
+
+
+def _shown(w: QWidget, root: QWidget) -> bool:
+    return w.isVisibleTo(root) and w.width() > 0
+
+
+def cut_off(root: QWidget) -> list[str]:
+    """Descriptions of every label cut off without a tooltip under ``root``."""
+    out: list[str] = []
+    for b in root.findChildren(QAbstractButton):
+        if not isinstance(b, QPushButton | QToolButton) or not _shown(b, root) or not b.text():
+            continue
+        if b.sizeHint().width() > b.width() + 1 and not b.toolTip():
+            out.append(f"button {b.text()!r} ({b.width()} < {b.sizeHint().width()} px)")
+    for h in root.findChildren(QHeaderView):
+        if h.orientation() != Qt.Orientation.Horizontal or not _shown(h, root) or h.model() is None:
+            continue
+        model = h.model()
+        fm = h.fontMetrics()
+        margin = 2 * h.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, h)
+        for section in range(h.count()):
+            if h.isSectionHidden(section) or h.sectionSize(section) == 0:
+                continue
+            text = str(model.headerData(section, Qt.Orientation.Horizontal) or "")
+            need = fm.horizontalAdvance(text) + margin
+            if h.isSortIndicatorShown() and h.sortIndicatorSection() == section:
+                need += 12
+            tip = model.headerData(section, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+            if need > h.sectionSize(section) and not tip:
+                out.append(f"header {text!r} ({h.sectionSize(section)} < {need} px)")
+    for bar in root.findChildren(QTabBar):
+        if not _shown(bar, root):
+            continue
+        for i in range(bar.count()):
+            text = bar.tabText(i).replace("&", "")
+            if bar.fontMetrics().horizontalAdvance(text) > bar.tabRect(i).width() and not bar.tabToolTip(i):
+                out.append(f"tab {text!r}")
+    return out

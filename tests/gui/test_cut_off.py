@@ -1,0 +1,51 @@
+"""Every area at 1024x768 (and 1280x800): no header, button or tab text cut off without a
+tooltip that gives the whole of it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtWidgets import QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from privdesk.services.context import AppContext
+from privdesk.ui.elision import cut_off
+from privdesk.ui.main_window import MainWindow
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
+def test_no_text_cut_off_in_any_area(qtbot: QtBot, queue_ctx: AppContext, size: tuple[int, int],
+                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings = QSettings(str(tmp_path_factory.mktemp("ui") / "ui.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(queue_ctx, settings)
+    qtbot.addWidget(win)
+    win.setMinimumSize(*size)
+    win.resize(*size)
+    win.show()
+    qtbot.waitExposed(win)
+    problems = {}
+    for key in win.area_keys():
+        page = win.show_area(key)
+        for _ in range(3):
+            qtbot.wait(20)
+            QThreadPool.globalInstance().waitForDone(3000)
+        if key == "breaches":  # the action buttons show once a breach is selected
+            table = getattr(page, "table", None)
+            if table is not None and table.model().rowCount():
+                table.selectRow(0)
+                qtbot.wait(20)
+        found = cut_off(page)
+        if found:
+            problems[key] = found
+    assert not problems, problems
+
+
+def test_the_check_finds_a_cut_off_button(qtbot: QtBot) -> None:
+    root = QWidget()
+    qtbot.addWidget(root)
+    b = QPushButton("Notices to individuals…", root)
+    b.resize(60, 24)
+    root.show()
+    assert cut_off(root) == [f"button 'Notices to individuals…' (60 < {b.sizeHint().width()} px)"]
+    b.setToolTip("Notices to individuals…")
+    assert cut_off(root) == []
