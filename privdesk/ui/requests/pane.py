@@ -155,8 +155,8 @@ class RequestsPane(QWidget):
         fm = self.view.fontMetrics()
         for col, sample in enumerate(("DSR-2026-0000", "Zoë Ødegård-Wróbel", "Rectification", "CCPA/CPRA",
                                       "2026-12-31", "2026-12-31", "paused", "In progress", "Priya N.")):
-            title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
-            self.view.setColumnWidth(col, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(title) + 14) + 14)
+            heading = str(self.model.headerData(col, Qt.Orientation.Horizontal))
+            self.view.setColumnWidth(col, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(heading) + 14) + 14)
         # narrow window: Received, Law and Type give way before Due, Days left, Status, Assignee
         self.columns = ColumnPriorities(self.view, [COL_REFERENCE, COL_SUBJECT, COL_DUE, COL_DAYS, COL_STATUS,
                                                     COL_ASSIGNEE, COL_TYPE, COL_LAW, COL_RECEIVED])
