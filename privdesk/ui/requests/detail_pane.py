@@ -225,7 +225,7 @@ class DetailPane(QWidget):
                            ("law", "Law"), ("basis", "Legal basis"), ("received", "Received"),
                            ("clock", "Clock started"), ("ack", "Acknowledge by"), ("refuse", "Refuse by"),
                            ("appeal", "Appeal"),
-                           ("extended_due", "Extended due"), ("verification", "Identity"),
+                           ("extended_due", "Latest date if extended"), ("verification", "Identity"),
                            ("assignee", "Assignee"), ("emails", "E-mail"), ("phones", "Phone"),
                            ("ids", "Customer ids"), ("address", "Postal address"),
                            ("requester", "Requester"), ("channel", "Channel"),

@@ -3,6 +3,7 @@ password) and open it with the system viewer. Rendering runs in a worker; the GU
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from privdesk.documents.model import DEFAULT_ASKS, LETTER_KINDS, VERIFICATION_ASKS
 from privdesk.errors import PrivDeskError
-from privdesk.services import casefile
+from privdesk.services import casefile, letter_checks
+from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import error_html, show_error
 from privdesk.ui.vocabulary import count
@@ -175,7 +177,16 @@ class LettersDialog(QDialog):
         self._buffer.setData(QByteArray(pdf))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.document.load(self._buffer)
-        self.message.setText(self.tr("{0}. Check the preview, then save.").format(count(self.document.pageCount(), "page")))
+        text = self.tr("{0}. Check the preview, then save.").format(count(self.document.pageCount(), "page"))
+        item = self.kinds.currentItem()
+        kind = str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+        try:
+            warnings = letter_checks.date_warnings(kind, svc.get_request(self.ctx, self.reference))
+        except PrivDeskError:
+            warnings = []
+        if warnings:  # a letter that contradicts the record: say so before it is saved
+            text = "<span style='color:#92400e'>⚠ " + html.escape(" ".join(warnings)) + "</span><br>" + text
+        self.message.setText(text)
         self.save_button.setEnabled(True)
 
     def _failed(self, exc: BaseException) -> None:

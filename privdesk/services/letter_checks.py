@@ -1,0 +1,31 @@
+"""Letters that would contradict the record: warned before they are produced.
+
+An acknowledgement for a request already overdue, dated today, would promise an answer by a
+date that has passed; the officer should extend (if the law allows) or answer instead.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from privdesk.services.requests import RequestDetail
+
+#: letters that tell the subject when the answer will come
+_PROMISING = ("acknowledgement", "verification", "extension")
+
+
+def date_warnings(kind: str, d: RequestDetail, today: date | None = None) -> list[str]:
+    """Sentences for the officer; empty when the letter's dates agree with the record."""
+    today = today or date.today()
+    out: list[str] = []
+    if kind not in _PROMISING or not d.is_open:
+        return out
+    if d.deadline < today:
+        days = (today - d.deadline).days
+        out.append(f"This request was due on {d.deadline:%d %b %Y}, {days} day{'s' if days != 1 else ''} ago: "
+                   f"the letter would promise an answer by a date already past.")
+    if kind == "extension" and d.extended_due is not None and d.extended_due < today:
+        out.append(f"The latest date if extended ({d.extended_due:%d %b %Y}) has passed as well.")
+    if kind == "acknowledgement" and d.acknowledge_by is not None and d.acknowledge_by < today:
+        out.append(f"The acknowledgement was due by {d.acknowledge_by:%d %b %Y}.")
+    return out
