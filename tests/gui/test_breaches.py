@@ -100,11 +100,14 @@ def test_detail_timeline_and_status(qtbot: QtBot, pane: BreachesPane) -> None:
     clocks = [d.clocks.item(i).text() for i in range(d.clocks.count())]
     assert clocks[0].startswith("Supervisory authority (UK GDPR): 12 h 00 min left")
     assert any(c.startswith("Individuals (UK GDPR): without undue delay") for c in clocks)
-    assert "record" in d.timeline.item(0).text()
+    assert "Breach recorded by" in d.timeline.item(0).text()
     d.status_combo.setCurrentIndex(d.status_combo.findData("contained"))
     d.status_combo.activated.emit(d.status_combo.currentIndex())
     assert svc.get_breach(pane.ctx, d.detail.reference).status == "contained"
-    assert "status: open -> contained" in d.timeline.item(d.timeline.count() - 1).text()
+    assert "Status changed from open to contained by" in d.timeline.item(d.timeline.count() - 1).text()
+    d.timeline.list.setCurrentRow(d.timeline.count() - 1)
+    d.timeline.raw_button.setChecked(True)  # the raw record, a click away
+    assert "status: 'open' → 'contained'" in d.timeline.raw.toPlainText()
     assert "Contained" in str(pane.model.data(pane.model.index(1, 5)))
 
 

@@ -146,8 +146,8 @@ def test_detail_actions_follow_the_status_machine(qtbot: QtBot, queue_ctx: AppCo
     assert detail.detail.status == "completed" and detail.action_buttons == {}
     assert detail.detail.decided_by == pane.actor()
     actions = [detail.timeline.item(i).text() for i in range(detail.timeline.count())]
-    assert len(actions) == 5 and "complete" in actions[-1]
-    assert "status: extended -> completed" in actions[-1]
+    assert len(actions) == 5 and "Completed by" in actions[-1] and "Erased in all systems" in actions[-1]
+    assert "Deadline extended to" in actions[-2] and "Identity verified on" in actions[-3]
 
 
 def test_conflict_is_reported_and_reloaded(qtbot: QtBot, queue_ctx: AppContext) -> None:
@@ -289,4 +289,4 @@ def test_edit_subject_and_holiday_override(qtbot: QtBot, queue_ctx: AppContext) 
     assert pane.detail.edit_subject({"name": "Holiday Tester-Berg", "add_phones": ["+49 89 1234567"]})
     assert pane.detail.detail is not None and pane.detail.detail.subject_name == "Holiday Tester-Berg"
     assert pane.detail.detail.phones == ["+49 89 1234567"]
-    assert "edit" in pane.detail.timeline.item(pane.detail.timeline.count() - 1).text()
+    assert "Changed by" in pane.detail.timeline.item(pane.detail.timeline.count() - 1).text()

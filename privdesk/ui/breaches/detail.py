@@ -40,6 +40,7 @@ from privdesk.ui.breaches.dialogs import (
 from privdesk.ui.breaches.model import STATE_COLOURS
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.flow import flow_of
+from privdesk.ui.timeline import Timeline
 from privdesk.ui.workers import Task, TaskControl, run_task
 
 AFFECTED_SHOWN = 500
@@ -119,7 +120,7 @@ class BreachDetailView(QWidget):
         self.notifications.setObjectName("notificationTable")
         self.notifications.setHorizontalHeaderLabels(["Sent", "To", "Phase", "Document", "Delay reasons"])
         self.notifications.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.timeline = QListWidget()
+        self.timeline = Timeline(ctx, self.tr("Every change to this breach will be listed here."))
         self.timeline.setObjectName("timelineList")
         self.affected = QTableWidget(0, 4)
         self.affected.setObjectName("affectedTable")
@@ -168,9 +169,7 @@ class BreachDetailView(QWidget):
             for j, text in enumerate((n.sent_at.strftime("%Y-%m-%d %H:%M %z") + (" (late)" if n.late else ""),
                                       f"{n.recipient} [{n.kind}]", n.phase, doc, n.delay_reasons)):
                 self.notifications.setItem(i, j, QTableWidgetItem(text))
-        self.timeline.clear()
-        for e in svc.history(self.ctx, d.reference):
-            self.timeline.addItem(f"{e.at[:16].replace('T', ' ')}  {e.actor}  {e.action}: {e.describe()}")
+        self.timeline.show_events(svc.history(self.ctx, d.reference))
         people = svc.list_affected(self.ctx, d.reference, limit=AFFECTED_SHOWN)
         self.affected.setRowCount(len(people))
         for i, p in enumerate(people):

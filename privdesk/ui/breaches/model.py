@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from privdesk.services.breaches import BreachRow
+from privdesk.ui.vocabulary import RISK_NAMES, format_datetime, law_name
 
 COL_REFERENCE, COL_TITLE, COL_AWARE, COL_CLOCK, COL_RISK, COL_STATUS, COL_AFFECTED = range(7)
 HEADERS = ("Reference", "Title", "Aware", "Time left", "Risk", "Status", "Affected")
@@ -22,7 +23,7 @@ StateRole = Qt.ItemDataRole.UserRole + 3
 
 STATE_COLOURS = {"red": ("#fee2e2", "#991b1b"), "amber": ("#fef3c7", "#92400e"),
                  "ok": ("#dcfce7", "#166534")}
-RISK_LABELS = {"none": "Unlikely", "risk": "Risk", "high": "High"}
+RISK_LABELS = RISK_NAMES  # None / Risk / High risk, as everywhere in the window
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -72,8 +73,10 @@ class BreachTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_CLOCK and r.clock_state in STATE_COLOURS:
             return QBrush(QColor(STATE_COLOURS[r.clock_state][1]))
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_CLOCK and r.clock is not None:
-            due = r.clock.due.astimezone(r.aware.tzinfo).isoformat(timespec="minutes") if r.clock.due else "—"
-            return f"{r.clock.kind.label} ({r.clock.regime}): due {due}; {r.clock.citation}"
+            due = format_datetime(r.clock.due.astimezone(r.aware.tzinfo)) if r.clock.due else "—"
+            return f"{r.clock.kind.label} ({law_name(r.clock.regime)}): due {due}; {r.clock.citation}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._display(r, col)  # the whole text where the column cuts it
         if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_AFFECTED:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -97,7 +100,7 @@ class BreachTableModel(QAbstractTableModel):
         if col == COL_TITLE:
             return r.title + ("  [special categories]" if r.special_categories else "")
         if col == COL_AWARE:
-            return r.aware.strftime("%Y-%m-%d %H:%M")
+            return format_datetime(r.aware)
         if col == COL_CLOCK:
             return r.clock_text or "—"
         if col == COL_RISK:

@@ -73,7 +73,7 @@ class BreachesPane(QWidget):
             self.status_filter.addItem(self.tr(label), value)
         self.risk_filter = QComboBox()
         self.risk_filter.setObjectName("riskFilter")
-        for label, value in (("Any risk", ""), ("High risk", "high"), ("Risk", "risk"), ("Unlikely", "none")):
+        for label, value in (("Any risk", ""), ("High risk", "high"), ("Risk", "risk"), ("None", "none")):
             self.risk_filter.addItem(self.tr(label), value)
         self.clock_filter = QComboBox()
         self.clock_filter.setObjectName("clockFilter")

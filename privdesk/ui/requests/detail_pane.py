@@ -54,6 +54,7 @@ from privdesk.ui.requests.queue_model import (
     status_label,
     type_label,
 )
+from privdesk.ui.timeline import Timeline
 from privdesk.ui.vocabulary import format_date
 
 if TYPE_CHECKING:
@@ -70,15 +71,6 @@ ACTIONS: dict[str, tuple[str, bool]] = {
     "denied": ("Deny…", True),
     "withdrawn": ("Withdraw", False),
 }
-
-
-def _timeline_detail(e: audit_svc.AuditEvent) -> str:
-    """One line per entry; the first entry lists every field, so it gets a summary instead."""
-    if e.action in ("open", "import"):
-        def new(key: str) -> str:
-            return str(e.changes.get(key, (None, ""))[1] or "")
-        return f"{new('type')} under {new('law')}, received {new('received')}, due {new('due')}"
-    return e.describe()
 
 
 class ReasonDialog(QDialog):
@@ -322,10 +314,9 @@ class DetailPane(QWidget):
 
         timeline_label = QLabel(self.tr("<b>Audit timeline</b>"))
         layout.addWidget(timeline_label)
-        self.timeline = QListWidget()
+        self.timeline = Timeline(ctx, self.tr("Every change to this request will be listed here."))
         self.timeline.setObjectName("auditTimeline")
-        self.timeline.setMinimumHeight(140)
-        self.timeline.setWordWrap(True)
+        self.timeline.setMinimumHeight(160)
         layout.addWidget(self.timeline)
         self.set_officers(svc.officers(ctx))
         self.show_request(None)
@@ -448,12 +439,7 @@ class DetailPane(QWidget):
             self.actions_box.addWidget(b, n // 2, n % 2)
             self.action_buttons[target] = b
         self._show_case_file(d.reference)
-        for e in audit_svc.history(self.ctx, "request", d.reference):
-            text = f"{e.at[:16].replace('T', ' ')}  {e.actor} — {e.action}"
-            detail = _timeline_detail(e)
-            item = QListWidgetItem(f"{text}\n    {detail}" if detail else text)
-            item.setToolTip(detail)
-            self.timeline.addItem(item)
+        self.timeline.show_events(audit_svc.history(self.ctx, "request", d.reference))
 
     def _show_legal(self, d: svc.RequestDetail) -> None:
         """Refusal deadline (not moved by an extension) and appeal links (issue 10)."""
