@@ -39,7 +39,9 @@ from privdesk.ui.breaches.dialogs import (
 )
 from privdesk.ui.breaches.model import STATE_COLOURS
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.empty import set_empty_text
 from privdesk.ui.flow import flow_of
+from privdesk.ui.forms import explain
 from privdesk.ui.timeline import Timeline
 from privdesk.ui.workers import Task, TaskControl, run_task
 
@@ -131,19 +133,33 @@ class BreachDetailView(QWidget):
         self.tabs.addTab(self.timeline, self.tr("Timeline"))
         self.tabs.addTab(self.affected, self.tr("Affected people"))
         layout.addWidget(self.tabs, 1)
-        self._enable(False)
+        set_empty_text(self.notifications, self.tr("Notices sent to the authority or to people appear here: "
+                                                    "use Notify authority, Notices to individuals or Record "
+                                                    "notification above."))
+        set_empty_text(self.affected, self.tr("No affected people yet. Add them from a CSV file or from a "
+                                              "subject search with the buttons above."))
+        self.show_breach(None)
 
     def _enable(self, on: bool) -> None:
+        """Disabled controls say why in their tooltip; enabled ones keep the one saying what they do."""
+        why = self.tr("Select a breach in the register above first.")
         for w in (self.edit_button, self.legal_button, self.authority_button, self.subjects_button,
                   self.record_button, self.affected_button, self.search_button, self.status_combo):
             w.setEnabled(on)
+            explain(w, why)
 
     # -- showing ---------------------------------------------------------------------------------
     def show_breach(self, reference: str | None) -> None:
         if not reference:
             self.detail = None
-            self.heading.setText(self.tr("Select a breach"))
+            self.heading.setText(self.tr("Select a breach in the register above to see its deadlines, record, "
+                                         "notifications and timeline, or record a new one."))
             self.clocks.clear()
+            self.record.setHtml(self.tr("<p style='color:#6b7280'>The breach record (what happened, the risk, "
+                                        "the measures) appears here.</p>"))
+            self.notifications.setRowCount(0)
+            self.timeline.clear()
+            self.affected.setRowCount(0)
             self._enable(False)
             return
         d = svc.get_breach(self.ctx, reference, now=self.now)
