@@ -44,6 +44,7 @@ from privdesk.services import duplicates as duplicates_svc
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.empty import set_empty_text
 from privdesk.ui.forms import multiline
 from privdesk.ui.requests.duplicates import CompareDialog, ask_yes_no, merge_question
 from privdesk.ui.requests.queue_model import (
@@ -300,7 +301,8 @@ class DetailPane(QWidget):
         self.plan_button.clicked.connect(lambda: self.open_plan())
         case_row.addWidget(self.plan_button)
         case_row.addStretch(1)
-        layout.addLayout(case_row)
+        # the case's main actions stay in sight above the scrolling detail (never below the fold)
+        outer.insertLayout(outer.indexOf(self.banner) + 2, case_row)
         self.snapshot_label = QLabel()
         self.snapshot_label.setObjectName("snapshotLabel")
         self.snapshot_label.setWordWrap(True)
@@ -311,6 +313,7 @@ class DetailPane(QWidget):
         self.documents.setToolTip(self.tr("Double-click to open"))
         self.documents.itemActivated.connect(self.open_document)
         layout.addWidget(self.documents)
+        set_empty_text(self.documents, self.tr("Letters you save with Letters… and files you attach appear here."))
 
         timeline_label = QLabel(self.tr("<b>Audit timeline</b>"))
         layout.addWidget(timeline_label)
