@@ -9,7 +9,8 @@ request, writes the audit entry and commits, or changes nothing. Results are fro
 * :mod:`.workflow` verification, extension, completion, denial, withdrawal, status, notes;
 * :mod:`.clock` the deadline, the holiday calendar, stopping and restarting the clock;
 * :mod:`.assignment` assigning officers; :mod:`.attachments` files; :mod:`.subject` correcting
-  the subject; :mod:`.duplicates` keep or merge; :mod:`.bulk` bulk actions; :mod:`.export` the
+  the subject; :mod:`.duplicates` keep or merge; :mod:`.comparison` possible duplicates while
+  typing, two requests side by side; :mod:`.bulk` bulk actions; :mod:`.export` the
   request log as CSV; :mod:`.common` loading, the audited edit path, optimistic locking;
   :mod:`.legal` the refusal deadline (``refuse_by``) and appeals linked to refused requests.
 
@@ -54,6 +55,15 @@ from privdesk.services.requests.common import (
     law_pauses_for_identity,
     parse_date,
     parse_reference,
+)
+from privdesk.services.requests.comparison import (
+    ComparisonRow,
+    Side,
+    compare,
+    possible_duplicates,
+    side_by_ref,
+    side_of,
+    side_of_new,
 )
 from privdesk.services.requests.duplicates import (
     keep_duplicate,
@@ -129,6 +139,7 @@ __all__ = [
     "refusal_info",
     "AttachmentInfo",
     "BulkResult",
+    "ComparisonRow",
     "DueSummary",
     "ENTITY",
     "EXPORT_COLUMNS",
@@ -143,6 +154,7 @@ __all__ = [
     "RequestQuery",
     "RequestRow",
     "SORT_COLUMNS",
+    "Side",
     "add_attachment_row",
     "add_note",
     "apply_assign",
@@ -159,6 +171,7 @@ __all__ = [
     "bulk_assign",
     "bulk_status",
     "change_status",
+    "compare",
     "complete",
     "count_requests",
     "current_deadline",
@@ -179,9 +192,13 @@ __all__ = [
     "parse_date",
     "parse_reference",
     "pause_clock",
+    "possible_duplicates",
     "prepare",
     "query_references",
     "resume_clock",
+    "side_by_ref",
+    "side_of",
+    "side_of_new",
     "start_verification",
     "store_file",
     "update_subject",

@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 from privdesk.domain.erasure import PLANNED_TYPES
 from privdesk.errors import ConflictError, PrivDeskError
 from privdesk.services import audit as audit_svc
-from privdesk.services import duplicates as duplicates_svc
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
@@ -663,7 +662,7 @@ class DetailPane(QWidget):
         d = self.detail
         if d is None or not d.duplicate_of:
             return None
-        dlg = CompareDialog(duplicates_svc.side_of(d), duplicates_svc.side_by_ref(self.ctx, d.duplicate_of),
+        dlg = CompareDialog(svc.side_of(d), svc.side_by_ref(self.ctx, d.duplicate_of),
                             self.tr("Merge into {0}…").format(d.duplicate_of), self)
         dlg.chosen.connect(self.merge_confirmed)
         self.compare_dialog = dlg

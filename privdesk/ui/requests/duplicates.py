@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from privdesk.services.duplicates import Side, compare
+from privdesk.services.requests import Side, compare
 from privdesk.ui.requests.queue_model import law_label, status_label, type_label
 
 _LABELLERS: dict[str, Callable[[str], str]] = {"Type": type_label, "Law": law_label, "Status": status_label}

@@ -28,7 +28,6 @@ from privdesk.domain.identifiers import email_problem, phone_problem
 from privdesk.domain.laws import get_law, law_ids
 from privdesk.domain.requests import Channel, RequestType
 from privdesk.errors import PrivDeskError
-from privdesk.services import duplicates as duplicates_svc
 from privdesk.services import requests as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
@@ -277,7 +276,7 @@ class NewRequestDialog(QDialog):
         """Warn here, before saving, about open requests with the same e-mail or phone."""
         self._dup_timer.stop()
         region = self.holiday_codes()[0] or self._country
-        self.duplicates = duplicates_svc.possible_duplicates(
+        self.duplicates = svc.possible_duplicates(
             self.ctx, _split(self.emails.text()), _split(self.phones.text()), region)
         if not self.duplicates:
             self.dup_box.hide()
@@ -293,8 +292,8 @@ class NewRequestDialog(QDialog):
 
     def compare(self, reference: str) -> CompareDialog:
         """The new request beside ``reference``, with "Save and merge" as the decision."""
-        left = duplicates_svc.side_of_new(self.new_request(), self.tr("This new request"))
-        dlg = CompareDialog(left, duplicates_svc.side_by_ref(self.ctx, reference),
+        left = svc.side_of_new(self.new_request(), self.tr("This new request"))
+        dlg = CompareDialog(left, svc.side_by_ref(self.ctx, reference),
                             self.tr("Save and merge into {0}…").format(reference), self)
         dlg.chosen.connect(lambda: self.save_and_merge(reference))
         self.compare_dialog = dlg

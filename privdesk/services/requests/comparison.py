@@ -17,13 +17,9 @@ from privdesk.domain.identifiers import (
     phone_problem,
 )
 from privdesk.services.context import AppContext
-from privdesk.services.requests import (
-    NewRequest,
-    RequestDetail,
-    RequestRow,
-    find_duplicates,
-    get_request,
-)
+from privdesk.services.requests.opening import find_duplicates
+from privdesk.services.requests.queue import get_request
+from privdesk.services.requests.values import NewRequest, RequestDetail, RequestRow
 
 
 def possible_duplicates(ctx: AppContext, emails: Iterable[str], phones: Iterable[str],
