@@ -43,6 +43,7 @@ from privdesk.ui.empty import set_empty_text
 from privdesk.ui.flow import flow_of
 from privdesk.ui.forms import explain
 from privdesk.ui.timeline import Timeline
+from privdesk.ui.vocabulary import RISK_NAMES, format_datetime, law_name
 from privdesk.ui.workers import Task, TaskControl, run_task
 
 AFFECTED_SHOWN = 500
@@ -169,8 +170,8 @@ class BreachDetailView(QWidget):
         self.status_combo.setCurrentIndex(self.status_combo.findData(d.status))
         self.clocks.clear()
         for c in d.clocks:
-            regime = dom.get_regime(c.regime).short_name
-            due = f" · due {d.local(c.due).strftime('%Y-%m-%d %H:%M %z')}" if c.due else ""
+            regime = law_name(c.regime)
+            due = f" · due {format_datetime(d.local(c.due))}" if c.due else ""
             item = QListWidgetItem(f"{c.kind.label} ({regime}): {c.describe()}{due} · {c.reason}")
             if c.state in STATE_COLOURS:
                 bg, fg = STATE_COLOURS[c.state]
@@ -182,7 +183,7 @@ class BreachDetailView(QWidget):
         self.notifications.setRowCount(len(d.notifications))
         for i, n in enumerate(d.notifications):
             doc = f"{n.document_file} ({n.document_sha256[:12]}…)" if n.document_file else ""
-            for j, text in enumerate((n.sent_at.strftime("%Y-%m-%d %H:%M %z") + (" (late)" if n.late else ""),
+            for j, text in enumerate((format_datetime(n.sent_at) + (" (late)" if n.late else ""),
                                       f"{n.recipient} [{n.kind}]", n.phase, doc, n.delay_reasons)):
                 self.notifications.setItem(i, j, QTableWidgetItem(text))
         self.timeline.show_events(svc.history(self.ctx, d.reference))
@@ -190,7 +191,7 @@ class BreachDetailView(QWidget):
         self.affected.setRowCount(len(people))
         for i, p in enumerate(people):
             for j, text in enumerate((p.name, p.email or p.phone, p.language,
-                                      p.notified_at.strftime("%Y-%m-%d %H:%M") if p.notified_at else "")):
+                                      format_datetime(p.notified_at) if p.notified_at else "")):
                 self.affected.setItem(i, j, QTableWidgetItem(text))
         self.tabs.setTabText(3, self.tr("Affected people ({0:,})").format(d.affected))
 
@@ -201,16 +202,17 @@ class BreachDetailView(QWidget):
 
         cats = "; ".join(c.label + (" (special)" if c.special else "") for c in d.data_categories)
         rows = [
-            row("Aware", d.aware.strftime("%Y-%m-%d %H:%M %z") + f" ({d.aware_zone})"),
-            row("Authority due", d.authority_due.strftime("%Y-%m-%d %H:%M %z") if d.authority_due else ""),
-            row("Risk", dom.Risk(d.risk).label + (f" — {d.risk_reasoning}" if d.risk_reasoning else "")),
+            row("Aware", f"{format_datetime(d.aware)} ({d.aware_zone})"),
+            row("Authority due", format_datetime(d.local(d.authority_due)) if d.authority_due else ""),
+            row("Risk", RISK_NAMES.get(d.risk, d.risk) + f" ({dom.Risk(d.risk).label})"
+                + (f" — {d.risk_reasoning}" if d.risk_reasoning else "")),
             row("Nature", ", ".join(d.nature)), row("What happened", d.description),
             row("Data categories", cats), row("Subject categories", "; ".join(d.subject_categories)),
             row("People (approx.)", d.subjects_approx), row("Records (approx.)", d.records_approx),
             row("Likely consequences", d.consequences), row("Measures taken", d.measures),
             row("Measures proposed", d.measures_proposed),
             row("Contact point", f"{d.contact_name} {d.contact_email} {d.contact_phone}".strip()),
-            row("Regimes", ", ".join(dom.get_regime(r).short_name for r in d.regimes)),
+            row("Laws that apply", ", ".join(law_name(r) for r in d.regimes)),
             row("Art. 34(3) exceptions", ", ".join(d.exemptions) + (f" — {d.exemption_reasoning}" if d.exemption_reasoning else "")),
             row("Countries", ", ".join(d.countries)), row("Authorities", "; ".join(d.authorities)),
         ]

@@ -55,7 +55,7 @@ from privdesk.ui.requests.queue_model import (
     type_label,
 )
 from privdesk.ui.timeline import Timeline
-from privdesk.ui.vocabulary import format_date
+from privdesk.ui.vocabulary import format_date, format_datetime
 
 if TYPE_CHECKING:
     from privdesk.services import casefile
@@ -371,34 +371,34 @@ class DetailPane(QWidget):
         self.fields["status"].setText(status_label(d.status))
         left = d.days_left(today)
         if not d.is_open:
-            when, colour = d.deadline.isoformat(), None
+            when, colour = format_date(d.deadline), None
         elif d.paused_since is not None:
             when = self.tr("{0} + pause (clock stopped since {1})").format(
-                d.deadline.isoformat(), d.paused_since.isoformat())
+                format_date(d.deadline), format_date(d.paused_since))
             colour = PAUSED
         elif d.paused:
-            when, colour = self.tr("{0} (clock waits for identity)").format(d.deadline.isoformat()), PAUSED
+            when, colour = self.tr("{0} (clock waits for identity)").format(format_date(d.deadline)), PAUSED
         elif left < 0:
-            when, colour = self.tr("{0} ({1} days overdue)").format(d.deadline.isoformat(), -left), OVERDUE
+            when, colour = self.tr("{0} ({1} days overdue)").format(format_date(d.deadline), -left), OVERDUE
         else:
-            when = self.tr("{0} ({1} days left)").format(d.deadline.isoformat(), left)
+            when = self.tr("{0} ({1} days left)").format(format_date(d.deadline), left)
             colour = SOON if left <= 7 else None
         self.fields["deadline"].setText(when)
         self.fields["deadline"].setStyleSheet(f"color:{colour.name()}; font-weight:bold;" if colour else "")
         self.fields["type"].setText(type_label(d.type))
         self.fields["law"].setText(f"{law_label(d.law)} — {d.law_name}")
         self.fields["basis"].setText(d.legal_basis)
-        self.fields["received"].setText(d.received.isoformat())
-        self.fields["clock"].setText(d.clock_start.isoformat())
-        self.fields["ack"].setText(d.acknowledge_by.isoformat() if d.acknowledge_by else "—")
+        self.fields["received"].setText(format_date(d.received))
+        self.fields["clock"].setText(format_date(d.clock_start))
+        self.fields["ack"].setText(format_date(d.acknowledge_by) if d.acknowledge_by else "—")
         self._show_legal(d)
-        ext = d.extended_due.isoformat() if d.extended_due else self.tr("no extension under this law")
+        ext = format_date(d.extended_due) if d.extended_due else self.tr("no extension under this law")
         if d.extended:
             ext += " · " + self.tr("extended: {0}").format(d.extension_reason)
         self.fields["extended_due"].setText(ext)
         verification = d.verification.replace("_", " ")
         if d.verified_on:
-            verification += f" ({d.verified_on.isoformat()})"
+            verification += f" ({format_date(d.verified_on)})"
         self.fields["verification"].setText(verification)
         self.fields["assignee"].setText(d.assignee_name or self.tr("nobody"))
         self.fields["emails"].setText(", ".join(d.emails) or "—")
@@ -409,7 +409,7 @@ class DetailPane(QWidget):
         self.fields["channel"].setText(d.channel.replace("_", " "))
         decision = "—"
         if d.decided_by:
-            decision = f"{d.decision_reason} — {d.decided_by}, {d.decided_on.isoformat() if d.decided_on else ''}"
+            decision = f"{d.decision_reason} — {d.decided_by}, {format_date(d.decided_on) if d.decided_on else ''}"
         self.fields["decision"].setText(decision)
         self.fields["outcome"].setText(d.outcome or "—")
         self.fields["attachments"].setText(
@@ -476,7 +476,7 @@ class DetailPane(QWidget):
         self.plan_button.setVisible(planned)
         self.plan_button.setEnabled(bool(snaps) and planned)
         for doc in casefile.list_documents(self.ctx, reference):
-            when = doc.created_at.strftime("%Y-%m-%d %H:%M") if doc.created_at else ""
+            when = format_datetime(doc.created_at) if doc.created_at else ""
             lock = " 🔒" if doc.encryption else ""
             item = QListWidgetItem(f"{when}  {doc.kind}: {doc.filename}{lock}")
             item.setData(Qt.ItemDataRole.UserRole, str(doc.stored_path))
@@ -551,6 +551,9 @@ class DetailPane(QWidget):
     def _clear_actions(self) -> None:
         for b in self.action_buttons.values():
             self.actions_box.removeWidget(b)
+            # hidden at once: deleteLater waits for the event loop, and until then the removed
+            # button would lie, unlaid-out, over the request's fields
+            b.hide()
             b.deleteLater()
         self.action_buttons = {}
 

@@ -252,11 +252,11 @@ class NewRequestDialog(QDialog):
         except PrivDeskError as exc:
             self.preview.setText(exc.message)
             return
-        text = self.tr("Due {0} ({1})").format(dl.due.isoformat(), law.citation("response"))
+        text = self.tr("Due {0} ({1})").format(format_date(dl.due), law.citation("response"))
         if dl.extended_due:
-            text += self.tr(" · at the latest {0} with an extension").format(dl.extended_due.isoformat())
+            text += self.tr(" · at the latest {0} with an extension").format(format_date(dl.extended_due))
         if dl.acknowledge_by:
-            text += self.tr(" · acknowledge by {0}").format(dl.acknowledge_by.isoformat())
+            text += self.tr(" · acknowledge by {0}").format(format_date(dl.acknowledge_by))
         if law.clock_starts_on_verification:
             text += self.tr(" · the clock restarts when identity is verified")
         self.preview.setText(text)
