@@ -33,6 +33,7 @@ from privdesk.ui.areas import Area, available_areas
 from privdesk.ui.backup_actions import BackupActions
 from privdesk.ui.dialogs import AboutDialog
 from privdesk.ui.icon import app_icon
+from privdesk.ui.sidebar import CompactSidebar
 
 if TYPE_CHECKING:
     from privdesk.services.requests import RequestDetail
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
             self.sidebar.addItem(item)
             self.stack.addWidget(QWidget())  # stands in until the area is first opened
         self.sidebar.currentRowChanged.connect(self._open_row)
+        self.compact_sidebar = CompactSidebar(self, self.sidebar)
 
         self._build_menus()
         self.officer_button = identity_ui.install(self, ctx)

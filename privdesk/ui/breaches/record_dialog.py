@@ -38,14 +38,17 @@ from privdesk.services import breaches as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
 from privdesk.ui.forms import ERROR_STYLE, field_with_error, multiline
-from privdesk.ui.vocabulary import date_format
+from privdesk.ui.vocabulary import date_format, law_name
 
 #: plain names of the Art. 34(3) exceptions (the domain's labels are the law's long wording)
 EXEMPTION_NAMES = {
-    "unintelligible": "The data was unintelligible to others, e.g. encrypted — Art. 34(3)(a)",
-    "measures": "Later measures mean the high risk is no longer likely — Art. 34(3)(b)",
-    "disproportionate": "Telling each person is disproportionate; a public notice instead — Art. 34(3)(c)",
+    "unintelligible": "Unintelligible to others, e.g. encrypted (Art. 34(3)(a))",
+    "measures": "Later measures removed the high risk (Art. 34(3)(b))",
+    "disproportionate": "Disproportionate effort: a public notice instead (Art. 34(3)(c))",
 }
+#: where each breach regime applies, in words
+REGIME_PLACES = {"gdpr": "European Union", "uk-gdpr": "United Kingdom", "lgpd": "Brazil",
+                 "california": "California residents"}
 RISK_CHOICES = (("none", "None — unlikely to result in a risk"),
                 ("risk", "Risk — likely to result in a risk to people"),
                 ("high", "High risk — likely to result in a high risk to people"))
@@ -149,9 +152,9 @@ class NewBreachDialog(QDialog):
         regime_box.setSpacing(2)
         default_law = settings_svc.get_settings(ctx).get("default_law", "")
         default_regime = dom.default_regime_for_law(default_law)
-        for rid, regime in sorted(dom.load_regimes().items(), key=lambda kv: kv[1].name):
-            cb = QCheckBox(f"{regime.name} ({regime.short_name})" if regime.short_name not in regime.name
-                           else regime.name)
+        for rid, regime in sorted(dom.load_regimes().items(), key=lambda kv: law_name(kv[0])):
+            cb = QCheckBox(f"{law_name(rid)} — {REGIME_PLACES.get(rid, regime.jurisdiction)}")
+            cb.setToolTip(regime.name)
             cb.setObjectName(f"regime:{rid}")
             cb.setChecked(rid == default_regime and detail is None)
             cb.toggled.connect(lambda _c: self._touch("regimes"))

@@ -8,6 +8,7 @@ Signals (CompareDialog):
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
@@ -27,8 +28,18 @@ from PySide6.QtWidgets import (
 
 from privdesk.services.requests import Side, compare
 from privdesk.ui.requests.queue_model import law_label, status_label, type_label
+from privdesk.ui.vocabulary import format_date
 
-_LABELLERS: dict[str, Callable[[str], str]] = {"Type": type_label, "Law": law_label, "Status": status_label}
+
+def _date_text(text: str) -> str:
+    try:
+        return format_date(date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+_LABELLERS: dict[str, Callable[[str], str]] = {"Type": type_label, "Law": law_label, "Status": status_label,
+                                               "Received": _date_text}
 
 
 def ask_yes_no(parent: QWidget | None, title: str, text: str) -> bool:

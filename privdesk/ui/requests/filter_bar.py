@@ -34,6 +34,7 @@ class FilterBar(QWidget):
         self.text = QLineEdit()
         self.text.setObjectName("filterText")
         self.text.setPlaceholderText(self.tr("Search reference, name or e-mail  (Ctrl+F)"))
+        self.text.setToolTip(self.text.placeholderText())  # the whole hint where the field is narrow
         self.text.setClearButtonEnabled(True)
         layout.addWidget(self.text, 3)
 
