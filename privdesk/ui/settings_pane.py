@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -23,12 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privdesk.domain.holiday_places import countries, regions
 from privdesk.domain.profile import OFFICER_ROLES, SETTINGS, known_laws
 from privdesk.errors import PrivDeskError
 from privdesk.services import settings as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.forms import multiline
+from privdesk.ui.requests.duplicates import ask_yes_no
+from privdesk.ui.vocabulary import law_name
 
 _GROUPS = {
     "org": "Organisation",
@@ -86,7 +91,9 @@ class SettingsPane(QWidget):
                 widget = QComboBox()
                 widget.addItem("", "")
                 for law in known_laws():
-                    widget.addItem(law.upper(), law)
+                    widget.addItem(law_name(law), law)
+            elif spec.key in ("holidays.country", "holidays.subdivision"):
+                widget = place_combo(spec.key == "holidays.country")
             else:
                 widget = QLineEdit()
                 if spec.help:
@@ -138,6 +145,14 @@ class SettingsPane(QWidget):
         ol.addLayout(add_row)
         left.addWidget(officers_box)
         left.addStretch()
+        self.remove_button = remove_btn
+        self.officers.itemSelectionChanged.connect(self._officer_selection)
+        self._officer_selection()
+        #: asks before removing officers; tests replace it
+        self.confirm: Callable[[str, str], bool] = lambda title, text: ask_yes_no(self, title, text)
+        country = self.fields["holidays.country"]
+        if isinstance(country, QComboBox):
+            country.currentIndexChanged.connect(lambda _i: self._fill_regions())
         from privdesk.ui.law_view import LawFilesView
 
         self.law_files = LawFilesView(ctx)
@@ -164,6 +179,7 @@ class SettingsPane(QWidget):
         values = svc.get_settings(self.ctx)
         for key, widget in self.fields.items():
             _set_text(widget, values.get(key, ""))
+        self._fill_regions(values.get("holidays.subdivision", ""))
         self._load_officers()
         self._show_logo(svc.get_logo(self.ctx))
         self.message.clear()
@@ -201,13 +217,41 @@ class SettingsPane(QWidget):
         self.new_email.clear()
         self._load_officers()
 
-    def remove_selected_officer(self) -> None:
-        rows = {i.row() for i in self.officers.selectedIndexes()}
-        for row in rows:
-            item = self.officers.item(row, 0)
-            if item is not None:
-                svc.remove_officer(self.ctx, str(item.data(Qt.ItemDataRole.UserRole)))
+    def _officer_selection(self) -> None:
+        chosen = bool(self.officers.selectedIndexes())
+        self.remove_button.setEnabled(chosen)
+        self.remove_button.setToolTip(self.tr("Remove the selected officers from the list (their past work "
+                                              "stays in the audit trail)") if chosen
+                                      else self.tr("Select an officer in the list first."))
+
+    def remove_selected_officer(self) -> bool:
+        rows = sorted({i.row() for i in self.officers.selectedIndexes()})
+        items = [it for it in (self.officers.item(r, 0) for r in rows) if it is not None]
+        if not items:
+            return False
+        names = ", ".join(it.text() for it in items)
+        if not self.confirm(self.tr("Remove officers"),
+                            self.tr("Remove {0}? They can no longer be chosen or assigned; what they did "
+                                    "stays in the audit trail.").format(names)):
+            return False
+        for item in items:
+            svc.remove_officer(self.ctx, str(item.data(Qt.ItemDataRole.UserRole)))
         self._load_officers()
+        return True
+
+    def _fill_regions(self, keep: str = "") -> None:
+        """The region list follows the chosen holiday country."""
+        country, region = self.fields["holidays.country"], self.fields["holidays.subdivision"]
+        if not isinstance(country, QComboBox) or not isinstance(region, QComboBox):
+            return
+        keep = keep or str(region.currentData() or "")
+        region.blockSignals(True)
+        region.clear()
+        region.addItem(self.tr("Whole country"), "")
+        for code, name in regions(str(country.currentData() or "")):
+            region.addItem(name, code)
+        region.setCurrentIndex(max(region.findData(keep), 0))
+        region.blockSignals(False)
 
     def choose_logo(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a logo"), "", "Images (*.png *.jpg *.jpeg)")
@@ -235,6 +279,18 @@ class SettingsPane(QWidget):
         pm.loadFromData(data)
         self.logo_preview.setPixmap(pm.scaled(self.logo_preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
                                               Qt.TransformationMode.SmoothTransformation))
+
+
+def place_combo(country: bool) -> QComboBox:
+    """Holiday country (by name) or region (filled when a country is chosen)."""
+    combo = QComboBox()
+    if country:
+        combo.addItem("", "")
+        for code, name in countries():
+            combo.addItem(f"{name} ({code})", code)
+    else:
+        combo.addItem("Whole country", "")
+    return combo
 
 
 def _set_text(w: QLineEdit | QPlainTextEdit | QComboBox, text: str) -> None:

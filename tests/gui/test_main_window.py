@@ -110,9 +110,34 @@ def test_settings_pane_officers(qtbot: QtBot, ctx: AppContext) -> None:
     assert pane.officers.rowCount() == 1
     assert pane.officers.item(0, 0).text() == "Ζωή Παπαδοπούλου"
     assert [o.email for o in svc.list_officers(ctx)] == ["zoi@example.gr"]
+    assert not pane.remove_button.isEnabled() and "Select an officer" in pane.remove_button.toolTip()
     pane.officers.selectRow(0)
-    pane.remove_selected_officer()
+    assert pane.remove_button.isEnabled()
+    asked: list[str] = []
+    pane.confirm = lambda _t, text: asked.append(text) is None and False  # the officer says No
+    assert not pane.remove_selected_officer()
+    assert asked and "Ζωή Παπαδοπούλου" in asked[0] and pane.officers.rowCount() == 1
+    pane.confirm = lambda _t, _text: True
+    assert pane.remove_selected_officer()
     assert pane.officers.rowCount() == 0
+
+
+def test_holiday_country_and_region_are_chosen_by_name(qtbot: QtBot, ctx: AppContext) -> None:
+    pane = SettingsPane(ctx)
+    qtbot.addWidget(pane)
+    country = pane.findChild(QComboBox, "setting:holidays.country")
+    region = pane.findChild(QComboBox, "setting:holidays.subdivision")
+    assert country is not None and region is not None
+    country.setCurrentIndex(country.findData("GB"))
+    assert country.currentText() == "United Kingdom (GB)"
+    names = [region.itemText(i) for i in range(region.count())]
+    assert names == ["Whole country", "England", "Northern Ireland", "Scotland", "Wales"]
+    region.setCurrentIndex(region.findData("SCT"))
+    assert pane.save()
+    stored = svc.get_settings(ctx)
+    assert (stored["holidays.country"], stored["holidays.subdivision"]) == ("GB", "SCT")
+    pane.load()
+    assert region.currentText() == "Scotland"
 
 
 def test_splitter_layout_is_remembered(qtbot: QtBot, queue_ctx: AppContext) -> None:
@@ -120,6 +145,7 @@ def test_splitter_layout_is_remembered(qtbot: QtBot, queue_ctx: AppContext) -> N
 
     win = make_window(qtbot, queue_ctx)
     win.resize(780, 560)  # fits the 800x600 offscreen screen, so the geometry restores exactly
+    qtbot.wait(20)  # the narrow window's icon-only sidebar settles first
     win.show_area("requests")
     splitter = win.pages["requests"].findChild(QSplitter)
     assert splitter is not None
