@@ -56,6 +56,16 @@ def field_with_error(form: QFormLayout, label: str, widget: QWidget | QLayout, e
     return err
 
 
+def explain(widget: QWidget, why_disabled: str) -> None:
+    """A disabled control says why in its tooltip; enabled, it keeps (or gets back) the tooltip
+    that says what it does."""
+    doing = widget.property("privdeskDoing")
+    if doing is None:
+        doing = widget.toolTip()
+        widget.setProperty("privdeskDoing", doing)
+    widget.setToolTip(str(doing) if widget.isEnabled() else why_disabled)
+
+
 def _focusable(root: QWidget) -> list[QWidget]:
     out = []
     for w in root.findChildren(QWidget):

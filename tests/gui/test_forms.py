@@ -3,6 +3,8 @@ errors appear beside a field once it was touched, duplicates are warned inside t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QPlainTextEdit
 from pytestqt.qtbot import QtBot
@@ -80,3 +82,30 @@ def test_duplicate_is_warned_inside_the_dialog_and_merge_asks_first(qtbot: QtBot
     with qtbot.waitSignal(dlg.opened) as blocker:
         assert dlg.save_and_merge(existing.reference)
     assert blocker.args[0].reference == existing.reference
+
+
+def test_disabled_buttons_say_why(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    from privdesk.ui.requests.pane import RequestsPane
+
+    pane = RequestsPane(queue_ctx)
+    qtbot.addWidget(pane)
+    detail = pane.detail
+    assert not detail.letters_button.isEnabled() and detail.letters_button.toolTip() == "Select a request first."
+    detail.load("DSR-2026-0001")
+    assert detail.letters_button.isEnabled() and "letter" in detail.letters_button.toolTip()
+    if not detail.export_button.isEnabled():
+        assert "Export needs a search attached" in detail.export_button.toolTip()
+
+
+def test_screenshot_command_renders_an_area_at_a_size(qtbot: QtBot, queue_ctx: AppContext, tmp_path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    from privdesk.cli import main
+
+    out = tmp_path / "shot.png"
+    data_dir = str(queue_ctx.paths.data_dir)
+    assert main(["--data-dir", data_dir, "gui", "--screenshot", str(out), "--area", "breaches",
+                 "--size", "1024x768"]) == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1024, 768)
+    assert main(["--data-dir", data_dir, "gui", "--screenshot", str(out), "--size", "big"]) == 2

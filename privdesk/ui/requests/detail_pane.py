@@ -44,7 +44,7 @@ from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.empty import set_empty_text
-from privdesk.ui.forms import multiline
+from privdesk.ui.forms import explain, multiline
 from privdesk.ui.requests.duplicates import CompareDialog, ask_yes_no, merge_question
 from privdesk.ui.requests.queue_model import (
     OVERDUE,
@@ -350,6 +350,7 @@ class DetailPane(QWidget):
                   self.attach_button, self.edit_button, self.letters_button, self.export_button,
                   self.search_button, self.withhold_button):
             w.setEnabled(enabled)
+            explain(w, self.tr("Select a request first."))
         self.documents.clear()
         self.snapshot_label.clear()
         self.pause_button.setVisible(bool(d and d.can_pause and d.paused_since is None))
@@ -433,6 +434,10 @@ class DetailPane(QWidget):
         self.verify_button.setEnabled(d.is_open and d.verification != "verified")
         self.verify_failed_button.setEnabled(d.is_open and d.verification not in ("verified", "failed"))
         self.assign_combo.setEnabled(d.is_open)
+        closed = self.tr("The request is {0}; nothing more can change.").format(status_label(d.status).lower())
+        explain(self.verify_button, closed if not d.is_open else self.tr("Identity is already verified."))
+        explain(self.verify_failed_button, closed if not d.is_open else self.tr("Identity was already checked."))
+        explain(self.assign_combo, closed)
         for n, target in enumerate(d.actions):
             label, _needs = ACTIONS.get(target, (target, False))
             b = QPushButton(self.tr(label))
@@ -472,9 +477,12 @@ class DetailPane(QWidget):
             self.snapshot_label.setText(self.tr("No search attached yet: use the Search area and "
                                                 "“Attach to request”."))
         self.export_button.setEnabled(bool(snaps))
+        explain(self.export_button, self.tr("Export needs a search attached to this request (Search area, "
+                                            "then “Attach to request”)."))
         planned = self.detail is not None and str(self.detail.type) in PLANNED_TYPES
         self.plan_button.setVisible(planned)
         self.plan_button.setEnabled(bool(snaps) and planned)
+        explain(self.plan_button, self.tr("The erasure plan needs a search attached to this request."))
         for doc in casefile.list_documents(self.ctx, reference):
             when = format_datetime(doc.created_at) if doc.created_at else ""
             lock = " 🔒" if doc.encryption else ""
