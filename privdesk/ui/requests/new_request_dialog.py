@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from privdesk.domain.deadlines import compute_deadline, holiday_calendar
+from privdesk.domain.holiday_places import countries, country_name, regions
 from privdesk.domain.identifiers import email_problem, phone_problem
 from privdesk.domain.laws import get_law, law_ids
 from privdesk.domain.requests import Channel, RequestType
@@ -117,12 +119,28 @@ class NewRequestDialog(QDialog):
         self.received.setObjectName("receivedEdit")
         self.received.setPlaceholderText("YYYY-MM-DD")
         add("received", "Received*", self.received)
-        self.holiday = QLineEdit()
-        self.holiday.setObjectName("holidayEdit")
-        self.holiday.setPlaceholderText(self.tr("organisation default ({0})").format(
-            "-".join(x for x in (self._country, self._subdivision) if x) or self.tr("weekends only")))
-        self.holiday.setToolTip(self.tr("Public holidays for this request only, e.g. DE-BY or US-CA."))
-        add("holiday", "Holidays", self.holiday)
+        default = " — ".join(x for x in (country_name(self._country) if self._country else "",
+                                            dict(regions(self._country)).get(self._subdivision, self._subdivision))
+                             if x) or self.tr("weekends only")
+        self.holiday = QComboBox()
+        self.holiday.setObjectName("holidayCountry")
+        self.holiday.addItem(self.tr("Organisation default ({0})").format(default), "")
+        for code, name in countries():
+            self.holiday.addItem(f"{name} ({code})", code)
+        self.holiday.setToolTip(self.tr("Public holidays for this request only, when the subject's differ "
+                                        "from the organisation's."))
+        self.holiday_region = QComboBox()
+        self.holiday_region.setObjectName("holidayRegion")
+        self.holiday_region.addItem(self.tr("Whole country"), "")
+        self.holiday_region.setEnabled(False)
+        self.holiday.currentIndexChanged.connect(self._fill_regions)
+        holiday_row = QHBoxLayout()
+        holiday_row.addWidget(self.holiday, 2)
+        holiday_row.addWidget(self.holiday_region, 1)
+        holiday_box = QWidget()
+        holiday_box.setLayout(holiday_row)
+        holiday_row.setContentsMargins(0, 0, 0, 0)
+        add("holiday", "Holidays", holiday_box)
         self.assignee = QComboBox()
         self.assignee.setObjectName("assigneeCombo")
         self.assignee.addItem(self.tr("Unassigned"), None)
@@ -162,13 +180,13 @@ class NewRequestDialog(QDialog):
         self.touched: set[str] = set()
         edits = {"name": self.name, "emails": self.emails, "phones": self.phones,
                  "customer_ids": self.customer_ids, "requester": self.requester, "received": self.received,
-                 "holiday": self.holiday}
+                 }
         for key, edit in edits.items():
             # touched: edited by hand, or given a value (an import or a test filling it in)
             edit.textEdited.connect(lambda _t, k=key: self._touch(k))
             edit.textChanged.connect(lambda t, k=key: self._touch(k) if t else self.validate())
         self.address.textChanged.connect(lambda: self._touch("address"))
-        for combo in (self.type, self.law):
+        for combo in (self.type, self.law, self.holiday_region):
             combo.currentIndexChanged.connect(self.validate)
         for edit in (self.emails, self.phones):
             edit.textChanged.connect(self._dup_timer.start)
@@ -219,11 +237,25 @@ class NewRequestDialog(QDialog):
                 out["received"] = self.tr("The received date is in the future.")
         return out
 
+    def _fill_regions(self) -> None:
+        country = str(self.holiday.currentData() or "")
+        self.holiday_region.blockSignals(True)
+        self.holiday_region.clear()
+        self.holiday_region.addItem(self.tr("Whole country"), "")
+        for code, name in regions(country):
+            self.holiday_region.addItem(name, code)
+        self.holiday_region.setEnabled(self.holiday_region.count() > 1)
+        self.holiday_region.blockSignals(False)
+        self.validate()
+
+    def set_holidays(self, country: str, region: str = "") -> None:
+        """Choose the per-request calendar by codes (``DE``, ``BY``)."""
+        self.holiday.setCurrentIndex(max(self.holiday.findData(country.upper()), 0))
+        self.holiday_region.setCurrentIndex(max(self.holiday_region.findData(region.upper()), 0))
+
     def holiday_codes(self) -> tuple[str, str]:
-        """The per-request holiday override typed as ``CC`` or ``CC-SUB`` ('' when none)."""
-        text = self.holiday.text().strip().upper()
-        country, _sep, sub = text.partition("-")
-        return country, sub
+        """The per-request holiday override as (country, region) codes ('' when none)."""
+        return str(self.holiday.currentData() or ""), str(self.holiday_region.currentData() or "")
 
     def validate(self) -> bool:
         problems = self.problems()
