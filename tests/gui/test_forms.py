@@ -91,8 +91,10 @@ def test_disabled_buttons_say_why(qtbot: QtBot, queue_ctx: AppContext) -> None:
     qtbot.addWidget(pane)
     detail = pane.detail
     assert not detail.letters_button.isEnabled() and detail.letters_button.toolTip() == "Select a request first."
+    assert detail.letters_button.isHidden()
     detail.load("DSR-2026-0001")
     assert detail.letters_button.isEnabled() and "letter" in detail.letters_button.toolTip()
+    assert not detail.letters_button.isHidden()
     if not detail.export_button.isEnabled():
         assert "Export needs a search attached" in detail.export_button.toolTip()
 
