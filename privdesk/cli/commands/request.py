@@ -277,7 +277,8 @@ def _assign(args: argparse.Namespace) -> int:
     ctx = open_ctx(args)
     officer = None if args.officer == "-" else svc.officer_id_by_email(ctx, args.officer)
     d = svc.assign(ctx, args.reference, officer, _actor(args), args.expect_version)
-    print(f"{d.reference} assigned to {d.assignee_name or 'nobody'}")  # noqa: T201
+    print(f"{d.reference} assigned to {d.assignee_name}" if d.assignee_name  # noqa: T201
+          else f"{d.reference}: Unassigned")
     return 0
 
 

@@ -55,7 +55,7 @@ from privdesk.ui.requests.queue_model import (
     type_label,
 )
 from privdesk.ui.timeline import Timeline
-from privdesk.ui.vocabulary import format_date, format_datetime
+from privdesk.ui.vocabulary import UNASSIGNED, format_date, format_datetime
 
 if TYPE_CHECKING:
     from privdesk.services import casefile
@@ -403,7 +403,7 @@ class DetailPane(QWidget):
         if d.verified_on:
             verification += f" ({format_date(d.verified_on)})"
         self.fields["verification"].setText(verification)
-        self.fields["assignee"].setText(d.assignee_name or self.tr("nobody"))
+        self.fields["assignee"].setText(d.assignee_name or self.tr(UNASSIGNED))
         self.fields["emails"].setText(", ".join(d.emails) or "—")
         self.fields["phones"].setText(", ".join(d.phones) or "—")
         self.fields["ids"].setText(", ".join(i.value for i in d.identifiers if i.kind == "customer_id") or "—")
