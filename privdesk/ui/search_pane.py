@@ -8,7 +8,6 @@ the workers between queries and interrupts running SQLite queries.
 from __future__ import annotations
 
 import gc
-import getpass
 import html
 import sys
 import threading
@@ -529,8 +528,8 @@ class SearchPane(QWidget):
         attach_bar.addWidget(self.attach_button)
         attach_bar.addStretch(1)
         outer.addLayout(attach_bar)
-        #: who attaches (the main window hands over the requests area's "Acting as")
-        self.actor: Callable[[], str] = getpass.getuser
+        #: who attaches: the window's one current officer (recorded beside the login)
+        self.actor: Callable[[], str] = ctx.actor
 
         self.status = QLabel(self.tr("Type one or more identifiers and press Search."))
         self.status.setObjectName("searchStatus")

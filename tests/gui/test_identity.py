@@ -42,3 +42,12 @@ def test_chosen_officer_is_shown_and_recorded_by_every_area(qtbot: QtBot, queue_
     svc.add_note(queue_ctx, row.reference, "Called the subject.", requests.actor())
     last = audit.history(queue_ctx, "request", row.reference)[-1]
     assert (last.action, last.actor) == ("note", "jonas.becker@northwind.example")
+
+
+def test_search_area_alone_records_the_current_officer(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    from privdesk.ui.search_pane import SearchPane
+
+    identity.choose(queue_ctx, "priya.natarajan@northwind.example")
+    pane = SearchPane(queue_ctx)  # opened without the requests area
+    qtbot.addWidget(pane)
+    assert pane.actor() == "priya.natarajan@northwind.example"
