@@ -59,11 +59,12 @@ def _log(args: argparse.Namespace) -> int:
     else:
         events = list(reversed(svc.recent(ctx, args.limit)))
     if args.json:
-        emit_json([{"seq": e.seq, "at": e.at, "actor": e.actor, "entity": e.entity,
+        emit_json([{"seq": e.seq, "at": e.at, "actor": e.actor, "login": e.login, "entity": e.entity,
                     "entity_id": e.entity_id, "action": e.action,
                     "changes": {k: list(v) for k, v in e.changes.items()}} for e in events])
     else:
         for e in events:
-            print(terminal_safe(f"{e.seq:>6}  {e.at[:19]}  {e.actor:<28} {e.entity_id:<15} {e.action:<10} "  # noqa: T201
+            who = e.who.describe()  # the officer, and the login beside it where they differ
+            print(terminal_safe(f"{e.seq:>6}  {e.at[:19]}  {who:<28} {e.entity_id:<15} {e.action:<10} "  # noqa: T201
                                 f"{e.describe()}"))
     return 0
