@@ -35,6 +35,16 @@ def _country(v: str) -> str | None:
     return None
 
 
+def _zone(v: str) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{v!r} is not a time zone; use a name such as Europe/London or America/New_York."
+    return None
+
+
 def known_laws() -> list[str]:
     """Law ids in force: the shipped rule files and the organisation's own."""
     from privdesk.domain.laws import law_ids
@@ -58,6 +68,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("org.address", "Postal address", multiline=True),
     SettingSpec("org.email", "Contact e-mail", check=_optional(email_problem)),
     SettingSpec("org.phone", "Contact phone", check=_optional(phone_problem)),
+    SettingSpec("org.timezone", "Time zone", check=_optional(_zone),
+                help="Where the organisation's clock runs, e.g. Europe/London (empty: this computer's zone)."),
     SettingSpec("dpo.name", "Data protection officer"),
     SettingSpec("dpo.email", "DPO e-mail", check=_optional(email_problem)),
     SettingSpec("dpo.phone", "DPO phone", check=_optional(phone_problem)),
@@ -101,6 +113,7 @@ class OrgProfile:
     org_address: str = ""
     org_email: str = ""
     org_phone: str = ""
+    org_timezone: str = ""
     dpo_name: str = ""
     dpo_email: str = ""
     dpo_phone: str = ""

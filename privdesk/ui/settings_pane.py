@@ -9,6 +9,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QCompleter,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -94,6 +95,16 @@ class SettingsPane(QWidget):
                     widget.addItem(law_name(law), law)
             elif spec.key in ("holidays.country", "holidays.subdivision"):
                 widget = place_combo(spec.key == "holidays.country")
+            elif spec.key == "org.timezone":
+                widget = QLineEdit()
+                widget.setPlaceholderText(self.tr("this computer's zone"))
+                widget.setToolTip(self.tr(spec.help))
+                from zoneinfo import available_timezones
+
+                zones = QCompleter(sorted(available_timezones()), widget)
+                zones.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+                zones.setFilterMode(Qt.MatchFlag.MatchContains)
+                widget.setCompleter(zones)
             else:
                 widget = QLineEdit()
                 if spec.help:

@@ -316,3 +316,13 @@ def test_add_from_search_with_the_demo_databases(qtbot: QtBot, pane: BreachesPan
     qtbot.waitUntil(lambda: "added" in pane.detail.message.text(), timeout=5000)
     assert pane.detail.affected.rowCount() == 1
     assert pane.detail.affected.item(0, 1).text() == "zoe.odegard@example.com"
+
+
+def test_became_aware_is_read_in_the_organisation_zone(qtbot: QtBot, pane: BreachesPane) -> None:
+    settings.set_setting(pane.ctx, "org.timezone", "Europe/Berlin")
+    dlg = pane.new_breach()
+    qtbot.addWidget(dlg)
+    assert isinstance(dlg, NewBreachDialog)
+    assert dlg.findChild(QLabel, "awareZone").text() == "time in Europe/Berlin"  # type: ignore[union-attr]
+    dlg.aware.setDateTime(QDateTime(QDate(2026, 11, 21), QTime(8, 15)))
+    assert dlg.aware_at().isoformat() == "2026-11-21T08:15:00+01:00"

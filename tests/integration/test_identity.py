@@ -89,7 +89,9 @@ def test_cli_defaults_to_the_officer_matching_the_os_account(data_dir: Path, cap
 
 def test_cli_breach_add_accepts_date_and_time_in_the_organisation_zone(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("TZ", "Europe/Berlin")
+    monkeypatch.setenv("TZ", "America/New_York")  # this computer's zone is not the organisation's
+    assert main(["--data-dir", str(data_dir), "settings", "set", "org.timezone", "Europe/Berlin"]) == 0
+    assert main(["--data-dir", str(data_dir), "settings", "set", "org.timezone", "Mars/Olympus"]) == 2
     assert main(["--data-dir", str(data_dir), "breach", "add", "--title", "Lost laptop", "--aware",
                  "2026-12-01 19:57", "--nature", "confidentiality", "--description", "A laptop was lost.",
                  "--risk", "risk"]) == 0

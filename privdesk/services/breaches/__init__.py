@@ -52,6 +52,7 @@ from privdesk.services.breaches.common import (
 )
 from privdesk.services.breaches.common import (
     local_zone,
+    organisation_zone,
 )
 from privdesk.services.breaches.demo import (
     seed_demo_breaches,
@@ -119,6 +120,7 @@ __all__ = [
     "list_affected",
     "list_breaches",
     "local_zone",
+    "organisation_zone",
     "mark_notified",
     "people_from_matches",
     "read_people_csv",

@@ -25,6 +25,18 @@ from privdesk.services.context import AppContext
 from privdesk.store.breach_models import AffectedPerson, Breach, BreachNotification
 
 
+def organisation_zone(ctx: AppContext) -> tzinfo:
+    """The organisation's time zone (Settings → Time zone), else this computer's: the zone a
+    moment typed without an offset is read in, in the window and on the command line."""
+    from privdesk.services.settings import get_settings
+
+    name = get_settings(ctx).get("org.timezone", "")
+    try:
+        return ZoneInfo(name) if name else local_zone()
+    except (ValueError, OSError, KeyError):
+        return local_zone()
+
+
 def local_zone() -> tzinfo:
     """The zone used for a moment typed without an offset: ``TZ``, else the system's zone.
 

@@ -26,7 +26,7 @@ from privdesk.services.breaches.common import (
     _unit,
     _values,
     _with_defaults,
-    local_zone,
+    organisation_zone,
 )
 from privdesk.services.breaches.values import ENTITY, BreachDetail
 from privdesk.services.context import AppContext
@@ -46,7 +46,7 @@ def add_breach(ctx: AppContext, data: dom.BreachInput, actor: str, now: datetime
                zone: tzinfo | None = None) -> BreachDetail:
     """Validate and record a new breach; returns it with its reference (``BR-YYYY-NNNN``)."""
     now = _now(now)
-    clean = dom.validate(_with_defaults(ctx, data), zone or local_zone(), now)
+    clean = dom.validate(_with_defaults(ctx, data), zone or organisation_zone(ctx), now)
     values = _values(clean)
     for attempt in range(3):
         try:

@@ -77,7 +77,8 @@ class NewBreachDialog(QDialog):
         self.ctx, self.now, self.editing = ctx, now, detail
         self.setWindowTitle(self.tr("Record a breach") if detail is None else self.tr("Edit {0}").format(detail.reference))
         self.setMinimumWidth(560)
-        self.zone: tzinfo = detail.aware.tzinfo or svc.local_zone() if detail is not None else svc.local_zone()
+        self.zone: tzinfo = (detail.aware.tzinfo or svc.organisation_zone(ctx)) if detail is not None \
+            else svc.organisation_zone(ctx)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
