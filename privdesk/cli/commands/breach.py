@@ -10,9 +10,9 @@ from typing import Any
 from privdesk.cli.common import actor as _actor
 from privdesk.cli.common import open_ctx, terminal_safe
 
-_AWARE_HELP = ("when the organisation became aware: YYYY-MM-DD HH:MM in the organisation's time zone "
-               "(setting org.timezone, else TZ or this computer's zone; stored with the record), or ISO 8601 with an offset "
-               "such as 2026-12-01T19:57+01:00")
+_AWARE_HELP = ("when the organisation became aware: YYYY-MM-DD HH:MM in the organisation's time "
+               "zone (setting org.timezone, else TZ or this computer's zone; stored with the "
+               "record), or ISO 8601 with an offset such as 2026-12-01T19:57+01:00")
 
 
 
