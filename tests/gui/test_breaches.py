@@ -278,10 +278,13 @@ def test_record_a_follow_up_notification(qtbot: QtBot, pane: BreachesPane, tmp_p
     dlg.phase.setCurrentIndex(dlg.phase.findData("follow-up"))
     dlg.case_ref.setText("ICO-2026-0042")
     dlg.file.setText(str(sent))
-    dlg.sent_at.setText("tomorrow")
+    assert isinstance(dlg.sent_at, QDateTimeEdit)  # a date-time editor, not ISO text to type
+    tomorrow = (NOW + timedelta(days=1)).astimezone(dlg.zone)
+    dlg.sent_at.setDateTime(QDateTime(QDate(tomorrow.year, tomorrow.month, tomorrow.day), QTime(9, 0)))
     dlg.save()
-    assert "time the notice was sent" in dlg.error.text()
-    dlg.sent_at.setText(NOW.isoformat(timespec="minutes"))
+    assert "time the notice was sent" in dlg.error.text() and "future" in dlg.error.text()
+    here = NOW.astimezone(dlg.zone)
+    dlg.sent_at.setDateTime(QDateTime(QDate(here.year, here.month, here.day), QTime(here.hour, here.minute)))
     dlg.save()
     assert dlg.record is not None and dlg.record.phase == "follow-up" and dlg.record.case_reference == "ICO-2026-0042"
     assert pane.detail.notifications.rowCount() == 2

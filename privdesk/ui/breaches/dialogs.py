@@ -33,7 +33,7 @@ from privdesk.errors import PrivDeskError
 from privdesk.services import breach_notices as notices
 from privdesk.services import breaches as svc
 from privdesk.services.context import AppContext
-from privdesk.ui.breaches.record_dialog import NewBreachDialog
+from privdesk.ui.breaches.record_dialog import NewBreachDialog, moment_editor, moment_of, zone_name
 from privdesk.ui.forms import multiline
 from privdesk.ui.workers import Task, TaskControl, run_task
 
@@ -216,9 +216,11 @@ class RecordNotificationDialog(QDialog):
         for ph in dom.Phase:
             self.phase.addItem(ph.value.capitalize(), ph.value)
         zone = detail.zone
-        self.sent_at = QLineEdit(datetime.now(zone).isoformat(timespec="minutes") if now is None
-                                 else now.astimezone(zone).isoformat(timespec="minutes"))
-        self.sent_at.setObjectName("sentAtEdit")
+        self.zone = zone
+        self.sent_at = moment_editor((now or datetime.now(zone)).astimezone(zone), "sentAtEdit")
+        sent_row = QHBoxLayout()
+        sent_row.addWidget(self.sent_at)
+        sent_row.addWidget(QLabel(self.tr("time in {0}").format(zone_name(zone))), 1)
         self.recipient = QLineEdit()
         self.recipient.setObjectName("recipientEdit")
         self.recipient.setPlaceholderText(self.tr("default: the authority in Settings, or the law's"))
@@ -239,7 +241,7 @@ class RecordNotificationDialog(QDialog):
         self.reasons.setFixedHeight(50)
         form.addRow(self.tr("To"), self.kind)
         form.addRow(self.tr("Phase"), self.phase)
-        form.addRow(self.tr("Sent at"), self.sent_at)
+        form.addRow(self.tr("Sent at"), sent_row)
         form.addRow(self.tr("Recipient"), self.recipient)
         form.addRow(self.tr("Authority's case reference"), self.case_ref)
         form.addRow(self.tr("Document sent"), file_row)
@@ -264,7 +266,7 @@ class RecordNotificationDialog(QDialog):
         try:
             self.record = svc.record_notification(
                 self.ctx, self.detail.reference, self.kind.currentData(), self.ctx.actor(),
-                sent_at=self.sent_at.text(), phase=self.phase.currentData(), recipient=self.recipient.text(),
+                sent_at=moment_of(self.sent_at, self.zone), phase=self.phase.currentData(), recipient=self.recipient.text(),
                 document_file=path.name if path else "", document_sha256=sha,
                 delay_reasons=self.reasons.toPlainText(), case_reference=self.case_ref.text(),
                 count=self.count.value(), now=self.now)

@@ -108,12 +108,7 @@ class NewBreachDialog(QDialog):
             return w
 
         line("title", "Title*", "e.g. Payroll file e-mailed to the wrong recipient")
-        self.aware = QDateTimeEdit()
-        self.aware.setObjectName("field:aware")
-        self.aware.setCalendarPopup(True)
-        self.aware.setDisplayFormat(f"{date_format()} HH:mm")
-        now_local = (now or datetime.now(self.zone)).astimezone(self.zone)
-        self.aware.setDateTime(_qdt(now_local))
+        self.aware = moment_editor((now or datetime.now(self.zone)).astimezone(self.zone), "field:aware")
         self.aware.dateTimeChanged.connect(lambda _d: self._touch("aware"))
         aware_row = QHBoxLayout()
         aware_row.addWidget(self.aware)
@@ -234,9 +229,7 @@ class NewBreachDialog(QDialog):
 
     def aware_at(self) -> datetime:
         """The editor's wall-clock time in the organisation's zone, as an aware datetime."""
-        qd = self.aware.dateTime()
-        d, t = qd.date(), qd.time()
-        return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=self.zone)
+        return moment_of(self.aware, self.zone)
 
     def values(self) -> dict[str, Any]:
         values: dict[str, Any] = {k: self._text(k) for k in self.fields}
@@ -319,3 +312,21 @@ class NewBreachDialog(QDialog):
 def _qdt(value: datetime) -> QDateTime:
     """The wall-clock reading of ``value`` (the editor shows the organisation's zone)."""
     return QDateTime(QDate(value.year, value.month, value.day), QTime(value.hour, value.minute))
+
+
+def moment_editor(value: datetime, name: str) -> QDateTimeEdit:
+    """A date-time editor (calendar pop-up, the locale's date format, minutes) showing ``value``
+    on the wall clock of ``value``'s zone."""
+    editor = QDateTimeEdit()
+    editor.setObjectName(name)
+    editor.setCalendarPopup(True)
+    editor.setDisplayFormat(f"{date_format()} HH:mm")
+    editor.setDateTime(_qdt(value))
+    return editor
+
+
+def moment_of(editor: QDateTimeEdit, zone: tzinfo) -> datetime:
+    """The editor's wall-clock reading in ``zone`` as an aware datetime."""
+    qd = editor.dateTime()
+    d, t = qd.date(), qd.time()
+    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=zone)
