@@ -41,8 +41,17 @@ def register(sub: Any) -> None:
 
 
 def _letter(args: argparse.Namespace) -> int:
+    import sys
+
+    from privdesk.services import letter_checks
+    from privdesk.services.requests import get_request
+
     password = read_secret_stdin() if args.password_stdin else None
-    doc = casefile.generate_letter(open_ctx(args), args.kind, args.reference, args.output, _actor(args),
+    ctx = open_ctx(args)
+    # a letter that contradicts the record is still written (the officer may need it), but not silently
+    for warning in letter_checks.date_warnings(args.kind, get_request(ctx, args.reference)):
+        sys.stderr.write(f"privdesk: warning: {warning}\n")
+    doc = casefile.generate_letter(ctx, args.kind, args.reference, args.output, _actor(args),
                                    password=password, asks=args.ask)
     print(f"{doc.filename} ({doc.pages} page{'s' if doc.pages != 1 else ''}, sha256 {doc.sha256})")  # noqa: T201
     return 0
