@@ -56,6 +56,22 @@ def field_with_error(form: QFormLayout, label: str, widget: QWidget | QLayout, e
     return err
 
 
+def fit_height(dialog: QWidget) -> None:
+    """Grow ``dialog`` to the height its wrapped labels need at its current width.
+
+    Qt sizes a window from its layout's minimum, which ignores how tall a word-wrapped label gets
+    at the actual width; without this a warning that appears later squeezes the fields above it
+    onto each other.
+    """
+    layout = dialog.layout()
+    if layout is None:
+        return
+    layout.activate()
+    needed = layout.totalHeightForWidth(dialog.width()) if layout.hasHeightForWidth() else -1
+    if needed > dialog.height():
+        dialog.resize(dialog.width(), needed)
+
+
 def explain(widget: QWidget, why_disabled: str) -> None:
     """A disabled control says why in its tooltip; enabled, it keeps (or gets back) the tooltip
     that says what it does."""

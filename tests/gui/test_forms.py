@@ -65,6 +65,9 @@ def test_duplicate_is_warned_inside_the_dialog_and_merge_asks_first(qtbot: QtBot
     dlg.name.setText(existing.subject_name)
     qtbot.keyClicks(dlg.emails, existing.emails[0].upper())
     qtbot.waitUntil(lambda: dlg.dup_box.isVisible())
+    qtbot.wait(10)
+    # the warning makes the dialog taller; it never squeezes the fields onto each other
+    assert dlg.requester.geometry().top() > dlg.address.geometry().bottom()
     text = dlg.dup_box.text()
     assert existing.reference in text and existing.subject_name.split()[0] in text
     compare = dlg.compare(existing.reference)

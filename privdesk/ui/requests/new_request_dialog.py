@@ -34,7 +34,7 @@ from privdesk.services import requests as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
-from privdesk.ui.forms import field_with_error, multiline
+from privdesk.ui.forms import field_with_error, fit_height, multiline
 from privdesk.ui.requests.duplicates import CompareDialog, ask_yes_no, merge_question
 from privdesk.ui.requests.queue_model import law_label, status_label, type_label
 from privdesk.ui.vocabulary import format_date
@@ -119,12 +119,14 @@ class NewRequestDialog(QDialog):
         self.received.setObjectName("receivedEdit")
         self.received.setPlaceholderText("YYYY-MM-DD")
         add("received", "Received*", self.received)
-        default = " — ".join(x for x in (country_name(self._country) if self._country else "",
-                                            dict(regions(self._country)).get(self._subdivision, self._subdivision))
-                             if x) or self.tr("weekends only")
+        default = (dict(regions(self._country)).get(self._subdivision, self._subdivision)
+                   or (country_name(self._country) if self._country else "") or self.tr("weekends only"))
         self.holiday = QComboBox()
         self.holiday.setObjectName("holidayCountry")
-        self.holiday.addItem(self.tr("Organisation default ({0})").format(default), "")
+        self.holiday.addItem(self.tr("As the organisation ({0})").format(default), "")
+        for combo in (self.holiday, self.law):  # long names must not widen the dialog past the screen
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
         for code, name in countries():
             self.holiday.addItem(f"{name} ({code})", code)
         self.holiday.setToolTip(self.tr("Public holidays for this request only, when the subject's differ "
@@ -266,6 +268,7 @@ class NewRequestDialog(QDialog):
         else:
             self.save_button.setToolTip(" ".join(problems.values()))
         self.save_button.setEnabled(not problems)
+        fit_height(self)
         self._update_preview("received" not in problems)
         return not problems
 
@@ -320,6 +323,7 @@ class NewRequestDialog(QDialog):
         self.dup_box.setText(self.tr("Possible duplicate — an open request has the same e-mail or phone: "
                                      "{0}. Click a reference to compare them side by side.").format(links))
         self.dup_box.show()
+        fit_height(self)
         return self.duplicates
 
     def compare(self, reference: str) -> CompareDialog:
