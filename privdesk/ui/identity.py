@@ -30,6 +30,7 @@ class OfficerChooser(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(self.tr("Who is working?"))
+        self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         intro = QLabel(self.tr("Everything you do is recorded in the audit trail under the officer "
                                "chosen here, beside the account you are signed in with ({0}).")
@@ -41,7 +42,8 @@ class OfficerChooser(QDialog):
         officers = settings_svc.list_officers(ctx)
         preferred = ctx.officer or getattr(identity.matched_officer(ctx), "email", "")
         for o in officers:
-            item = QListWidgetItem(f"{o.name} <{o.email}>")
+            item = QListWidgetItem(f"{o.name} — {o.email}")
+            item.setToolTip(f"{o.name} — {o.email} ({o.role})")
             item.setData(Qt.ItemDataRole.UserRole, o.email)
             self.list.addItem(item)
             if o.email == preferred:
