@@ -21,6 +21,7 @@ from privdesk import APP_NAME, __version__
 from privdesk.errors import PrivDeskError
 from privdesk.services.context import AppContext
 from privdesk.ui.icon import app_icon
+from privdesk.ui.vocabulary import database_place
 
 
 def error_text(exc: BaseException) -> str:
@@ -71,7 +72,7 @@ class AboutDialog(QDialog):
         self.version_label.setObjectName("aboutVersion")
         form.addRow(self.tr("Version:"), self.version_label)
         form.addRow(self.tr("Data folder:"), _selectable(str(ctx.paths.data_dir)))
-        form.addRow(self.tr("Case database:"), _selectable(ctx.db.describe()))
+        form.addRow(self.tr("Case database:"), _selectable(database_place(ctx.db)))
         form.addRow(self.tr("Log folder:"), _selectable(str(ctx.paths.log_dir)))
         form.addRow(self.tr("Python / Qt:"), QLabel(f"{sys.version.split()[0]} / PySide6 {pyside_version}"))
         layout.addLayout(form)

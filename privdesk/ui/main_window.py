@@ -34,6 +34,7 @@ from privdesk.ui.backup_actions import BackupActions
 from privdesk.ui.dialogs import AboutDialog
 from privdesk.ui.icon import app_icon
 from privdesk.ui.sidebar import CompactSidebar
+from privdesk.ui.vocabulary import database_place
 
 if TYPE_CHECKING:
     from privdesk.services.requests import RequestDetail
@@ -62,15 +63,6 @@ class _Pages(Mapping[str, QWidget]):
 
     def __len__(self) -> int:
         return len(self._window.areas)
-
-
-def _database_name(ctx: AppContext) -> str:
-    """A file name or a server and database name, never a raw URL."""
-    path = ctx.db.sqlite_file
-    if path is not None:
-        return path.name
-    url = ctx.db.engine.url
-    return f"{url.database} on {url.host or 'localhost'}"
 
 
 class MainWindow(QMainWindow):
@@ -117,8 +109,8 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.officer_button = identity_ui.install(self, ctx)
-        self.db_label = QLabel(self.tr("Case database: {0}").format(_database_name(ctx)))
-        self.db_label.setToolTip(ctx.db.describe())
+        self.db_label = QLabel(self.tr("Case database: {0}").format(database_place(ctx.db, short=True)))
+        self.db_label.setToolTip(database_place(ctx.db))
         self.statusBar().addPermanentWidget(self.db_label)
         if ctx.last_backup is not None:
             self.statusBar().showMessage(

@@ -7,6 +7,7 @@ Every area formats through these helpers so the same thing never reads two ways.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from PySide6.QtCore import QDate, QLocale, QTime
 
@@ -42,6 +43,17 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return "—"
     return f"{format_date(value.date())} {QLocale().toString(QTime(value.hour, value.minute), 'HH:mm')}"
+
+
+def database_place(db: Any, short: bool = False) -> str:
+    """Where the case database is, in words: its file (name only when ``short``), or its
+    database and server; never a URL."""
+    path = db.sqlite_file
+    if path is not None:
+        return path.name if short else str(path)
+    url = db.engine.url
+    where = f"{url.host or 'localhost'}" + (f":{url.port}" if url.port and not short else "")
+    return f"{url.database} on {where}" + ("" if short else f" ({db.dialect}, as {url.username or 'default user'})")
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:

@@ -114,3 +114,19 @@ def test_screenshot_command_renders_an_area_at_a_size(qtbot: QtBot, queue_ctx: A
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1024, 768)
     assert main(["--data-dir", data_dir, "gui", "--screenshot", str(out), "--size", "big"]) == 2
+
+
+def test_case_database_is_named_never_given_as_a_url(queue_ctx: AppContext) -> None:
+    from types import SimpleNamespace
+
+    from sqlalchemy import make_url
+
+    from privdesk.ui.vocabulary import database_place
+
+    assert database_place(queue_ctx.db, short=True) == "privdesk.sqlite3"
+    assert database_place(queue_ctx.db) == str(queue_ctx.db.sqlite_file)
+    server = SimpleNamespace(sqlite_file=None, dialect="postgresql",
+                             engine=SimpleNamespace(url=make_url("postgresql://priv:secret@db.internal:5433/cases")))
+    assert database_place(server, short=True) == "cases on db.internal"
+    assert database_place(server) == "cases on db.internal:5433 (postgresql, as priv)"
+    assert "secret" not in database_place(server) and "://" not in database_place(server)
