@@ -6,9 +6,6 @@ from __future__ import annotations
 import re
 from functools import cache
 
-import holidays
-from holidays import registry
-
 
 def _words(class_name: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", class_name)
@@ -17,6 +14,9 @@ def _words(class_name: str) -> str:
 @cache
 def countries() -> tuple[tuple[str, str], ...]:
     """(code, name) of every country with a calendar, sorted by name."""
+    import holidays  # loaded on first use, as everywhere (0.05-0.1 s)
+    from holidays import registry
+
     supported = set(holidays.list_supported_countries())
     out = {info[1]: _words(info[0]) for info in registry.COUNTRIES.values() if info[1] in supported}
     return tuple(sorted(out.items(), key=lambda kv: kv[1]))
@@ -25,6 +25,8 @@ def countries() -> tuple[tuple[str, str], ...]:
 @cache
 def regions(country: str) -> tuple[tuple[str, str], ...]:
     """(code, name) of the country's subdivisions with a calendar; the code where no name is known."""
+    import holidays
+
     code = country.strip().upper()
     if code not in holidays.list_supported_countries():
         return ()

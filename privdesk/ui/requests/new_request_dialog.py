@@ -119,7 +119,7 @@ class NewRequestDialog(QDialog):
         self.received.setObjectName("receivedEdit")
         self.received.setPlaceholderText("YYYY-MM-DD")
         add("received", "Received*", self.received)
-        default = (dict(regions(self._country)).get(self._subdivision, self._subdivision)
+        default = (self._subdivision and dict(regions(self._country)).get(self._subdivision, self._subdivision)
                    or (country_name(self._country) if self._country else "") or self.tr("weekends only"))
         self.holiday = QComboBox()
         self.holiday.setObjectName("holidayCountry")
