@@ -45,6 +45,13 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = "PrivDes
     box.open()
 
 
+def ask_yes_no(parent: QWidget | None, title: str, text: str) -> bool:
+    """A question whose default answer is No (the safe one)."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
 class AboutDialog(QDialog):
     """Version, Python/Qt versions and where this installation keeps its data."""
 

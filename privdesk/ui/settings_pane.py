@@ -31,9 +31,8 @@ from privdesk.domain.profile import OFFICER_ROLES, SETTINGS, known_laws
 from privdesk.errors import PrivDeskError
 from privdesk.services import settings as svc
 from privdesk.services.context import AppContext
-from privdesk.ui.dialogs import show_error
+from privdesk.ui.dialogs import ask_yes_no, show_error
 from privdesk.ui.forms import multiline
-from privdesk.ui.requests.duplicates import ask_yes_no
 from privdesk.ui.vocabulary import law_name
 
 _GROUPS = {

@@ -42,10 +42,10 @@ from privdesk.errors import ConflictError, PrivDeskError
 from privdesk.services import audit as audit_svc
 from privdesk.services import requests as svc
 from privdesk.services.context import AppContext
-from privdesk.ui.dialogs import show_error
+from privdesk.ui.dialogs import ask_yes_no, show_error
 from privdesk.ui.empty import set_empty_text
 from privdesk.ui.forms import explain, multiline
-from privdesk.ui.requests.duplicates import CompareDialog, ask_yes_no, merge_question
+from privdesk.ui.requests.duplicates import CompareDialog, merge_question
 from privdesk.ui.requests.queue_model import (
     OVERDUE,
     PAUSED,

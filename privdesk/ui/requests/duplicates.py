@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -40,13 +39,6 @@ def _date_text(text: str) -> str:
 
 _LABELLERS: dict[str, Callable[[str], str]] = {"Type": type_label, "Law": law_label, "Status": status_label,
                                                "Received": _date_text}
-
-
-def ask_yes_no(parent: QWidget | None, title: str, text: str) -> bool:
-    """A question whose default answer is No (the safe one)."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def merge_question(source: str, target: str) -> str:

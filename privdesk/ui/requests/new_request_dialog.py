@@ -33,9 +33,9 @@ from privdesk.errors import PrivDeskError
 from privdesk.services import requests as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
-from privdesk.ui.dialogs import show_error
+from privdesk.ui.dialogs import ask_yes_no, show_error
 from privdesk.ui.forms import field_with_error, fit_height, multiline
-from privdesk.ui.requests.duplicates import CompareDialog, ask_yes_no, merge_question
+from privdesk.ui.requests.duplicates import CompareDialog, merge_question
 from privdesk.ui.requests.queue_model import law_label, status_label, type_label
 from privdesk.ui.vocabulary import format_date
 
