@@ -49,3 +49,17 @@ def test_the_check_finds_a_cut_off_button(qtbot: QtBot) -> None:
     assert cut_off(root) == [f"button 'Notices to individuals…' (60 < {b.sizeHint().width()} px)"]
     b.setToolTip("Notices to individuals…")
     assert cut_off(root) == []
+
+
+def test_no_text_cut_off_in_the_main_dialogs(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    from privdesk.ui.breaches.dialogs import NewBreachDialog
+    from privdesk.ui.identity import OfficerChooser
+    from privdesk.ui.requests.new_request_dialog import NewRequestDialog
+
+    for dlg in (NewRequestDialog(queue_ctx, "dpo@northwind.example"), NewBreachDialog(queue_ctx),
+                OfficerChooser(queue_ctx)):
+        qtbot.addWidget(dlg)
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        assert dlg.height() <= 768 - 40, type(dlg).__name__  # fits a 1024x768 screen with its frame
+        assert cut_off(dlg) == [], type(dlg).__name__
