@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from privdesk import APP_NAME
 from privdesk.services.context import AppContext
-from privdesk.ui import forms
+from privdesk.ui import forms, row_details
 from privdesk.ui import identity as identity_ui
 from privdesk.ui.areas import Area, available_areas
 from privdesk.ui.backup_actions import BackupActions
@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, settings: QSettings | None = None) -> None:
         super().__init__()
         forms.install()
+        row_details.install()
         self.ctx = ctx
         self.settings = settings or QSettings(str(ctx.paths.settings_file), QSettings.Format.IniFormat)
         self.setWindowTitle(APP_NAME)
