@@ -130,3 +130,17 @@ def test_case_database_is_named_never_given_as_a_url(queue_ctx: AppContext) -> N
     assert database_place(server, short=True) == "cases on db.internal"
     assert database_place(server) == "cases on db.internal:5433 (postgresql, as priv)"
     assert "secret" not in database_place(server) and "://" not in database_place(server)
+
+
+def test_empty_queue_says_why_and_what_to_do(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from privdesk.ui.requests.pane import RequestsPane
+
+    pane = RequestsPane(queue_ctx)
+    qtbot.addWidget(pane)
+    pane.show()
+    hint = pane.view.viewport().findChild(QLabel, "emptyHint")
+    assert hint is not None and not hint.isVisible()
+    pane.model.set_filter(svc.RequestQuery(text="no-such-person-anywhere"))
+    assert pane.model.rowCount() == 0 and hint.isVisible() and "No requests match" in hint.text()

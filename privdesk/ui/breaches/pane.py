@@ -35,6 +35,7 @@ from privdesk.ui.breaches.model import (
     BreachTableModel,
 )
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.empty import set_empty_text
 
 CLOCK_FILTERS = (("All clocks", ""), ("Late", "late"), ("Due within 24 h or late", "due-soon"),
                  ("Notice pending", "pending"))
@@ -87,6 +88,9 @@ class BreachesPane(QWidget):
         self.table = QTableView()
         self.table.setObjectName("breachTable")
         self.table.setModel(self.model)
+        set_empty_text(self.table, self.tr("No breaches match these filters. When you learn of a breach, "
+                                           "press Record a breach… — the 72-hour clock starts from when "
+                                           "the organisation became aware."))
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COL_CLOCK, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -44,6 +44,7 @@ from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
 from privdesk.ui.columns import ColumnPriorities
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.empty import set_empty_text
 from privdesk.ui.requests.detail_pane import DetailPane
 from privdesk.ui.requests.drill_banner import DrillBanner
 from privdesk.ui.requests.filter_bar import FilterBar
@@ -141,6 +142,8 @@ class RequestsPane(QWidget):
         self.view = QTableView()
         self.view.setObjectName("queueView")
         self.view.setModel(self.model)
+        set_empty_text(self.view, self.tr("No requests match these filters. Clear the search box or choose "
+                                          "other filters; New request (Ctrl+N) or Import… adds requests."))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setAlternatingRowColors(True)
