@@ -49,6 +49,15 @@ def start(ctx: AppContext, email: str = "") -> Officer | None:
     return officer
 
 
+def login(ctx: AppContext) -> str:
+    """The account recorded beside the officer: the database login on PostgreSQL or MariaDB,
+    else the operating-system account (what every audit entry of this process records)."""
+    from privdesk.store.audit import login_of
+
+    with ctx.db.session() as s:
+        return login_of(s) or os_login()
+
+
 def display_name(ctx: AppContext) -> str:
     """The current officer's name for the title bar, or the OS account when none is chosen."""
     officer = current_officer(ctx)

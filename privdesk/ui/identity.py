@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from privdesk import APP_NAME
 from privdesk.services import identity
 from privdesk.services import settings as settings_svc
-from privdesk.services.context import AppContext, os_login
+from privdesk.services.context import AppContext
 
 
 class OfficerChooser(QDialog):
@@ -34,7 +34,7 @@ class OfficerChooser(QDialog):
         layout = QVBoxLayout(self)
         intro = QLabel(self.tr("Everything you do is recorded in the audit trail under the officer "
                                "chosen here, beside the account you are signed in with ({0}).")
-                       .format(os_login()))
+                       .format(identity.login(ctx)))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.list = QListWidget()
@@ -73,6 +73,7 @@ class OfficerButton(QToolButton):
         self.setObjectName("officerButton")
         self.setAutoRaise(True)
         self.clicked.connect(self.choose)
+        self.login = identity.login(ctx)
         self.refresh()
 
     def refresh(self) -> None:
@@ -81,7 +82,7 @@ class OfficerButton(QToolButton):
         self.setText(self.tr("Officer: {0}").format(name) if chosen
                      else self.tr("Officer: none chosen ({0})").format(name))
         self.setToolTip(self.tr("Every change is recorded under this officer, beside the account you "
-                                "are signed in with ({0}). Click to change.").format(os_login()))
+                                "are signed in with ({0}). Click to change.").format(self.login))
         self.window_.setWindowTitle(f"{APP_NAME} — {name}")
 
     def choose(self) -> OfficerChooser:

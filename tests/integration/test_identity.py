@@ -45,6 +45,7 @@ def test_sqlite_records_officer_and_os_account_in_every_area(ctx: AppContext) ->
     assert {r.actor for r in rows} == {f"{OFFICER} [login: {getpass.getuser()}]"}
     events = audit.history(ctx, "breach", bref) + audit.history(ctx, "request", ref)
     assert {(e.actor, e.login) for e in events} == {(OFFICER, getpass.getuser())}
+    assert identity.login(ctx) == getpass.getuser()
     assert audit.verify(ctx).ok
 
 
@@ -55,6 +56,7 @@ def test_postgres_records_the_database_login_beside_the_officer(postgres_db: str
         ref, _ = _work(ctx)
         ev = audit.history(ctx, "request", ref)[0]
         assert (ev.actor, ev.login) == (OFFICER, "privdesk")  # the server's session_user
+        assert identity.login(ctx) == "privdesk"  # what the status bar's tooltip names
         assert ev.who.differs and ev.who.describe("Priya Natarajan") == "Priya Natarajan (signed in as privdesk)"
         assert audit.verify(ctx).ok
     finally:
