@@ -8,9 +8,9 @@ and permitted delays with their reason (1798.82(a), (c)).
 from __future__ import annotations
 
 import argparse
-import getpass
 from typing import Any
 
+from privdesk.cli.common import actor as cli_actor
 from privdesk.cli.common import open_ctx
 
 
@@ -54,7 +54,7 @@ def _legal(args: argparse.Namespace) -> int:
         changes["delays"] = tuple(args.delay)
     if args.no_delay:
         changes.update(delays=(), delay_reason="")
-    actor = args.actor or getpass.getuser()
+    actor = cli_actor(args)
     facts = svc.set_legal(ctx, args.reference, actor, **changes) if changes else svc.get_legal(ctx, args.reference)
     if args.json:
         emit_json({

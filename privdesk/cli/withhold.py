@@ -30,7 +30,7 @@ def register_under(rsub: Any, with_actor: Callable[[argparse.ArgumentParser], ar
 
 def _withhold(args: argparse.Namespace) -> int:
     from privdesk.cli import UserError, emit_json
-    from privdesk.cli.commands.request import _actor
+    from privdesk.cli.common import actor as _actor
     from privdesk.services import withholding
 
     key = None

@@ -6,7 +6,6 @@ Sampling the database for proposals runs in a worker; decisions are saved (and a
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from typing import Any
 
@@ -88,8 +87,8 @@ class LinksView(QWidget):
         self.pool = pool
         self.connection: str | None = None
         self.links: tuple[Link, ...] = ()
-        #: who decides (the dialog's owner may hand over the requests area's "Acting as")
-        self.actor: Callable[[], str] = getpass.getuser
+        #: who decides: the window's one current officer
+        self.actor: Callable[[], str] = ctx.actor
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
         v.addWidget(QLabel(self.tr(

@@ -8,7 +8,6 @@ retention run, which deletes files, runs in a worker.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from datetime import date
 
@@ -64,11 +63,6 @@ _FIELDS: tuple[tuple[str, str, bool], ...] = (
 _TODO = QColor("#fff4e5")
 
 
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 class ActivityEditor(QWidget):
@@ -430,9 +424,9 @@ class RopaPane(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.tabs = QTabWidget()
-        self.editor = ActivityEditor(ctx, _actor)
-        self.mapping = MappingTab(ctx, _actor)
-        self.retention = RetentionTab(ctx, _actor, pool)
+        self.editor = ActivityEditor(ctx, ctx.actor)
+        self.mapping = MappingTab(ctx, ctx.actor)
+        self.retention = RetentionTab(ctx, ctx.actor, pool)
         self.tabs.addTab(self.editor, self.tr("Activities"))
         self.tabs.addTab(self.mapping, "")
         self.tabs.addTab(self.retention, self.tr("Retention"))

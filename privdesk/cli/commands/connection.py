@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from privdesk.cli.common import actor as cli_actor
 from privdesk.cli.common import open_ctx, read_secret_stdin
 from privdesk.discovery.errors import ConnectionFailed, PasswordNeeded
 from privdesk.errors import ValidationError
@@ -221,7 +222,7 @@ def _links(args: argparse.Namespace) -> int:
 
     ctx = open_ctx(args)
     ensure_password(ctx, args.name)
-    actor = args.actor or getpass.getuser()
+    actor = cli_actor(args)
     if args.min_score is not None and not args.accept_all:
         raise ValidationError("--min-score goes with --accept-all.")
     acted = bool(args.accept or args.reject or args.add or args.accept_all)
@@ -247,7 +248,7 @@ def _role(args: argparse.Namespace) -> int:
 
     ctx = open_ctx(args)
     lsvc.set_table_role(ctx, args.name, args.table, None if args.role == "auto" else args.role,
-                        args.actor or getpass.getuser())
+                        cli_actor(args))
     return 0
 
 
@@ -256,7 +257,7 @@ def _import_dataset(args: argparse.Namespace) -> int:
 
     ctx = open_ctx(args)
     ensure_password(ctx, args.name)
-    summary = datasets.import_dataset(ctx, args.name, args.file, args.actor or getpass.getuser())
+    summary = datasets.import_dataset(ctx, args.name, args.file, cli_actor(args))
     print(summary.sentence())  # noqa: T201
     return 0
 

@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from privdesk.cli import emit_json
-    from privdesk.cli.commands.request import _actor
+    from privdesk.cli.common import actor as _actor
     from privdesk.services import retention
 
     result = retention.run(open_ctx(args), _actor(args), dry_run=args.dry_run, today=args.today)
@@ -66,7 +66,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _set(args: argparse.Namespace) -> int:
-    from privdesk.cli.commands.request import _actor
+    from privdesk.cli.common import actor as _actor
     from privdesk.services import retention
 
     years = retention.set_period(open_ctx(args), args.kind, args.years, _actor(args))

@@ -18,7 +18,7 @@ from privdesk.domain.breach_legal import DELAYS
 from privdesk.errors import PrivDeskError
 from privdesk.services import breaches as svc
 from privdesk.services.context import AppContext
-from privdesk.ui.breaches.dialogs import _form_with_footer, current_actor
+from privdesk.ui.breaches.dialogs import _form_with_footer
 
 DELAY_LABELS = {
     "law-enforcement": "Delayed for law enforcement (§ 1798.82(c))",
@@ -82,7 +82,7 @@ class LegalFactsDialog(QDialog):
     def save(self) -> None:
         try:
             svc.set_legal(
-                self.ctx, self.reference, current_actor(),
+                self.ctx, self.reference, self.ctx.actor(),
                 security_measures=self.security.toPlainText(), was_source=self.source.isChecked(),
                 identity_services=self.services.toPlainText(), service_months=self.months.value(),
                 data_owner=self.owner.text(), owner_notified_at=self.owner_told.text(),
