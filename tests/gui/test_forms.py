@@ -114,6 +114,7 @@ def test_screenshot_command_renders_an_area_at_a_size(qtbot: QtBot, queue_ctx: A
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1024, 768)
     assert main(["--data-dir", data_dir, "gui", "--screenshot", str(out), "--size", "big"]) == 2
+    assert main(["--data-dir", data_dir, "gui", "--screenshot", str(out), "--as", "nobody@example.com"]) == 2
 
 
 def test_case_database_is_named_never_given_as_a_url(queue_ctx: AppContext) -> None:
