@@ -12,14 +12,20 @@ from typing import Any
 from PySide6.QtCore import QDate, QLocale, QTime
 
 UNASSIGNED = "Unassigned"
-#: one display name per law id, also where a rule file's short name differs (CCPA -> CCPA/CPRA)
-LAW_NAMES = {"gdpr": "GDPR", "uk-gdpr": "UK GDPR", "ccpa": "CCPA/CPRA", "lgpd": "LGPD",
-             "vcdpa": "VCDPA", "cpa": "CPA", "california": "California", "pk-pdpb": "Pakistan (draft)"}
+#: names of breach regimes that are not request laws (a law's name is its rule file's short_name)
+REGIME_NAMES = {"california": "California", "pk-pdpb": "Pakistan (draft)"}
 RISK_NAMES = {"none": "None", "unlikely": "None", "risk": "Risk", "high": "High risk"}
 
 
 def law_name(law: str) -> str:
-    return LAW_NAMES.get(law.lower(), law.upper())
+    """One display name per law, the rule file's ``short_name`` ("UK GDPR", "CCPA/CPRA"), the
+    same the letters and the dashboard use."""
+    from privdesk.domain.laws import get_law, law_ids
+
+    key = law.strip().lower()
+    if key in law_ids():
+        return get_law(key).short_name
+    return REGIME_NAMES.get(key, law.upper())
 
 
 def date_format() -> str:

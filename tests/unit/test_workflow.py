@@ -117,7 +117,7 @@ def test_extension_refused_where_the_law_has_none() -> None:
 def test_extension_refused_for_ccpa_opt_out() -> None:
     law = get_law("ccpa")
     deadline = compute_deadline(law, RequestType.OPT_OUT, date(2026, 3, 2))
-    with pytest.raises(ValidationError, match="opt-out request under the CCPA cannot be extended"):
+    with pytest.raises(ValidationError, match="opt-out request under the CCPA/CPRA cannot be extended"):
         check_extension(law, deadline, date(2026, 3, 3), "busy", already_extended=False)
 
 
