@@ -7,7 +7,6 @@ are saved to the case database as soon as the officer changes them.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from typing import Any
 
@@ -53,9 +52,9 @@ class ConnectionsDialog(QDialog):
     """Add/test/remove connections and correct the identifier map column by column."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, pool: Any = None,
-                 actor: Callable[[], str] = getpass.getuser) -> None:
+                 actor: Callable[[], str] | None = None) -> None:
         super().__init__(parent)
-        self.actor = actor
+        self.actor = actor or ctx.actor  # the window's one current officer
         self.ctx = ctx
         self.pool = pool
         self.current_map: ColumnMap | None = None

@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
 
 
 def _actor(args: argparse.Namespace) -> str:
-    from privdesk.cli.commands.request import _actor as actor
+    from privdesk.cli.common import actor
 
     return actor(args)
 
