@@ -351,8 +351,10 @@ class DetailPane(QWidget):
                   self.search_button, self.withhold_button):
             w.setEnabled(enabled)
             explain(w, self.tr("Select a request first."))
-        for w in (self.search_button, self.letters_button, self.export_button):
+        for w in (self.search_button, self.letters_button, self.export_button, self.withhold_button):
             w.setVisible(enabled)  # the empty state shows no row of dead buttons
+        if not enabled:
+            self.plan_button.setVisible(False)
         self.documents.clear()
         self.snapshot_label.clear()
         self.pause_button.setVisible(bool(d and d.can_pause and d.paused_since is None))

@@ -162,7 +162,8 @@ class RequestsPane(QWidget):
             self.view.setColumnWidth(col, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(heading) + 14) + 14)
         # narrow window: Received, Law and Type give way before Due, Days left, Status, Assignee
         self.columns = ColumnPriorities(self.view, [COL_REFERENCE, COL_SUBJECT, COL_DUE, COL_DAYS, COL_STATUS,
-                                                    COL_ASSIGNEE, COL_TYPE, COL_LAW, COL_RECEIVED])
+                                                    COL_ASSIGNEE, COL_TYPE, COL_LAW, COL_RECEIVED],
+                                         flexible=COL_SUBJECT)
         self.view.installEventFilter(_EnterFilter(self))
         self.view.doubleClicked.connect(lambda _i: self.open_current())
 
