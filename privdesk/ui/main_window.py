@@ -226,13 +226,14 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
-        switch = QAction(self.tr("Change &Officer…"), self)
-        switch.triggered.connect(lambda: self.officer_button.choose())
-        file_menu.addAction(switch)
         self.backups = BackupActions(self, self.ctx)
         self.backups.done.connect(lambda text: self.statusBar().showMessage(text, 15000))
         file_menu.addAction(self.backups.backup_action)
         file_menu.addAction(self.backups.restore_action)
+        file_menu.addSeparator()
+        switch = QAction(self.tr("Change &Officer…"), self)
+        switch.triggered.connect(lambda: self.officer_button.choose())
+        file_menu.addAction(switch)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcuts(_keys(QKeySequence.StandardKey.Quit, "Ctrl+Q"))
