@@ -6,7 +6,6 @@ officer's map overrides; passwords go to the keyring only (:mod:`privdesk.discov
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import threading
@@ -87,14 +86,10 @@ def _row(s: Session, name: str) -> DiscoveryConnection:
     return row
 
 
-def _who(actor: str | None) -> str:
-    """The actor of an audited change: the one given, else the operating-system user."""
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+def _who(ctx: AppContext, actor: str | None) -> str:
+    """The actor of an audited change: the one given, else the current officer (else the
+    operating-system account); the login is recorded beside it either way."""
+    return actor or ctx.actor()
 
 
 def add_connection(ctx: AppContext, name: str, url: str, password: str | None = None,
@@ -128,7 +123,7 @@ def add_connection(ctx: AppContext, name: str, url: str, password: str | None = 
         s.flush()
         info = _info(row)
         # What a search covers changes: audited (the URL holds no password, options no secret).
-        audit.append(s, _who(actor), AUDIT_ENTITY, name, "connection_add",
+        audit.append(s, _who(ctx, actor), AUDIT_ENTITY, name, "connection_add",
                      {"url": (None, clean_url), "options": (None, json.dumps(opts, sort_keys=True))})
     warning = None
     scope = keyring_scope(ctx)
@@ -169,7 +164,7 @@ def get_connection(ctx: AppContext, name: str) -> ConnectionInfo:
 def remove_connection(ctx: AppContext, name: str, actor: str | None = None) -> None:
     with ctx.db.unit_of_work() as s:
         row = _row(s, name)
-        audit.append(s, _who(actor), AUDIT_ENTITY, row.name, "connection_remove", {"url": (row.url, None)})
+        audit.append(s, _who(ctx, actor), AUDIT_ENTITY, row.name, "connection_remove", {"url": (row.url, None)})
         s.execute(delete(MapOverride).where(MapOverride.connection_id == row.id))
         s.execute(delete(DiscoveryLink).where(DiscoveryLink.connection_id == row.id))
         s.execute(delete(SchemaCache).where(SchemaCache.connection_id == row.id))
@@ -345,7 +340,7 @@ def set_column_kind(ctx: AppContext, name: str, table: str, column: str, kind: s
         row = _row(s, name)
         o = s.scalar(select(MapOverride).where(MapOverride.connection_id == row.id,
                                                MapOverride.table_name == table, MapOverride.column_name == column))
-        audit.append(s, _who(actor), AUDIT_ENTITY, row.name, "map_override",
+        audit.append(s, _who(ctx, actor), AUDIT_ENTITY, row.name, "map_override",
                      {f"{table}.{column}": ((o.kind or classify.NONE) if o is not None else "automatic",
                                             kind or "automatic")})
         if kind is None:
@@ -364,7 +359,7 @@ def set_table_excluded(ctx: AppContext, name: str, table: str, excluded: bool, a
         o = s.scalar(select(MapOverride).where(MapOverride.connection_id == row.id,
                                                MapOverride.table_name == table, MapOverride.column_name == ""))
         was = "excluded" if o is not None and o.excluded else "searched"
-        audit.append(s, _who(actor), AUDIT_ENTITY, row.name, "table_exclude" if excluded else "table_include",
+        audit.append(s, _who(ctx, actor), AUDIT_ENTITY, row.name, "table_exclude" if excluded else "table_include",
                      {table: (was, "excluded" if excluded else "searched")})
         if o is None:
             if excluded:
