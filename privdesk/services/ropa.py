@@ -152,12 +152,17 @@ def map_table(ctx: AppContext, connection: str, table: str, activity: str | int,
               column: str = "", remove: bool = False) -> Activity:
     """Assign a connected table (or one column) to an activity, or take the assignment back.
 
-    The connection must be registered; when its schema is known the table (and column) must be in it.
+    The connection must be registered; when its schema can be read the table (and column) must be in it.
     """
     from privdesk.services import discovery
 
     conn = discovery.get_connection(ctx, connection).name
     cmap = discovery.cached_map(ctx, conn)
+    if cmap is None:  # never read yet: read it now, so a mistyped table is not mapped silently
+        try:
+            cmap = discovery.get_map(ctx, conn)
+        except PrivDeskError as exc:  # unreachable, or no password this session: map on trust
+            log.info("register mapping: connection %s not read (%s)", conn, type(exc).__name__)
     table, column = table.strip(), column.strip()
     if not table:
         raise ValidationError("Name the table to map.")

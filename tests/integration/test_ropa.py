@@ -267,3 +267,17 @@ def test_a_portability_file_made_before_a_withholding_is_not_reused(company: App
     data = json.loads((tmp_path / "nora-data.json").read_text())
     assert [e["id"] for e in data["data"]["mkt"]["campaign_events"]] == [10]
     assert "nora-data.json" in _export_letter(company, ref, tmp_path / "again.pdf")  # reused now: still current
+
+
+def test_a_mistyped_table_is_refused_on_a_connection_never_read_before(ctx: AppContext, tmp_path: Path) -> None:
+    """Found by QA on fresh demo data: `ropa map demo-shop nosuchtable 1` succeeded and put the
+    typo in the register, because the connection's schema had not been read yet."""
+    db = tmp_path / "fresh.sqlite"
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)")
+    ds.add_connection(ctx, "fresh", f"sqlite:///{db}")
+    ropa.save_activity(ctx, PAYMENTS, ACTOR)
+    with pytest.raises(NotFoundError, match="has no table 'custmers'"):
+        ropa.map_table(ctx, "fresh", "custmers", "Payments", ACTOR)
+    assert ropa.list_activities(ctx)[0].tables == ()
+    assert ropa.map_table(ctx, "fresh", "customers", "Payments", ACTOR).tables == ("fresh · customers",)
