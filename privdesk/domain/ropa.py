@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -276,8 +277,25 @@ def activities_for_tables(
     return list(ids), uncovered
 
 
-def compose_art15(activities: Sequence[Activity], uncovered: Sequence[str], wording: Mapping[str, str]) -> Art15Sections:
+#: Laws whose letters may cite the register's GDPR articles (lawful bases of Art. 6, safeguards of
+#: Art. 45-49); the register of Art. 30 is written in the GDPR's terms.
+GDPR_LETTER_LAWS = frozenset({"gdpr", "uk-gdpr"})
+_PAREN_ARTICLE = re.compile(r"\s*\(Art\.\s*\d+[a-zA-Z]?(?:\(\w+\))*\)")
+_ARTICLE = re.compile(r",?\s*Art\.\s*\d+[a-zA-Z]?(?:\(\w+\))*")
+
+
+def without_gdpr_articles(text: str) -> str:
+    """``contract, Art. 6(1)(b)`` -> ``contract``: a letter under another law (LGPD, a US state law)
+    must not cite GDPR articles that mean nothing, or something else, under that law."""
+    return _ARTICLE.sub("", _PAREN_ARTICLE.sub("", text)).strip()
+
+
+def compose_art15(activities: Sequence[Activity], uncovered: Sequence[str], wording: Mapping[str, str],
+                  law: str = "gdpr") -> Art15Sections:
     """The sections drawn from ``activities`` (already in snapshot order), deduplicated.
+
+    ``law`` is the law the letter answers under (its letters' base id): outside
+    :data:`GDPR_LETTER_LAWS` the GDPR article numbers of lawful bases and safeguards are left out.
 
     ``wording`` gives the sentences the register cannot hold itself (from
     ``resources/register/art15_wording.toml``): ``source_subject``, ``automated_none``, ``transfers_none``,
@@ -289,7 +307,11 @@ def compose_art15(activities: Sequence[Activity], uncovered: Sequence[str], word
         return _dedup(wording[key].format(activity=a.name, text=getattr(a, attr))
                       for a in activities if getattr(a, attr))
 
-    purposes = _dedup(f"{p} ({a.lawful_basis})" if a.lawful_basis else p for a in activities for p in a.purposes)
+    def cite(text: str) -> str:
+        return text if law in GDPR_LETTER_LAWS else without_gdpr_articles(text)
+
+    purposes = _dedup(f"{p} ({cite(a.lawful_basis)})" if cite(a.lawful_basis) else p
+                      for a in activities for p in a.purposes)
     categories = _dedup(c for a in activities for c in a.data_categories)
     recipients = _dedup(r for a in activities for r in a.recipients)
     retention = per_activity("retention_item", "retention")
@@ -300,7 +322,7 @@ def compose_art15(activities: Sequence[Activity], uncovered: Sequence[str], word
         sources = (wording["source_subject"], *sources)
     automated = per_activity("automated_item", "automated_decisions") or (
         (wording["automated_none"],) if activities else ())
-    transfers = _dedup(wording["transfers_item"].format(activity=a.name, text=t.describe())
+    transfers = _dedup(wording["transfers_item"].format(activity=a.name, text=cite(t.describe()))
                        for a in activities for t in a.transfers) or (
         (wording["transfers_none"],) if activities else ())
     sections = {"purposes": purposes, "categories": categories, "recipients": recipients,

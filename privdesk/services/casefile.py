@@ -320,7 +320,7 @@ def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None
         snapshot_id = info.id
         tables = [(s.connection, s.table, tuple(c for c in s.columns if any(r.get(c) is not None for r in s.rows)))
                   for s in ExportSnapshot.from_search(found).sources]
-        sections = ropa.sections_for(ctx, tables)
+        sections = ropa.sections_for(ctx, tables, req.law)
         art15, uncovered = ropa.art15_info(sections, preview), sections.uncovered
         doc = _latest_portability(ctx, reference, info.id)
         if doc is not None:

@@ -355,8 +355,10 @@ def art15_wording() -> dict[str, str]:
     return {k: str(data[k]) for k in need}
 
 
-def sections_for(ctx: AppContext, tables: Sequence[tuple[str, str, Sequence[str]]]) -> Art15Sections:
-    """The Art. 15 sections for a subject found in ``tables`` (``(connection, table, columns)``)."""
+def sections_for(ctx: AppContext, tables: Sequence[tuple[str, str, Sequence[str]]],
+                 law: str = "gdpr") -> Art15Sections:
+    """The Art. 15 sections for a subject found in ``tables`` (``(connection, table, columns)``),
+    worded for a letter under ``law`` (its letters' base id)."""
     with ctx.db.session() as s:
         rows = {r.id: r for r in s.scalars(select(RopaActivity))}
         maps = _mappings_by_activity(s)
@@ -364,7 +366,7 @@ def sections_for(ctx: AppContext, tables: Sequence[tuple[str, str, Sequence[str]
                     for m in sorted((m for ms in maps.values() for m in ms), key=lambda m: m.id)]
         ids, uncovered = activities_for_tables(tables, mappings)
         activities = [_activity(rows[i]) for i in ids]
-    return compose_art15(activities, uncovered, art15_wording())
+    return compose_art15(activities, uncovered, art15_wording(), law)
 
 
 def art15_info(sections: Art15Sections, preview: bool) -> Art15Info:

@@ -75,8 +75,8 @@ def company(ctx: AppContext, tmp_path: Path) -> AppContext:
     return ctx
 
 
-def _request(ctx: AppContext, name: str, email: str) -> str:
-    ref = rq.open_request(ctx, rq.NewRequest(type="access", law="gdpr", received=date.today(), name=name,
+def _request(ctx: AppContext, name: str, email: str, law: str = "gdpr") -> str:
+    ref = rq.open_request(ctx, rq.NewRequest(type="access", law=law, received=date.today(), name=name,
                                              emails=(email,)), actor=ACTOR).reference
     result = ds.search(ctx, ds.make_query(ctx, emails=[email]))
     casefile.attach_snapshot(ctx, ref, ds.make_snapshot(ctx, result), ACTOR)
@@ -281,3 +281,15 @@ def test_a_mistyped_table_is_refused_on_a_connection_never_read_before(ctx: AppC
         ropa.map_table(ctx, "fresh", "custmers", "Payments", ACTOR)
     assert ropa.list_activities(ctx)[0].tables == ()
     assert ropa.map_table(ctx, "fresh", "customers", "Payments", ACTOR).tables == ("fresh · customers",)
+
+
+@pytest.mark.parametrize("law", ["lgpd", "vcdpa", "ccpa"])
+def test_a_letter_under_another_law_cites_no_gdpr_articles_from_the_register(
+        company: AppContext, tmp_path: Path, law: str) -> None:
+    """Found by QA: the LGPD and Virginia export letters gave the register's lawful bases and
+    safeguards with GDPR article numbers ("consent, Art. 6(1)(a)", "adequacy decision (Art. 45)")."""
+    ref = _request(company, "Nora Lind", "nora.lind@example.se", law=law)
+    text = _export_letter(company, ref, tmp_path / f"nora-{law}.pdf")
+    assert "Send you our newsletter by e-mail (consent)" in text
+    assert "Canada, under an adequacy decision." in text
+    assert "Art. 6(1)" not in text and "Art. 45" not in text
