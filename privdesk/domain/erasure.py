@@ -479,10 +479,11 @@ def _optout_steps(inputs: PlanInputs) -> list[Step]:
 
 def summary_lines(plan: Plan) -> list[str]:
     """Per system, what was erased, masked, corrected or kept and why (for the completion letter):
-    ``In shop:`` followed by one ``- table: ...`` bullet per step."""
+    ``In shop:`` followed by one ``- table: ...`` bullet per step; a blank line between systems, or
+    the letter's layout would read the next ``In ...:`` as the last bullet's continuation."""
     lines: list[str] = []
     for conn in plan.connections:
-        lines.append(f"In {conn}:")
+        lines += ["", f"In {conn}:"] if lines else [f"In {conn}:"]
         for s in plan.steps:
             if s.connection != conn:
                 continue

@@ -404,3 +404,19 @@ def test_every_kind_under_every_law(law: str, request_: LetterRequest, profile: 
         if kind != "verification":  # a practical request that cites nothing
             cites = (short.split("/")[0], "Cal. Civ. Code", "Va. Code", "C.R.S.")
             assert any(c in text for c in cites), (law, kind)
+
+
+def test_completion_summary_of_several_systems_puts_each_system_on_its_own_line(
+    request_: LetterRequest, profile: OrgProfile
+) -> None:
+    """Found by QA: "• subscribers: 1 row erased In demo-crm:" (the next system's heading ran into
+    the last bullet of the one before)."""
+    from privdesk.domain import erasure as e
+
+    steps = (e.Step("mkt", "subscribers", e.DELETE, (e.RowChange({"id": 1}),), (), ""),
+             e.Step("crm", "customers", e.DELETE, (e.RowChange({"id": 2}),), (), ""))
+    summary = "\n".join(e.summary_lines(e.Plan("DSR-2026-0042", "erasure", "sha", steps)))
+    req = with_(request_, request_type="erasure", completion_summary=summary)
+    lines = [ln.strip() for ln in pdf_text(build_letter("completion", req, profile, today=TODAY).pdf).splitlines()]
+    assert "In crm:" in lines
+    assert not any("erased In" in ln for ln in lines)
