@@ -94,6 +94,12 @@ def open_appeal(ctx: AppContext, original: str, received: date | str, actor: str
                               f"is a complaint ({law.citation('complaint') or law.citation('refusal') or law.short_name}).")
     if d.status != "denied":
         raise ValidationError(f"An appeal contests a refusal, and {d.reference} is {d.status}, not denied.")
+    with ctx.db.session() as s:
+        earlier = s.scalar(select(Request.reference).join(RequestAppeal, RequestAppeal.appeal_id == Request.id)
+                           .where(RequestAppeal.original_id == d.id).limit(1))
+    if earlier is not None:  # one appeal per refusal: a second would run a second clock for the same decision
+        raise ValidationError(f"{d.reference} already has an appeal, {earlier}; add what the consumer wrote to it "
+                              f"(privdesk request note {earlier} ...).")
     received_on = received if isinstance(received, date) else _date(received)
     if received_on < (d.decided_on or d.received):
         raise ValidationError(f"The appeal cannot arrive ({received_on.isoformat()}) before the decision it "

@@ -85,3 +85,17 @@ def test_appeal_refused_where_the_law_has_none_or_nothing_was_refused(ctx: AppCo
                                                emails=("bo@example.com",)), actor=ACTOR).reference
     with pytest.raises(ValidationError, match="contests a refusal"):
         open_appeal(ctx, open_, date.today(), ACTOR)
+
+
+def test_a_second_appeal_of_the_same_refusal_is_refused_and_names_the_first(
+    ctx: AppContext, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Found by QA: running `request appeal` twice opened two appeals of one refusal, each with its
+    own 60-day clock, without a word."""
+    original = refused(ctx, "vcdpa")
+    first = open_appeal(ctx, original, RECEIVED + timedelta(days=10), ACTOR).reference
+    code = main(["--data-dir", str(ctx.paths.data_dir), "request", "appeal", original,
+                 "--received", (RECEIVED + timedelta(days=11)).isoformat(), "--as", ACTOR])
+    err = capsys.readouterr().err
+    assert code == 2 and first in err and err.count("\n") == 1
+    assert appeal_links(ctx, original).appeals == (first,)
