@@ -138,3 +138,20 @@ def test_denial_gives_the_complaint_route_of_its_law(law: str, phrases: tuple[st
     for phrase in phrases:
         assert phrase in text, phrase
     assert "lead" not in text.casefold()
+
+
+@pytest.mark.parametrize(("law", "phrases"), [
+    ("vcdpa", ("may appeal our decision", "within 60 days", "Office of the Attorney General of Virginia", "1-800-552-9963")),
+    ("cpa", ("may appeal our decision", "within 45 days", "Colorado Attorney General", "coag.gov/file-complaint")),
+])
+def test_us_state_denial_sends_a_denied_appeal_to_the_attorney_general_not_the_profile_authority(
+        law: str, phrases: tuple[str, ...], request_: LetterRequest, profile: OrgProfile) -> None:
+    """Found by QA on the demo data: a Virginia denial said "If we deny the appeal, you may contact
+    Information Commissioner's Office to submit a complaint", with the ICO's address (the profile's
+    supervisory authority, which Virginia and Colorado law do not have)."""
+    assert profile.authority_name, "the fixture profile must name an authority for this test to bite"
+    req = with_(request_, law=law, denial_reasons=("Manifestly unfounded.",))
+    text = flat(pdf_text(render_letter("denial", req, profile, today=TODAY)))
+    for phrase in phrases:
+        assert phrase in text, phrase
+    assert profile.authority_name not in text
