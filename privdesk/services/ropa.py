@@ -158,7 +158,7 @@ def map_table(ctx: AppContext, connection: str, table: str, activity: str | int,
 
     conn = discovery.get_connection(ctx, connection).name
     cmap = discovery.cached_map(ctx, conn)
-    if cmap is None:  # never read yet: read it now, so a mistyped table is not mapped silently
+    if cmap is None and not remove:  # never read yet: read it now, so a mistyped table is not mapped silently
         try:
             cmap = discovery.get_map(ctx, conn)
         except PrivDeskError as exc:  # unreachable, or no password this session: map on trust
@@ -166,7 +166,7 @@ def map_table(ctx: AppContext, connection: str, table: str, activity: str | int,
     table, column = table.strip(), column.strip()
     if not table:
         raise ValidationError("Name the table to map.")
-    if cmap is not None:
+    if cmap is not None and not remove:  # a mapping of a table dropped since can always be taken back
         tm = cmap.table(table)
         if tm is None:
             raise NotFoundError(f"The connection {conn!r} has no table {table!r}. See 'privdesk connection map {conn}'.")

@@ -281,6 +281,10 @@ def test_a_mistyped_table_is_refused_on_a_connection_never_read_before(ctx: AppC
         ropa.map_table(ctx, "fresh", "custmers", "Payments", ACTOR)
     assert ropa.list_activities(ctx)[0].tables == ()
     assert ropa.map_table(ctx, "fresh", "customers", "Payments", ACTOR).tables == ("fresh · customers",)
+    with sqlite3.connect(db) as c:  # the table goes away: its mapping can still be taken back
+        c.execute("DROP TABLE customers")
+    ds.get_map(ctx, "fresh", refresh=True)
+    assert ropa.map_table(ctx, "fresh", "customers", "Payments", ACTOR, remove=True).tables == ()
 
 
 @pytest.mark.parametrize("law", ["lgpd", "vcdpa", "ccpa"])
