@@ -82,7 +82,12 @@ def notice_data(ctx: AppContext, d: svc.BreachDetail, at: datetime, phase: str =
     indiv = d.clock(dom.NoticeKind.INDIVIDUALS)
     told = [n for n in d.notifications if n.kind == "individuals"]
     if told:
-        individuals = f"Yes: {sum(n.count for n in told):,} people told, first on {_date(told[0].sent_at)}."
+        # one batch is recorded once per regime it answers: count this regime's, not their sum
+        per_regime: dict[str, int] = {}
+        for n in told:
+            per_regime[n.regime] = per_regime.get(n.regime, 0) + n.count
+        people = per_regime.get(reg.id, max(per_regime.values()))
+        individuals = f"Yes: {people:,} people told, first on {_date(told[0].sent_at)}."
     elif indiv is not None and indiv.required:
         individuals = f"Not yet; they will be told {indiv.deadline_text} ({indiv.citation})."
     elif d.exemptions:

@@ -291,3 +291,16 @@ def test_logo_is_embedded_once_prepared_as_jpeg(org_ctx: AppContext, full: svc.B
         assert xobj["/Width"] < 900  # down-sampled to print resolution for the letterhead box
         pixel = image.image.convert("RGB").getpixel((2, 2)) if image.image else (0, 0, 0)
         assert min(pixel) > 240  # transparency flattened onto white, not black
+
+
+def test_authority_notice_counts_each_person_told_once_under_several_regimes(org_ctx: AppContext, tmp_path: Path) -> None:
+    """Found by QA: one batch of notices under LGPD and California is recorded once per regime, and
+    the ANPD notice said "4 people told" for the 2 people notified."""
+    d = svc.add_breach(org_ctx, breach_input(regimes="lgpd,california", countries="BR,US"), ACTOR, now=NOW)
+    svc.add_affected(org_ctx, d.reference, [{"name": "Ana Souza", "email": "ana@example.com"},
+                                            {"name": "Carla Díaz", "email": "carla@example.com", "region": "CA"}],
+                     ACTOR)
+    notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path / "x", now=ON_TIME)
+    data = notices.notice_data(org_ctx, svc.get_breach(org_ctx, d.reference), ON_TIME, regime="lgpd")
+    text = " ".join(data.values.values())
+    assert "Yes: 2 people told" in text and "4 people" not in text
