@@ -50,9 +50,13 @@ def _fmt(d: date | None) -> str:
 def _deadline(args: argparse.Namespace) -> int:
     from privdesk.cli import emit_json
     from privdesk.domain.deadlines import compute_deadline, holiday_calendar
-    from privdesk.domain.laws import get_law
+    from privdesk.domain.laws import get_law, use_organisation_laws
     from privdesk.domain.requests import RequestType, legal_basis
+    from privdesk.paths import resolve_paths
 
+    # The organisation's own law files are plain files in the data folder: read them, still without
+    # opening the case database (so the LGPD small-agent setting, kept there, is not applied here).
+    use_organisation_laws(resolve_paths(args.data_dir, args.db_url).data_dir / "laws")
     law = get_law(args.law)
     rtype = RequestType.parse(args.type)
     received = parse_iso_date(args.received, "received date")

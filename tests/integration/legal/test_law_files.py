@@ -169,3 +169,17 @@ def test_organisation_law_letters_use_the_wording_it_names(ctx: AppContext, caps
     assert run(ctx, capsys, "law", "add", str(named), "--replace")[0] == 0
     text = flat(pdf_text(casefile.preview_letter(ctx, "acknowledgement", ref)))
     assert "within 30 days of receiving it, that is by 31 March 2026" in text
+
+
+def test_deadline_command_knows_the_organisations_own_law_files(
+    ctx: AppContext, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    """Found by QA: after `law add acme.toml`, `privdesk deadline --law acme ...` said "'acme' is
+    not a known law" (the command reads no case database, and so never looked in <data dir>/laws)."""
+    from privdesk.domain import laws
+
+    assert run(ctx, capsys, "law", "add", str(policy_file(tmp_path)))[0] == 0
+    laws.use_organisation_laws(None)  # a new process: nothing has opened the case database yet
+    code, out, err = run(ctx, capsys, "deadline", "--law", "acme-policy", "--received", "2026-03-01", "--json")
+    assert code == 0, err
+    assert json.loads(out)["due"] == "2026-03-31"
