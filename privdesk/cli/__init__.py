@@ -120,6 +120,17 @@ def build_parser(command: str | None = None) -> Parser:
     return parser
 
 
+def _stdout_to_devnull() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's last flush is silent
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's capture)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -137,7 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args([*args_list, DEFAULT_COMMAND])
         log.debug("command %s", args.command)
         result: int = args.func(args)
+        sys.stdout.flush()  # a reader that went away (privdesk ... | head) shows here, not at exit
         return result
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return 141  # as a program killed by SIGPIPE: the reader needed no more
     except PrivDeskError as exc:
         sys.stderr.write(f"privdesk: {exc.message}\n" if not exc.message.startswith("privdesk") else f"{exc.message}\n")
         return exc.exit_code

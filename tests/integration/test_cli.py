@@ -91,3 +91,15 @@ def test_gui_screenshot_subprocess(tmp_path: Path) -> None:
     assert img.width() >= 900 and img.height() >= 600
     colours = {img.pixel(x, y) for x in range(0, img.width(), 37) for y in range(0, img.height(), 37)}
     assert len(colours) > 5, "the screenshot is blank"
+
+
+def test_output_piped_into_a_reader_that_stops_early_gives_no_traceback(data_dir: Path) -> None:
+    """Found by QA: `privdesk law list | head -3` ended in a BrokenPipeError traceback."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "privdesk", "--data-dir", str(data_dir), "law", "list"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before PrivDesk writes anything
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
