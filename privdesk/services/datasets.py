@@ -50,7 +50,14 @@ def export_dataset(ctx: AppContext, name: str, path: Path | str) -> Path:
                  if lk.status == ACCEPTED and broken_reason(lk, cmap.schema) is None]
     text = dump_dataset(to_dataset(cmap, links, fides_key(cmap.connection)))
     target = Path(path)
-    _write_atomically(target, lambda fh: fh.write(text.encode("utf-8")))
+    if not target.parent.is_dir():  # a mistyped folder is not created silently
+        raise ValidationError(f"The folder {target.parent} does not exist.")
+    if target.is_dir():
+        raise ValidationError(f"{target} is a folder; give the dataset a file name, e.g. {cmap.connection}.yml.")
+    try:
+        _write_atomically(target, lambda fh: fh.write(text.encode("utf-8")))
+    except OSError as exc:
+        raise ValidationError(f"Cannot write the dataset to {target}: {exc.strerror or exc}.") from exc
     log.info("connection %s: dataset exported (%d links)", cmap.connection, len(links))
     return target
 

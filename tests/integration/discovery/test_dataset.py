@@ -122,3 +122,18 @@ def test_cli(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     (tmp_path / "bad.yml").write_text("dataset: 3\n")
     assert main([*d, "connection", "import-dataset", "shop", str(tmp_path / "bad.yml")]) == 2
     assert "line 1" in capsys.readouterr().err
+
+
+def test_export_to_a_path_that_cannot_be_written_is_a_user_error(ctx: AppContext, tmp_path: Path) -> None:
+    """Found by QA: `connection export-dataset NAME -o afile/x.yml` (a file where a folder should be)
+    ended in a traceback, and `-o /typo/x.yml` created the mistyped folder."""
+    _shop(ctx, tmp_path)
+    name = "shop"
+    (tmp_path / "afile").write_text("not a folder")
+    with pytest.raises(ValidationError, match="does not exist"):
+        datasets.export_dataset(ctx, name, tmp_path / "afile" / "x.yml")
+    with pytest.raises(ValidationError, match="does not exist"):
+        datasets.export_dataset(ctx, name, tmp_path / "typo" / "x.yml")
+    assert not (tmp_path / "typo").exists()
+    with pytest.raises(ValidationError, match="is a folder"):
+        datasets.export_dataset(ctx, name, tmp_path)
