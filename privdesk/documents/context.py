@@ -29,6 +29,7 @@ from privdesk.documents.templates import (
     PLACEHOLDERS,
     TemplateSet,
 )
+from privdesk.domain.laws import GDPR_LETTER_LAWS, get_law
 from privdesk.domain.profile import OrgProfile
 from privdesk.errors import PrivDeskError
 
@@ -127,9 +128,17 @@ def build_context(
         f"{profile.dpo_name} ({profile.dpo_email})" if profile.dpo_name and profile.dpo_email
         else profile.dpo_name or profile.dpo_email or profile.org_email
     )
-    authority_contact = "\n".join(
-        p for p in (profile.authority_name, profile.authority_address, profile.authority_email) if p
-    )
+    # The profile's authority is the GDPR one (Settings: "the GDPR authority your letters name"); a
+    # letter under another law names that law's own body (law file ``authority_default``).
+    if request.law in GDPR_LETTER_LAWS:
+        authority_name = profile.authority_name
+        authority_contact = "\n".join(
+            p for p in (profile.authority_name, profile.authority_address, profile.authority_email) if p
+        )
+        authority_address, authority_email = profile.authority_address, profile.authority_email
+    else:
+        authority_name = authority_contact = get_law(request.law).authority_default
+        authority_address = authority_email = ""
     sources = snapshot.sources if snapshot else ()
     raw: dict[str, str] = {
         "reference": request.reference,
@@ -162,9 +171,9 @@ def build_context(
         "dpo_email": profile.dpo_email,
         "dpo_phone": profile.dpo_phone,
         "dpo_contact": dpo_contact,
-        "authority_name": profile.authority_name,
-        "authority_address": profile.authority_address,
-        "authority_email": profile.authority_email,
+        "authority_name": authority_name,
+        "authority_address": authority_address,
+        "authority_email": authority_email,
         "authority_contact": authority_contact,
         **{f"cite_{key}": value for key, value in cites.items()},
         "portability_file_name": portability_file.name if portability_file else "",
@@ -218,7 +227,7 @@ def build_context(
         "has_subject_address": bool(request.subject_address.strip()),
         "has_completion_summary": bool(request.completion_summary.strip()),
         "has_dpo": bool(profile.dpo_name or profile.dpo_email),
-        "has_authority": bool(profile.authority_name),
+        "has_authority": bool(authority_name),
         "has_withheld": bool(snapshot and snapshot.withheld),
         "sells": profile.ccpa_sells == "yes",
         "shares": profile.ccpa_shares == "yes",

@@ -394,6 +394,11 @@ def load_laws(directory: Path | None = None) -> dict[str, LawRule]:
     return laws
 
 
+#: Letter bases of the GDPR family: their letters may cite GDPR articles (the register of Art. 30 is
+#: written in the GDPR's terms) and name the profile's supervisory authority; other laws' may not.
+GDPR_LETTER_LAWS = frozenset({"gdpr", "uk-gdpr"})
+
+
 @dataclass
 class _Organisation:
     directory: Path | None = None

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from privdesk.domain.laws import GDPR_LETTER_LAWS
 from privdesk.errors import ValidationError
 
 #: Art. 46 safeguards (and the Art. 45 adequacy decision) a third-country transfer relies on.
@@ -277,9 +278,6 @@ def activities_for_tables(
     return list(ids), uncovered
 
 
-#: Laws whose letters may cite the register's GDPR articles (lawful bases of Art. 6, safeguards of
-#: Art. 45-49); the register of Art. 30 is written in the GDPR's terms.
-GDPR_LETTER_LAWS = frozenset({"gdpr", "uk-gdpr"})
 _PAREN_ARTICLE = re.compile(r"\s*\(Art\.\s*\d+[a-zA-Z]?(?:\(\w+\))*\)")
 _ARTICLE = re.compile(r",?\s*Art\.\s*\d+[a-zA-Z]?(?:\(\w+\))*")
 

@@ -155,3 +155,17 @@ def test_us_state_denial_sends_a_denied_appeal_to_the_attorney_general_not_the_p
     for phrase in phrases:
         assert phrase in text, phrase
     assert profile.authority_name not in text
+
+
+@pytest.mark.parametrize("law", ["vcdpa", "cpa", "ccpa", "lgpd"])
+@pytest.mark.parametrize("kind", ["completion", "denial"])
+def test_letters_outside_the_gdpr_never_name_the_profiles_gdpr_authority(
+        law: str, kind: str, request_: LetterRequest, profile: OrgProfile) -> None:
+    """Found by QA: completion letters under every law ended "You also have the right to complain to
+    Information Commissioner's Office", and the CCPA denial gave the ICO's address: the profile's
+    authority is the GDPR one (Settings: "the GDPR authority your letters name")."""
+    assert profile.authority_name
+    req = with_(request_, law=law, request_type="erasure", completion_summary="Deleted from CRM.",
+                denial_reasons=("Manifestly unfounded.",))
+    text = flat(pdf_text(render_letter(kind, req, profile, today=TODAY)))
+    assert profile.authority_name not in text
