@@ -29,8 +29,9 @@ def _optional(check: Callable[[str], str | None]) -> Callable[[str], str | None]
 
 
 def _country(v: str) -> str | None:
-    import holidays  # loaded on first use: 0.05-0.1 s of every start
-    if v.upper() not in holidays.list_supported_countries():
+    from privdesk.domain.deadlines import supported_countries
+
+    if v.upper() not in supported_countries():
         return f"{v!r} is not a country code the holiday calendar knows (use ISO codes such as GB, DE, US)."
     return None
 

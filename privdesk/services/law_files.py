@@ -30,9 +30,14 @@ def apply_organisation(ctx: AppContext) -> None:
     """Make this organisation's law files and small-agent status the ones deadlines use."""
     small = False
     try:
-        from privdesk.services.settings import get_settings
+        # one row, not get_settings(): every command opens a context, and the settings service
+        # with its profile of every setting is not needed for that
+        from sqlalchemy import select
 
-        small = get_settings(ctx).get("lgpd.small_agent", "") == "yes"
+        from privdesk.store.models import Setting
+
+        with ctx.db.session() as s:
+            small = s.scalar(select(Setting.value).where(Setting.key == "lgpd.small_agent")) == "yes"
     except Exception:  # a database without the settings table yet: shipped rules only
         log.debug("settings not readable; small-agent rule off")
     laws.use_organisation_laws(laws_dir(ctx), small_agent=small)

@@ -37,11 +37,11 @@ from privdesk.store.audit_redaction import (
     redact_entries,
     tombstone_value,
 )
-from privdesk.store.breach_models import AffectedPerson, Breach
-from privdesk.store.casefile_models import RequestDocument, RequestSnapshot
 from privdesk.store.models import Setting
 from privdesk.store.request_models import Attachment, Request, SubjectIdentifier
-from privdesk.store.ropa_models import RequestWithholding
+
+# The breach, case-file and ROPA models are imported by the functions that use them: the window
+# asks reminder_due() at start-up, and mapping those tables is not needed for that answer.
 
 log = logging.getLogger("privdesk.services.retention")
 
@@ -143,6 +143,8 @@ def _closing(r: Request) -> date:
 
 def expired_cases(ctx: AppContext, today: date | None = None) -> list[Expired]:
     """Closed cases whose retention period has run out and that still hold personal data."""
+    from privdesk.store.breach_models import AffectedPerson, Breach
+
     today = today or date.today()
     years = periods(ctx)
     out: list[Expired] = []
@@ -171,6 +173,9 @@ def _remove_file(base: Path, stored: str) -> int:
 
 
 def _anonymise_request(ctx: AppContext, case: Expired, actor: str) -> int:
+    from privdesk.store.casefile_models import RequestDocument, RequestSnapshot
+    from privdesk.store.ropa_models import RequestWithholding
+
     removed = 0
     with ctx.db.unit_of_work() as s:
         r = s.scalar(select(Request).where(Request.reference == case.reference))
@@ -207,6 +212,8 @@ def _anonymise_request(ctx: AppContext, case: Expired, actor: str) -> int:
 
 
 def _anonymise_breach(ctx: AppContext, case: Expired, actor: str) -> int:
+    from privdesk.store.breach_models import AffectedPerson, Breach
+
     removed = 0
     with ctx.db.unit_of_work() as s:
         b = s.scalar(select(Breach).where(Breach.reference == case.reference))

@@ -27,6 +27,9 @@ def _ensure_platform(screenshot: bool) -> None:
 
 def run_gui(args: argparse.Namespace) -> int:
     _ensure_platform(bool(args.screenshot))
+    import gc
+
+    gc.disable()  # no full passes over the modules being imported; the GarbageCollector below takes over
     from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -73,6 +76,7 @@ def run_gui(args: argparse.Namespace) -> int:
         if list_officers(ctx):  # several officers and none is this account: ask who is working
             OfficerChooser(ctx).exec()
     window = MainWindow(ctx)
+    gc.freeze()  # what start-up built lives as long as the window: the collector's passes skip it
     if getattr(args, "area", None):
         if args.area not in window.area_keys():
             raise PrivDeskError(f"There is no area {args.area!r}; areas: {', '.join(window.area_keys())}.")

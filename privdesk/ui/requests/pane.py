@@ -203,7 +203,7 @@ class RequestsPane(QWidget):
         self.badge_timer.setInterval(BADGE_INTERVAL_MS)
         self.badge_timer.timeout.connect(lambda: self.announce(notify=False))
         self.badge_timer.start()
-        QTimer.singleShot(0, self, lambda: self.announce(notify=True))
+        QTimer.singleShot(0, self, self._announce_at_start)
 
     # -- who, when --------------------------------------------------------------------------
     def actor(self) -> str:
@@ -464,6 +464,22 @@ class RequestsPane(QWidget):
         """Count overdue and nearly-due requests, find the nearest breach deadline and badge them;
         at start-up and every hour (``notify``) also tell the system tray, where there is one."""
         summary = dash.reminder(self.ctx, today=self.today)
+        self._show_summary(summary, notify)
+        return summary
+
+    def _announce_at_start(self) -> None:
+        """The start-up reminder, its queries (breach clocks, rule files) in a worker so the queue paints first."""
+        from privdesk.ui.workers import run_task
+
+        ctx, today = self.ctx, self.today
+        run_task(lambda _c: dash.reminder(ctx, today=today), on_done=self._shown_at_start,
+                 on_error=lambda exc: log.warning("start-up reminder failed: %s", exc))
+
+    def _shown_at_start(self, summary: dash.Reminder) -> None:
+        self._show_summary(summary, notify=True)
+
+    def _show_summary(self, summary: dash.Reminder, notify: bool) -> None:
+        """Badge ``summary`` and, when ``notify``, tell the system tray (where there is one)."""
         self.last_summary = summary
         self._install_badge()
         self._show_badge(summary)
@@ -477,7 +493,6 @@ class RequestsPane(QWidget):
             self.tray.showMessage(self.tr("PrivDesk requests"), self._summary_text(summary),
                                   QSystemTrayIcon.MessageIcon.Warning, 10000)
         self.announced.emit(summary)
-        return summary
 
     def _summary_text(self, s: dash.Reminder) -> str:
         text = self.tr("{0} overdue · {1} due within {2} days").format(s.overdue, s.due_soon, s.days)
