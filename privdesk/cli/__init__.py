@@ -157,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             args = parser.parse_args([*args_list, DEFAULT_COMMAND])
         log.debug("command %s", args.command)
+        args.own_process = own_process  # the window freezes its start-up objects only in its own process
         if own_process:
             gc.freeze()
             gc.enable()

@@ -29,7 +29,12 @@ def run_gui(args: argparse.Namespace) -> int:
     _ensure_platform(bool(args.screenshot))
     import gc
 
-    gc.disable()  # no full passes over the modules being imported; the GarbageCollector below takes over
+    # In a process of its own (not a test calling main()), no full passes over the modules being
+    # imported, and what start-up built is frozen out of later passes; a caller's objects are not
+    # ours to freeze (frozen objects freed later skew the collector's counts).
+    own_process = bool(getattr(args, "own_process", False))
+    if own_process:
+        gc.disable()  # the GarbageCollector below takes over
     from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -76,7 +81,8 @@ def run_gui(args: argparse.Namespace) -> int:
         if list_officers(ctx):  # several officers and none is this account: ask who is working
             OfficerChooser(ctx).exec()
     window = MainWindow(ctx)
-    gc.freeze()  # what start-up built lives as long as the window: the collector's passes skip it
+    if own_process:
+        gc.freeze()  # what start-up built lives as long as the window: the collector's passes skip it
     if getattr(args, "area", None):
         if args.area not in window.area_keys():
             raise PrivDeskError(f"There is no area {args.area!r}; areas: {', '.join(window.area_keys())}.")
