@@ -33,12 +33,18 @@ class WrittenReport:
 
 
 def report_format(path: str | Path, fmt: str | None = None) -> str:
-    """``pdf`` or ``csv``: as asked, else from the file name's ending (PDF by default)."""
-    if fmt:
-        if fmt not in FORMATS:
-            raise ValidationError(f"A report is written as {' or '.join(FORMATS)}, not {fmt!r}.")
-        return fmt
-    return "csv" if str(path).lower().endswith(".csv") else "pdf"
+    """``pdf`` or ``csv`` from the file name's ending, which must match ``fmt`` when one is asked.
+
+    A name with another ending is refused: a PDF written into ``r.txt`` opens as garbage.
+    """
+    if fmt and fmt not in FORMATS:
+        raise ValidationError(f"A report is written as {' or '.join(FORMATS)}, not {fmt!r}.")
+    name = Path(path).name
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FORMATS or (fmt and suffix != fmt):
+        wanted = f".{fmt}" if fmt else " or ".join(f".{f}" for f in FORMATS)
+        raise ValidationError(f"Write the report to a {wanted} file, not {name!r}.")
+    return suffix
 
 
 def write_report(ctx: AppContext, period: Period, path: str | Path, today: date | None = None,

@@ -20,8 +20,11 @@ def register(sub: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from privdesk.services.report import write_report
+    from privdesk.services.report import report_format, write_report
 
+    report_format(args.output)  # refuse a wrong file name before any work
+    if args.csv:
+        report_format(args.csv, "csv")
     today, period = period_of(args)
     ctx = open_ctx(args)
     written = [write_report(ctx, period, args.output, today=today)]

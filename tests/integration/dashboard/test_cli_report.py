@@ -92,3 +92,15 @@ def test_report_to_a_missing_folder_is_a_user_error(sqlite_case: Case, tmp_path:
 
     with pytest.raises(ValidationError, match="does not exist"):
         write_report(sqlite_case.ctx, OCTOBER, tmp_path / "nowhere" / "r.pdf", today=TODAY)
+
+
+def test_report_to_a_name_not_pdf_or_csv_is_refused(capsys: pytest.CaptureFixture[str], sqlite_case: Case,
+                                                     tmp_path: Path) -> None:
+    code, out, err = run(capsys, sqlite_case, "report", "--from", "2026-10-01", "--to", "2026-10-31",
+                         "-o", str(tmp_path / "r.txt"))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "not 'r.txt'" in err and ".pdf or .csv" in err
+    assert not (tmp_path / "r.txt").exists()
+    code, _, err = run(capsys, sqlite_case, "report", "--from", "2026-10-01", "--to", "2026-10-31",
+                       "-o", str(tmp_path / "r.pdf"), "--csv", str(tmp_path / "r.pdf2"))
+    assert code == 2 and "a .csv file" in err and not (tmp_path / "r.pdf").exists()
