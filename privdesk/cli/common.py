@@ -51,3 +51,8 @@ def terminal_safe(text: object, keep_newlines: bool = False) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 row`` / ``3 rows``: a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"

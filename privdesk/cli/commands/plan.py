@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from privdesk.cli.common import open_ctx
+from privdesk.cli.common import count, open_ctx
 from privdesk.errors import ValidationError
 
 
@@ -84,7 +84,8 @@ def _plan(args: argparse.Namespace) -> int:
     view = svc.build_plan(ctx, args.reference, actor, rebuild=args.rebuild)
     if args.sql:
         for f in svc.write_scripts(ctx, args.reference, args.output, actor):
-            sys.stderr.write(f"privdesk: script written to {f}\n")
+            # a success line goes to stdout; beside --json it must not spoil the JSON
+            (sys.stderr if args.json else sys.stdout).write(f"script written to {f}\n")
     if args.dry_run:
         for conn in view.plan.connections:
             ensure_password(ctx, conn)
@@ -94,7 +95,7 @@ def _plan(args: argparse.Namespace) -> int:
             return 0
         for s in dry.steps:
             flag = "  STALE" if s.stale else ""
-            print(f"{s.index:>3}. {s.action:<7}{s.connection} · {s.table}: {s.expected} rows planned, "  # noqa: T201
+            print(f"{s.index:>3}. {s.action:<7}{s.connection} · {s.table}: {count(s.expected, 'row')} planned, "  # noqa: T201
                   f"{s.found} now{flag}; stays: {s.stays}")
             if s.statement:
                 print("     " + s.statement.replace("\n", "\n     "))  # noqa: T201
@@ -112,7 +113,7 @@ def _plan(args: argparse.Namespace) -> int:
     for i, st in enumerate(view.plan.steps, start=1):
         cols = f" [{', '.join(st.columns)}]" if st.columns else ""
         why = f" — {st.reason}" if st.reason else ""
-        print(f"{i:>3}. {st.action:<7}{st.connection} · {st.table}: {len(st.rows)} rows{cols}{why}")  # noqa: T201
+        print(f"{i:>3}. {st.action:<7}{st.connection} · {st.table}: {count(len(st.rows), 'row')}{cols}{why}")  # noqa: T201
     return 0
 
 
@@ -133,7 +134,7 @@ def _execute(args: argparse.Namespace) -> int:
         emit_json(result.to_json())
     else:
         for o in result.outcomes:
-            print(f"{o.connection} (through {o.through}): {o.message}, {o.rows} rows")  # noqa: T201
+            print(f"{o.connection} (through {o.through}): {o.message}, {count(o.rows, 'row')}")  # noqa: T201
     if not result.ok:
         failed = next(o for o in result.outcomes if not o.ok)
         sys.stderr.write(f"privdesk: {failed.message}\n")
@@ -154,10 +155,10 @@ def _verify(args: argparse.Namespace) -> int:
         emit_json(proof)
     else:
         for s in proof["steps"]:
-            print(f"{s['action']:<7}{s['connection']} · {s['table']}: {s['rows']} planned, "  # noqa: T201
+            print(f"{s['action']:<7}{s['connection']} · {s['table']}: {count(s['rows'], 'row')} planned, "  # noqa: T201
                   f"{s['rows_left']} left — {'ok' if s['ok'] else '; '.join(s['problems'])}")
     if not proof["ok"]:
-        sys.stderr.write(f"privdesk: the proof found {len(proof['problems'])} problems: "
+        sys.stderr.write(f"privdesk: the proof found {count(len(proof['problems']), 'problem')}: "
                          f"{json.dumps(proof['problems'][0], ensure_ascii=False)}\n")
         return 2
     return 0

@@ -227,3 +227,13 @@ def test_accepted_links_order_the_plan(case: Case) -> None:
     assert erasure.extra_links(case.ctx, "shop") == []
     lsvc.add_link(case.ctx, "shop", "newsletter.email", "customers.email", ACTOR)
     assert erasure.extra_links(case.ctx, "shop") == [Link("newsletter", ("email",), "customers", ("email",))]
+
+
+def test_plan_text_counts_and_script_lines(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(case.ctx, "plan", case.ref, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert " 1 row planned, " in out and " 1 rows" not in out
+    script = tmp_path / "erase.sql"
+    assert _cli(case.ctx, "plan", case.ref, "--sql", "-o", str(script)) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.startswith("script written to ") and str(script) in out and "privdesk:" not in out
