@@ -56,3 +56,14 @@ def terminal_safe(text: object, keep_newlines: bool = False) -> str:
 def count(n: int, singular: str, plural: str | None = None) -> str:
     """``1 row`` / ``3 rows``: a count with its noun in the right number."""
     return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def with_actor(p: argparse.ArgumentParser, versioned: bool = False) -> argparse.ArgumentParser:
+    """Add ``--as`` (who acts, for the audit trail); ``versioned`` also adds ``--expect-version``,
+    which only means something on a command that changes one existing request."""
+    p.add_argument("--as", dest="actor", metavar="EMAIL",
+                   help="who is acting, for the audit trail (default: your user name)")
+    if versioned:
+        p.add_argument("--expect-version", type=int, metavar="N",
+                       help="refuse if the request changed since you read version N")
+    return p

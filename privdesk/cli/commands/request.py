@@ -13,23 +13,20 @@ from datetime import date
 from typing import Any
 
 from privdesk.cli.common import actor as _actor
-from privdesk.cli.common import open_ctx, terminal_safe
+from privdesk.cli.common import open_ctx, terminal_safe, with_actor
 from privdesk.services import requests as svc
 
 
 def _with_actor(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("--as", dest="actor", metavar="EMAIL",
-                   help="who is acting, for the audit trail (default: your user name)")
-    p.add_argument("--expect-version", type=int, metavar="N",
-                   help="refuse if the request changed since you read version N")
-    return p
+    """``--as`` and ``--expect-version``: for the actions that change one existing request."""
+    return with_actor(p, versioned=True)
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("request", help="open, list and work rights requests")
     rsub = p.add_subparsers(dest="request_command", metavar="ACTION", required=True)
 
-    add = _with_actor(rsub.add_parser("add", help="open a new request; prints its reference"))
+    add = with_actor(rsub.add_parser("add", help="open a new request; prints its reference"))
     add.add_argument("--type", required=True, help="access, rectification, erasure, restriction, "
                      "objection, opt-out or portability")
     add.add_argument("--law", required=True, help="gdpr, uk-gdpr, ccpa, lgpd, vcdpa, cpa, ...")
@@ -139,7 +136,7 @@ def register(sub: Any) -> None:
     m.add_argument("into", help="the request that continues")
     m.set_defaults(func=_merge)
 
-    imp = _with_actor(rsub.add_parser("import", help="import requests from a CSV file or .eml messages"))
+    imp = with_actor(rsub.add_parser("import", help="import requests from a CSV file or .eml messages"))
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                      help="CSV column for a field (name, email, phone, type, law, received, ...)")
@@ -156,8 +153,8 @@ def register(sub: Any) -> None:
 
     from privdesk.cli.withhold import register_under
 
-    register_under(rsub, _with_actor)
-    ap = _with_actor(rsub.add_parser("appeal", help="open the appeal of a refused request (VCDPA, CPA); prints its reference"))
+    register_under(rsub, with_actor)
+    ap = with_actor(rsub.add_parser("appeal", help="open the appeal of a refused request (VCDPA, CPA); prints its reference"))
     ap.add_argument("reference", metavar="REF", help="the refused request")
     ap.add_argument("--received", required=True, metavar="YYYY-MM-DD", help="when the appeal arrived")
     ap.add_argument("--notes", default="", help="what the consumer wrote")

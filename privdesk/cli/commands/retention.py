@@ -15,7 +15,7 @@ from privdesk.cli.common import open_ctx
 
 
 def register(sub: Any) -> None:
-    from privdesk.cli.commands.request import _with_actor
+    from privdesk.cli.common import with_actor as _with_actor
 
     p = sub.add_parser("retention", help="anonymise closed cases whose retention period ended")
     rsub = p.add_subparsers(dest="retention_command", metavar="ACTION", required=True)

@@ -20,7 +20,7 @@ from privdesk.cli.common import open_ctx
 
 
 def register(sub: Any) -> None:
-    from privdesk.cli.commands.request import _with_actor
+    from privdesk.cli.common import with_actor as _with_actor
 
     p = sub.add_parser("ropa", help="the record of processing activities (Art. 30) and its table mapping")
     rsub = p.add_subparsers(dest="ropa_command", metavar="ACTION", required=True)
