@@ -76,6 +76,7 @@ def open_appeal(ctx: AppContext, original: str, received: date | str, actor: str
     same subject, identifiers and assignee. Returns the new request's detail.
     """
     from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
     from privdesk.domain.laws import APPEAL_SUFFIX
     from privdesk.services import audit
@@ -112,11 +113,13 @@ def open_appeal(ctx: AppContext, original: str, received: date | str, actor: str
         notes=(f"Appeal of {d.reference}. " + notes).strip(), assignee_id=d.assignee_id,
         holiday_country=d.holiday_country, holiday_subdivision=d.holiday_subdivision, verification="verified",
     )
-    opened = open_request(ctx, new, actor).request
-    with ctx.db.session() as s, s.begin():
-        appeal_id = s.scalar(select(Request.id).where(Request.reference == opened.reference))
-        s.add(RequestAppeal(appeal_id=appeal_id, original_id=d.id))
-        audit.append(s, actor, "request", d.reference, "appealed", {"appeal": (None, opened.reference)})
+
+    def link(s: Session, appeal: Request) -> None:
+        # in the appeal's own transaction: an appeal without its link would be an orphan request
+        s.add(RequestAppeal(appeal_id=appeal.id, original_id=d.id))
+        audit.append(s, actor, "request", d.reference, "appealed", {"appeal": (None, appeal.reference)})
+
+    opened = open_request(ctx, new, actor, then=link).request
     return get_request(ctx, opened.reference)
 
 

@@ -6,7 +6,7 @@ CSV and e-mail intake (:mod:`privdesk.services.intake`) reuse the same steps.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -176,8 +176,13 @@ def insert_prepared(s: Session, prep: _Prepared, reference: str, actor: str,
     return r
 
 
-def open_request(ctx: AppContext, new: NewRequest, actor: str, today: date | None = None) -> OpenResult:
-    """Validate, compute the deadline, flag possible duplicates and write the request."""
+def open_request(ctx: AppContext, new: NewRequest, actor: str, today: date | None = None,
+                 then: Callable[[Session, Request], None] | None = None) -> OpenResult:
+    """Validate, compute the deadline, flag possible duplicates and write the request.
+
+    ``then`` writes what belongs with the new request (an appeal's link) in the same transaction,
+    so either both are saved or neither.
+    """
     today = today or date.today()
     for attempt in range(3):
         try:
@@ -186,6 +191,8 @@ def open_request(ctx: AppContext, new: NewRequest, actor: str, today: date | Non
                 dups = find_duplicates(s, prep.identifiers)
                 ref = ReferenceAllocator(s, today.year).next()
                 r = insert_prepared(s, prep, ref, actor, duplicate_of=dups[0].reference if dups else "")
+                if then is not None:
+                    then(s, r)
                 detail = _detail(s, r)
             break
         except IntegrityError:

@@ -99,3 +99,17 @@ def test_a_second_appeal_of_the_same_refusal_is_refused_and_names_the_first(
     err = capsys.readouterr().err
     assert code == 2 and first in err and err.count("\n") == 1
     assert appeal_links(ctx, original).appeals == (first,)
+
+
+def test_appeal_and_its_link_are_one_unit_of_work(ctx: AppContext) -> None:
+    from sqlalchemy import text
+
+    original = refused(ctx, "vcdpa")
+    before = len(rq.list_requests(ctx, rq.RequestQuery()))
+    with ctx.db.session() as s, s.begin():  # the link cannot be written: the appeal must not be left behind
+        s.execute(text("ALTER TABLE request_appeals RENAME TO gone"))
+        s.execute(text("CREATE VIEW request_appeals AS SELECT * FROM gone"))  # read works, insert fails
+    with pytest.raises(Exception, match="view"):
+        open_appeal(ctx, original, RECEIVED + timedelta(days=10), ACTOR)
+    assert len(rq.list_requests(ctx, rq.RequestQuery())) == before
+    assert appeal_links(ctx, original).appeals == ()
