@@ -145,8 +145,12 @@ class Excluded:
 
 @dataclass(frozen=True)
 class SearchError:
+    """A failure while searching; ``whole`` when the connection itself could not be searched at all
+    (not one table or the link-following step)."""
+
     connection: str
     message: str
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,16 @@ class SearchResult:
     cancelled: bool = False
     connections: tuple[str, ...] = ()
     excluded: tuple[Excluded, ...] = ()
+
+    @property
+    def failed_connections(self) -> tuple[str, ...]:
+        """The connections that could not be searched at all (their rows are missing from the result)."""
+        return tuple(dict.fromkeys(e.connection for e in self.errors if e.whole))
+
+    @property
+    def all_failed(self) -> bool:
+        """Nothing was searched: every connection asked for failed."""
+        return bool(self.connections) and set(self.connections) <= set(self.failed_connections)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -569,7 +583,7 @@ def _search_connection(target: SearchTarget, values: PreparedValues, opts: Searc
         else:
             engine = build_engine(spec, target.password)
     except ConnectionFailed as exc:
-        out.emit(SearchError(spec.name, exc.message))
+        out.emit(SearchError(spec.name, exc.message, whole=True))
         return
     try:
         # One connection first: an unreachable server then costs one connect timeout, not one
@@ -587,7 +601,7 @@ def _search_connection(target: SearchTarget, values: PreparedValues, opts: Searc
     except Exception as exc:  # a connection's failure is reported, the others go on
         if not stop.is_set():
             log.info("search on connection %s failed: %s", spec.name, type(exc).__name__)
-            out.emit(SearchError(spec.name, explain(exc, spec, timeout)))
+            out.emit(SearchError(spec.name, explain(exc, spec, timeout), whole=True))
     finally:
         if target.engines is None:
             engine.dispose()

@@ -48,6 +48,10 @@ def _search(args: argparse.Namespace) -> int:
     for name in args.connection or [c.name for c in svc.list_connections(ctx)]:
         ensure_password(ctx, name)
     result = svc.search(ctx, query, args.connection, SearchOptions(depth=args.depth, row_cap=args.row_cap))
+    if result.all_failed:  # no answer at all is not "no rows found": nothing to print or attach
+        from privdesk.cli import UserError
+
+        raise UserError(_failure_sentence(result))
     if args.attach:
         from privdesk.cli.common import actor
         from privdesk.services import casefile
@@ -59,6 +63,8 @@ def _search(args: argparse.Namespace) -> int:
             sys.stderr.write(f"privdesk: left out: {x.sentence}\n")
     if args.json:
         emit_json(result.to_json())
+        if result.failed_connections:
+            sys.stderr.write(f"privdesk: {_failure_sentence(result)}\n")
         return 0
     for m in result.matches:
         print(f"{m.role:<9} {m.connection}/{m.table} {m.key}  {m.reason}")  # noqa: T201
@@ -68,6 +74,21 @@ def _search(args: argparse.Namespace) -> int:
         if t.more:
             print(f"{t.connection}/{t.table}: more rows than the cap of {args.row_cap}")  # noqa: T201
     for e in result.errors:
-        sys.stderr.write(f"privdesk: {e.connection}: {e.message}\n")
+        if not e.whole:
+            sys.stderr.write(f"privdesk: {e.connection}: {e.message}\n")
+    if result.failed_connections:
+        sys.stderr.write(f"privdesk: {_failure_sentence(result)}\n")
     print(f"{len(result.matches)} rows in {result.elapsed_s:.2f} s")  # noqa: T201
     return 0
+
+
+def _failure_sentence(result: Any) -> str:
+    """One plain line naming the connections that could not be searched and why."""
+    failed = result.failed_connections
+    why = {e.connection: e.message for e in result.errors if e.whole}
+    detail = "; ".join(f"{c}: {why[c]}" for c in failed)
+    if result.all_failed:
+        return (f"Could not search {failed[0]}: {why[failed[0]]}" if len(failed) == 1
+                else f"None of the {len(failed)} connections could be searched ({detail})")
+    return (f"{len(failed)} of {len(result.connections)} connections could not be searched, so their rows "
+            f"are missing ({detail})")

@@ -169,3 +169,30 @@ def test_map_cache_refresh_keeps_overrides(ctx: AppContext, company_sqlite: Path
     assert col.kind == "email" and col.source == "name"
     with pytest.raises(ValidationError):
         svc.set_column_kind(ctx, "crm", "customers", "email", "shoe-size")
+
+
+def test_search_exit_code_when_connections_fail(data_dir: Path, company_sqlite: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    d = ["--data-dir", str(data_dir)]
+    assert main([*d, "connection", "add", "crm", f"sqlite:///{company_sqlite}"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("Pg-Secret-1\n"))
+    assert main([*d, "connection", "add", "pg", "postgresql://u@127.0.0.1:1/db", "--password-stdin"]) == 0
+    capsys.readouterr()
+    # the only connection searched failed: a user error, not "0 rows"
+    assert main([*d, "search", "--connection", "pg", "--email", "aisha.khan@example.co.uk"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith("privdesk: Could not search pg: ")
+    assert main([*d, "search", "--connection", "pg", "--email", "aisha.khan@example.co.uk", "--json"]) == 2
+    assert capsys.readouterr().out == ""
+    # one of two failed: the rows found are shown, the failure said on stderr
+    assert main([*d, "search", "--email", "aisha.khan@example.co.uk"]) == 0
+    out, err = capsys.readouterr()
+    assert "aisha" in out.lower() or "crm/" in out
+    assert "1 of 2 connections could not be searched" in err and "pg: " in err
+    assert main([*d, "search", "--email", "aisha.khan@example.co.uk", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [e["connection"] for e in json.loads(out)["errors"]] == ["pg"]
+    assert "1 of 2 connections could not be searched" in err
