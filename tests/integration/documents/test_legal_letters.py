@@ -169,3 +169,27 @@ def test_letters_outside_the_gdpr_never_name_the_profiles_gdpr_authority(
                 denial_reasons=("Manifestly unfounded.",))
     text = flat(pdf_text(render_letter(kind, req, profile, today=TODAY)))
     assert profile.authority_name not in text
+
+
+def test_letter_wording_cites_once_and_names_the_body_with_its_article(
+        request_: LetterRequest, profile: OrgProfile, snapshot: ExportSnapshot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Found by QA: the LGPD export said "As LGPD Art. 18, I and II; Art. 19 and LGPD Art. 19, II
+    provide", the CCPA completion "complain to California Privacy Protection Agency", and the CCPA
+    denial printed the agency's name a second time as if it were its address."""
+    from privdesk.domain.laws import get_law
+    from privdesk.domain.request_types import RequestType
+
+    law = get_law("lgpd")  # the request's own citation (its legal basis) and the law's response citation
+    cites = {"right": law.types[RequestType("access")].citation, "deadline": law.citations["response"]}
+    lgpd = export_text(with_(request_, citations=cites), profile, snapshot, "lgpd")
+    assert "As LGPD Art. 18, I and II and LGPD Art. 19, II provide, this is our complete statement" in lgpd
+    req = with_(request_, law="ccpa", request_type="erasure", completion_summary="Deleted from CRM.",
+                denial_reasons=("Manifestly unfounded.",))
+    done = flat(pdf_text(render_letter("completion", req, profile, today=TODAY)))
+    assert "complain to the California Privacy Protection Agency" in done
+    denial = render_letter("denial", req, profile, today=TODAY)
+    text = flat(pdf_text(denial))
+    assert text.count("California Privacy Protection Agency") == 1 and "cppa.ca.gov" in text
+    for kind, data in (("lgpd-export", render_letter("export", with_(request_, law="lgpd"), profile, snapshot,
+                                                     today=TODAY)), ("ccpa-denial", denial)):
+        (tmp_path / f"{kind}.pdf").write_bytes(data)
