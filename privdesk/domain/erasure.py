@@ -404,6 +404,7 @@ def _erasure_steps(inputs: PlanInputs, key: bytes, rng: random.Random) -> list[S
             decided[table] = (DELETE, {}, d.reason)
         else:
             decided[table] = (KEEP, {}, retention)
+    _follow_legal_duty(inputs, decided)
     # A row that stays may still point at a row planned for deletion: that row is masked instead,
     # or the database would refuse the deletion (or, with ON DELETE CASCADE, take the kept row along).
     links = _all_links(inputs)
@@ -439,6 +440,30 @@ def _erasure_steps(inputs: PlanInputs, key: bytes, rng: random.Random) -> list[S
             steps.append(Step(inputs.connection, table, action, tuple(RowChange(dict(r.key)) for r in rows),
                               (), reason))
     return steps
+
+
+def _follow_legal_duty(inputs: PlanInputs, decided: dict[str, tuple[str, dict[str, Mask], str]]) -> None:
+    """Rows that depend on rows kept or masked for a legal duty stay too, with the same reason.
+
+    An order kept for the tax retention duty keeps its amounts only if its order lines stay: they
+    are part of the record the law asks for. A table the officer gave its own action is left as set.
+    A dependent table with personal columns is masked (its identifiers go), else kept as it is.
+    """
+    links = _all_links(inputs)
+    changed = True
+    while changed:
+        changed = False
+        for lk in links:
+            parent, child = decided.get(lk.ref_table), decided.get(lk.table)
+            if (parent is None or child is None or lk.table == lk.ref_table or child[0] != DELETE
+                    or parent[0] == DELETE or not parent[2] or inputs.defaults.get(lk.table, TableDefault()).action):
+                continue
+            kept = {tuple(r.row.get(c) for c in lk.ref_columns) for r in inputs.found[lk.ref_table]}
+            if not any(tuple(r.row.get(c) for c in lk.columns) in kept for r in inputs.found[lk.table]):
+                continue
+            masks = _auto_masks(inputs.shapes.get(lk.table) or TableShape(lk.table, ()))
+            decided[lk.table] = (MASK, masks, parent[2]) if masks else (KEEP, {}, parent[2])
+            changed = True
 
 
 def _rectification_steps(inputs: PlanInputs) -> list[Step]:

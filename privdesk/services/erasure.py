@@ -478,7 +478,8 @@ def _stays(step: dom.Step, columns: Sequence[str]) -> str:
     if step.action == dom.KEEP:
         return f"the whole rows ({step.reason})"
     kept = [c for c in columns if c not in step.columns]
-    return "the other columns: " + ", ".join(kept) if kept else "no column unchanged"
+    stays = "the other columns: " + ", ".join(kept) if kept else "no column unchanged"
+    return f"{stays} ({step.reason})" if step.reason else stays
 
 
 def _read_engine(ctx: AppContext, name: str) -> tuple[ConnectionSpec, Any]:

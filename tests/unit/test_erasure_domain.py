@@ -153,3 +153,36 @@ def test_legal_obligation_in_free_text() -> None:
     assert e.is_legal_obligation("contract, Art. 6(1)(b); legal obligation, Art. 6(1)(c) (accounting records)")
     assert e.is_legal_obligation("Art. 6 (1)(c) GDPR")
     assert not e.is_legal_obligation("consent, Art. 6(1)(a)") and not e.is_legal_obligation("")
+
+
+def _shop_with_lines(defaults: dict[str, TableDefault] | None = None,
+                     retention: dict[str, str] | None = None) -> PlanInputs:
+    base = _shop(defaults, retention)
+    shapes = dict(base.shapes, order_lines=TableShape(
+        "order_lines", ("id",), (), {}, frozenset({"id"}), (Link("order_lines", ("order_id",), "orders", ("id",)),)),
+        notes=TableShape("notes", ("id",), ("author_email",), {"author_email": True}, frozenset(),
+                         (Link("notes", ("order_id",), "orders", ("id",)),)))
+    found = dict(base.found, order_lines=[FoundRow({"id": 100}, {"id": 100, "order_id": 10, "amount": 9.5}),
+                                          FoundRow({"id": 101}, {"id": 101, "order_id": 10, "amount": 3.0})],
+                 notes=[FoundRow({"id": 7}, {"id": 7, "order_id": 10, "author_email": "z@example.com"})])
+    return PlanInputs("shop", found, shapes, base.defaults, base.retention)
+
+
+def test_rows_depending_on_rows_kept_for_a_legal_duty_stay_with_the_same_reason() -> None:
+    """Found by QA: an order kept for tax kept its amounts but the plan deleted its order lines."""
+    by = {s.table: s for s in e.build_steps("erasure", _shop_with_lines(retention={"orders": "tax (HGB §257)"}), KEY)}
+    assert (by["orders"].action, by["order_lines"].action) == ("keep", "keep")
+    assert by["order_lines"].reason == "tax (HGB §257)" and len(by["order_lines"].rows) == 2
+    # a dependent table with personal columns is masked, keeping the rest of the record
+    assert by["notes"].action == "mask" and by["notes"].columns == ("author_email",)
+    assert by["notes"].reason == "tax (HGB §257)" and by["notes"].rows[0].values == {"author_email": None}
+    assert by["logins"].action == "delete"  # not below the kept orders
+    # masked for the duty: the same; the officer's own default for the dependent table wins
+    masked = {s.table: s for s in e.build_steps("erasure", _shop_with_lines(
+        {"orders": TableDefault("mask", {"ship_name": Mask("null")}, "tax"),
+         "notes": TableDefault("delete")}), KEY)}
+    assert masked["order_lines"].action == "keep" and masked["order_lines"].reason == "tax"
+    assert masked["notes"].action == "delete"
+    # nothing kept: the lines go with their order
+    plain = {s.table: s.action for s in e.build_steps("erasure", _shop_with_lines(), KEY)}
+    assert plain["order_lines"] == "delete" and plain["notes"] == "delete"

@@ -237,3 +237,18 @@ def test_plan_text_counts_and_script_lines(case: Case, tmp_path: Path, capsys: p
     assert _cli(case.ctx, "plan", case.ref, "--sql", "-o", str(script)) == 0
     out, err = capsys.readouterr()
     assert err == "" and out.startswith("script written to ") and str(script) in out and "privdesk:" not in out
+
+
+def test_lines_of_an_order_kept_for_tax_stay_without_their_own_default(case: Case,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by QA: orders masked for tax kept their amounts, but the plan deleted their order lines."""
+    from privdesk.domain.erasure import TableDefault
+
+    erasure.set_table_default(case.ctx, "shop", "order_items", TableDefault(), ACTOR)  # automatic
+    before = dump(case.url)
+    assert _cli(case.ctx, "plan", case.ref, "--rebuild", "--dry-run") == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "order_items" in x and "planned" in x)
+    assert "keep" in line and "2 rows planned" in line and "tax records: kept 10 years (HGB §257)" in line
+    assert not any(x.startswith("DELETE FROM order_items") for x in out.split())
+    assert dump(case.url) == before  # a dry run changes nothing
