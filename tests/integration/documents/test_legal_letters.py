@@ -9,6 +9,7 @@ letter (GDPR Art. 12(6), EDPB Guidelines 01/2022).
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -172,7 +173,7 @@ def test_letters_outside_the_gdpr_never_name_the_profiles_gdpr_authority(
 
 
 def test_letter_wording_cites_once_and_names_the_body_with_its_article(
-        request_: LetterRequest, profile: OrgProfile, snapshot: ExportSnapshot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        request_: LetterRequest, profile: OrgProfile, snapshot: ExportSnapshot, tmp_path: Path) -> None:
     """Found by QA: the LGPD export said "As LGPD Art. 18, I and II; Art. 19 and LGPD Art. 19, II
     provide", the CCPA completion "complain to California Privacy Protection Agency", and the CCPA
     denial printed the agency's name a second time as if it were its address."""
