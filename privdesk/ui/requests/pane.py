@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
@@ -38,7 +39,6 @@ from PySide6.QtWidgets import (
 from privdesk.domain.requests import Status
 from privdesk.errors import PrivDeskError
 from privdesk.services import dashboard as dash
-from privdesk.services import intake
 from privdesk.services import requests as svc
 from privdesk.services import settings as settings_svc
 from privdesk.services.context import AppContext
@@ -48,8 +48,6 @@ from privdesk.ui.empty import set_empty_text
 from privdesk.ui.requests.detail_pane import DetailPane
 from privdesk.ui.requests.drill_banner import DrillBanner
 from privdesk.ui.requests.filter_bar import FilterBar
-from privdesk.ui.requests.import_dialog import ImportDialog
-from privdesk.ui.requests.new_request_dialog import NewRequestDialog
 from privdesk.ui.requests.queue_model import (
     COL_ASSIGNEE,
     COL_DAYS,
@@ -64,6 +62,10 @@ from privdesk.ui.requests.queue_model import (
     QueueModel,
     status_label,
 )
+
+if TYPE_CHECKING:  # the dialogs and the intake parsers load when first used, not before the first paint
+    from privdesk.services import intake
+    from privdesk.ui.requests.new_request_dialog import NewRequestDialog
 
 log = logging.getLogger("privdesk.ui.requests")
 
@@ -299,6 +301,8 @@ class RequestsPane(QWidget):
 
     # -- new, import ------------------------------------------------------------------------
     def new_request(self) -> NewRequestDialog:
+        from privdesk.ui.requests.new_request_dialog import NewRequestDialog
+
         dlg = NewRequestDialog(self.ctx, self.actor(), self, today=self._today)
         dlg.opened.connect(self._opened)
         dlg.open()
@@ -321,6 +325,9 @@ class RequestsPane(QWidget):
                 self, self.tr("Import requests"), "", self.tr("Web form export or e-mail (*.csv *.eml)"))
         if not paths:
             return None
+        from privdesk.services import intake
+        from privdesk.ui.requests.import_dialog import ImportDialog
+
         try:
             if all(p.lower().endswith(".eml") for p in paths):
                 result = intake.import_eml(self.ctx, paths, self.actor())
