@@ -35,6 +35,7 @@ from privdesk.discovery.links import (
 from privdesk.errors import PrivDeskError
 from privdesk.services import links as lsvc
 from privdesk.services.context import AppContext
+from privdesk.ui.vocabulary import count
 from privdesk.ui.workers import run_task
 
 COL_FROM, COL_TO, COL_STATUS, COL_SCORE, COL_EVIDENCE = range(5)
@@ -171,7 +172,7 @@ class LinksView(QWidget):
                 self.show_links(result.links)
                 if infer:
                     n = sum(1 for lk in result.links if lk.status == PROPOSED)
-                    self.status.setText(self.tr("{0} proposed link(s) to review.").format(n))
+                    self.status.setText(self.tr("{0} to review.").format(count(n, "proposed link")))
                 elif all(lk.status == DECLARED for lk in result.links):
                     self.status.setText(self.tr("Press Find links to sample the database for columns that refer "
                                                 "to other tables where no foreign key says so."))
@@ -220,8 +221,8 @@ class LinksView(QWidget):
         except PrivDeskError as exc:
             self.status.setText(exc.message)
             return
-        self.status.setText(self.tr("{0} link(s) {1}; the search follows accepted links from now on.")
-                            .format(len(done), self.tr("accepted") if status == ACCEPTED else self.tr("rejected")))
+        self.status.setText(self.tr("{0} {1}; the search follows accepted links from now on.")
+                            .format(count(len(done), "link"), self.tr("accepted") if status == ACCEPTED else self.tr("rejected")))
         self.show_links(lsvc.list_links(self.ctx, name, infer=False).links)
         self.changed.emit()
 

@@ -71,6 +71,7 @@ from privdesk.services import discovery as svc
 from privdesk.services.casefile import SnapshotInfo
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.vocabulary import count
 from privdesk.ui.workers import Task, run_task
 
 HtmlRole = Qt.ItemDataRole.UserRole + 1
@@ -351,7 +352,7 @@ class ResultsModel(QStandardItemModel):
         text.setForeground(QBrush(_MUTED))
         group.appendRow([item, self._blank(x.connection), text])
         n = sum(int(group.child(i, COL_VALUES).text().split(" ")[0]) for i in range(group.rowCount()))
-        group.setText(self.tr("Left out — {0} row(s) of other people, not shown").format(n))
+        group.setText(self.tr("Left out — {0} of other people, not shown").format(count(n, "row")))
 
     def add_error(self, e: SearchError) -> None:
         citem = self._conn_item(e.connection)
@@ -361,7 +362,7 @@ class ResultsModel(QStandardItemModel):
         err.setData("error", KindRole)
         citem.appendRow([self._blank("error"), self._blank(), err])
         citem.setForeground(QBrush(_ERROR))
-        citem.setText(f"{e.connection} — {len(self._errors[e.connection])} error(s)")
+        citem.setText(f"{e.connection} — {count(len(self._errors[e.connection]), 'error')}")
 
     def table_count(self) -> int:
         return sum(1 for n in self._counts.values() if n)
@@ -616,7 +617,7 @@ class SearchPane(QWidget):
             return svc.search(ctx, query, names, options, on_event=control.partial, cancel=stop)
 
         self._set_running(True)
-        self.status.setText(self.tr("Searching {0} connection(s)…").format(len(names)))
+        self.status.setText(self.tr("Searching {0}…").format(count(len(names), "connection")))
         task = run_task(work, pool=self.pool, start=False)
         # Signals of a task that is no longer the current one (a new search started while its
         # last events were in flight) are ignored, so two searches never mix in the tree.
@@ -724,14 +725,15 @@ class SearchPane(QWidget):
         n_err = len(result.errors)
         conns = len({m.connection for m in result.matches})
         subject = sum(1 for m in result.matches if m.role == ownership.SUBJECT)
-        text = self.tr("{0} rows in {1} tables from {2} connection(s) in {3:.2f} s.").format(
-            subject, self.model.table_count(), conns, result.elapsed_s)
+        text = self.tr("{0} in {1} from {2} in {3:.2f} s.").format(
+            count(subject, "row"), count(self.model.table_count(), "table"), count(conns, "connection"),
+            result.elapsed_s)
         candidates = sum(1 for m in result.matches if m.role == ownership.CANDIDATE)
         if candidates:
-            text += " " + self.tr("{0} candidate row(s) shown apart: check them before including.").format(candidates)
+            text += " " + self.tr("{0} shown apart: check them before including.").format(count(candidates, "candidate row"))
         if n_err:
-            text += " " + self.tr("{0} connection error(s): {1}").format(
-                n_err, "; ".join(f"{e.connection}: {e.message}" for e in result.errors))
+            text += " " + self.tr("{0}: {1}").format(
+                count(n_err, "connection error"), "; ".join(f"{e.connection}: {e.message}" for e in result.errors))
         self.status.setText(text)
         self._task_finished(self.task)  # ready for the next search before anyone hears "finished"
         self._update_attach()
@@ -819,8 +821,8 @@ class SearchPane(QWidget):
         per: dict[str, int] = {}
         for m in ownership.disclosed(kept, include_candidates=True):
             per[m.table] = per.get(m.table, 0) + 1
-        text = self.tr("Attaching saves {0} row(s): {1}.").format(
-            sum(per.values()), ", ".join(f"{t} {n}" for t, n in per.items()) or self.tr("none"))
+        text = self.tr("Attaching saves {0}: {1}.").format(
+            count(sum(per.values()), "row"), ", ".join(f"{t} {n}" for t, n in per.items()) or self.tr("none"))
         groups: dict[str, int] = {}
         for x in left:
             label = (self.tr("candidate rows not ticked") if x.reason.startswith("are candidates")

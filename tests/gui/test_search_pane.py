@@ -61,7 +61,7 @@ def test_search_fills_the_tree(qtbot: QtBot, ctx: AppContext, tmp_path: Path) ->
     tops = {model.item(r).text().split(" — ")[0]: model.item(r) for r in range(model.rowCount())}
     assert set(tops) == {"crm", "down", "Left out"}
     left = tops["Left out"]
-    assert left.text() == "Left out — 2 row(s) of other people, not shown"
+    assert left.text() == "Left out — 2 rows of other people, not shown"
     assert left.child(0, COL_VALUES).text() == "2 rows of table employees belong to other people"
     assert "error" in tops["down"].text()
     assert "cannot be reached" in tops["down"].child(0, COL_VALUES).text()
@@ -203,9 +203,9 @@ def test_results_model_passes_qtmodeltester(qtmodeltester: object) -> None:
     assert model.item(0).text() == "crm — 2 rows"
     assert model.item(0).child(1).text() == "orders — 1 row (more rows than the cap)"
     tops = [model.item(r).text() for r in range(model.rowCount())]
-    assert tops == ["crm — 2 rows", "shop — 1 error(s)", "Candidates — check before including — 2 rows",
+    assert tops == ["crm — 2 rows", "shop — 1 error", "Candidates — check before including — 2 rows",
                     "Context — catalogue rows, not the subject's data — 1 row",
-                    "Left out — 21 row(s) of other people, not shown"]
+                    "Left out — 21 rows of other people, not shown"]
     assert model.unticked() == {("crm", "customers", repr([("id", 3)])), ("crm", "orders", repr([("id", 30)]))}
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
+from privdesk.domain.periods import DUE_SOON_DAYS
 from privdesk.errors import ValidationError
 from privdesk.services.context import AppContext
 from privdesk.services.requests.common import _detail, _escape_like, _is_paused, _load
@@ -110,8 +111,9 @@ def query_references(ctx: AppContext, q: RequestQuery, today: date | None = None
         return list(s.scalars(stmt))
 
 
-def due_summary(ctx: AppContext, days: int = 3, today: date | None = None) -> DueSummary:
-    """How many open requests are overdue, and how many are due within ``days`` days."""
+def due_summary(ctx: AppContext, days: int = DUE_SOON_DAYS, today: date | None = None) -> DueSummary:
+    """How many open requests are overdue, and how many are due within ``days`` days (by default
+    the same "due soon" as the badge and the dashboard)."""
     today = today or date.today()
     from privdesk.services.dashboard import clock_running
 

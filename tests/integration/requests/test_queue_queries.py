@@ -60,6 +60,18 @@ def test_filters(ctx: AppContext, queue: dict[str, str], officers: dict[str, int
     assert summary.message() == "1 overdue, 0 due within 3 days"
 
 
+
+def test_due_soon_means_the_same_days_as_the_badge_and_dashboard(ctx: AppContext, queue: dict[str, str]) -> None:
+    """The queue's reminder, the badge and the dashboard count "due soon" over one window."""
+    from privdesk.domain.periods import DUE_SOON_DAYS
+    from privdesk.services import dashboard
+
+    default = svc.due_summary(ctx, today=TODAY)
+    badge = dashboard.reminder(ctx, today=TODAY)
+    assert default.days == badge.days == DUE_SOON_DAYS == 7
+    assert (default.overdue, default.due_soon) == (badge.overdue, badge.due_soon)
+
+
 @pytest.mark.parametrize("column", sorted(svc.SORT_COLUMNS))
 def test_sort_by_every_column(ctx: AppContext, queue: dict[str, str], column: str) -> None:
     asc = svc.list_requests(ctx, Q(sort=column), today=TODAY)
