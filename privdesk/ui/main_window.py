@@ -16,10 +16,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QWidget,
@@ -32,6 +32,7 @@ from privdesk.ui import identity as identity_ui
 from privdesk.ui.areas import Area, available_areas
 from privdesk.ui.backup_actions import BackupActions
 from privdesk.ui.dialogs import AboutDialog
+from privdesk.ui.elided_label import ElidedLabel
 from privdesk.ui.icon import app_icon
 from privdesk.ui.sidebar import CompactSidebar
 from privdesk.ui.vocabulary import database_place
@@ -110,9 +111,11 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.officer_button = identity_ui.install(self, ctx)
-        self.db_label = QLabel(self.tr("Case database: {0}").format(database_place(ctx.db, short=True)))
+        place = database_place(ctx.db, short=True)
+        self.db_label = ElidedLabel(self.tr("Case database: {0}").format(place), short=place)
         self.db_label.setToolTip(database_place(ctx.db))
         self.statusBar().addPermanentWidget(self.db_label)
+        self.retention_link: QPushButton | None = None
         if ctx.last_backup is not None:
             self.statusBar().showMessage(
                 self.tr("Database upgraded; backup saved as {0}").format(ctx.last_backup.name), 15000)
@@ -125,9 +128,33 @@ class MainWindow(QMainWindow):
         """The monthly reminder to anonymise expired cases (Register area, Retention tab)."""
         from privdesk.services.retention import reminder_due
 
-        if reminder_due(self.ctx):
-            self.statusBar().showMessage(self.tr(
-                "Monthly retention check due: see Register → Retention to anonymise expired cases."), 30000)
+        if not reminder_due(self.ctx):
+            return
+        # A short link that stays until used, not a 30 s message the permanent widgets cut off.
+        link = QPushButton(self.tr("Retention check due"))
+        link.setObjectName("retention_link")
+        link.setFlat(True)
+        link.setCursor(Qt.CursorShape.PointingHandCursor)
+        link.setStyleSheet("QPushButton#retention_link { color: #1d4ed8; text-decoration: underline;"
+                           " border: none; padding: 0 4px; }")
+        link.setToolTip(self.tr("Monthly retention check due: click to open Register → Retention and "
+                                "anonymise expired cases."))
+        link.clicked.connect(self.open_retention)
+        self.statusBar().clearMessage()
+        self.statusBar().insertPermanentWidget(0, link)
+        self.retention_link = link
+
+    def open_retention(self) -> None:
+        """Register → Retention, where the monthly run is started; the status-bar link goes."""
+        page = self.show_area("register")
+        tabs = getattr(page, "tabs", None)
+        retention = getattr(page, "retention", None)
+        if tabs is not None and retention is not None:
+            tabs.setCurrentWidget(retention)
+        if self.retention_link is not None:
+            self.statusBar().removeWidget(self.retention_link)
+            self.retention_link.deleteLater()
+            self.retention_link = None
 
     def page(self, key: str) -> QWidget:
         """The area's page, built now if it was not opened before."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from privdesk import __version__
@@ -186,3 +187,38 @@ def test_areas_are_built_when_first_opened(qtbot: QtBot, queue_ctx: AppContext) 
     for row, key in enumerate(win.area_keys()):
         assert win.stack.widget(row) is win.pages[key]
         assert win.stack.widget(row).objectName() == f"area:{key}"
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
+def test_retention_reminder_is_a_link_that_fits_the_status_bar(qtbot: QtBot, demo_ctx: AppContext,
+                                                               size: tuple[int, int]) -> None:
+    """The monthly reminder is a short link beside the permanent widgets, never cut off by them; the
+    case-database label gives way (file name only) and the link opens Register → Retention."""
+    from privdesk.services import retention
+
+    assert retention.reminder_due(demo_ctx)
+    win = make_window(qtbot, demo_ctx)
+    win.page("requests").announce(notify=False)  # the overdue badge and the breach clock, as at start-up
+    win.resize(*size)
+    qtbot.waitUntil(lambda: win.width() == size[0])
+    bar = win.statusBar()
+    link = win.retention_link
+    assert link is not None and link.isVisible() and link.text() == "Retention check due"
+    assert "Register → Retention" in link.toolTip()
+    shown = [w for w in bar.findChildren(QWidget) if w.parent() is bar and w.isVisible() and w.width() > 0]
+    assert link in shown and win.db_label in shown
+    assert len(shown) >= 5  # link, officer, database, request badge, breach clock
+
+    def fits() -> None:  # nothing past the window's edge; only the database label may give way
+        for w in shown:
+            assert w.geometry().right() <= bar.width(), w
+            assert w.width() >= (w.minimumSizeHint() if w is win.db_label else w.sizeHint()).width(), w
+
+    qtbot.waitUntil(fits, timeout=2000)  # the layout settles after the resize
+    assert "privde" in win.db_label.elided()
+    assert "sqlite" in win.db_label.toolTip()
+    link.click()
+    assert win.current_area() == "register"
+    page = win.page("register")
+    assert page.tabs.currentWidget() is page.retention
+    assert win.retention_link is None
