@@ -15,6 +15,18 @@ from privdesk.domain.periods import DUE_SOON_DAYS, Period
 from privdesk.domain.requests import RequestType
 from privdesk.errors import ValidationError
 
+GOOD_RATE = 0.90  # a share of deadlines met at or above this is good (green) ...
+FAIR_RATE = 0.75  # ... at or above this needs watching (amber); below it, red
+
+
+def rate_band(rate: float | None) -> str:
+    """``good``, ``fair`` or ``poor`` for a share of deadlines met (``none`` when there is no
+    figure), so every view colours a rate by how good it is, not by what it measures."""
+    if rate is None:
+        return "none"
+    return "good" if rate >= GOOD_RATE else "fair" if rate >= FAIR_RATE else "poor"
+
+
 FIGURE_LABELS: Mapping[str, str] = {
     "open": "Open requests",
     "overdue": "Overdue now (open, clock running, past the deadline)",

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privdesk.domain.dashboard import rate_band
 from privdesk.domain.periods import DUE_SOON_DAYS, PRESETS, Period, period_between, preset
 from privdesk.errors import PrivDeskError
 from privdesk.services.context import AppContext
@@ -61,6 +62,11 @@ from privdesk.ui.workers import run_task
 
 RED, AMBER, GREEN, BLUE, GREY = "#b91c1c", "#b45309", "#15803d", "#1d4ed8", "#374151"
 CUSTOM = "custom"
+RATE_COLOURS = {"good": GREEN, "fair": AMBER, "poor": RED, "none": GREY}
+# Counts that are news when above zero: (colour then, colour at zero). An extension is lawful, so
+# none is neutral rather than good.
+WARN_WHEN_ANY = {"overdue": (RED, GREEN), "due_soon": (AMBER, GREEN), "unassigned": (AMBER, GREEN),
+                 "closed_late": (RED, GREEN), "extended": (AMBER, GREY)}
 
 
 class Tile(QFrame):
@@ -95,6 +101,7 @@ class Tile(QFrame):
         self.set_colour(colour)
 
     def set_colour(self, colour: str) -> None:
+        self.colour = colour
         self.setStyleSheet(
             f"QFrame#tile {{ background: white; border: 1px solid #d1d5db; border-left: 5px solid {colour};"
             " border-radius: 4px; } QFrame#tile:focus { border: 2px solid #2563eb;"
@@ -336,8 +343,11 @@ class DashboardPane(QWidget):
         for key in ("open", "overdue", "due_soon", "unassigned", "received", "closed_on_time", "closed_late",
                     "extended", "denied"):
             self.tiles[key].value.setText(str(c[key]))
+            if key in WARN_WHEN_ANY:  # a warning colour only when there is something to warn about
+                self.tiles[key].set_colour(WARN_WHEN_ANY[key][0 if c[key] else 1])
         met = data.deadlines_met_rate
         self.tiles["deadlines_met"].value.setText("–" if met is None else f"{met:.0%}")
+        self.tiles["deadlines_met"].set_colour(RATE_COLOURS[rate_band(met)])
         self.tiles["deadlines_met"].caption.setText(self.tr("Deadlines met ({0} of {1})").format(
             c["closed_on_time"], c["closed"] + c["overdue"]))
         self.tiles["deadlines_met"].setToolTip(self.tr(
@@ -345,6 +355,7 @@ class DashboardPane(QWidget):
             "\"Answered on time\" alone would hide the overdue ones.").format(
                 c["closed_on_time"], c["closed"], c["overdue"]))
         rate = data.on_time_rate
+        self.tiles["closed_on_time"].set_colour(RATE_COLOURS[rate_band(rate)])
         self.tiles["closed_on_time"].caption.setText(
             self.tr("Answered on time ({0} of {1} answered)").format(c["closed_on_time"], c["closed"])
             if rate is not None else self.tr("Answered on time (none answered)"))

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from privdesk.services.context import AppContext
 from privdesk.services.dashboard import nearest_breach_clock
-from privdesk.ui.dashboard_pane import DashboardPane
+from privdesk.ui.dashboard_pane import AMBER, BLUE, GREY, RED, DashboardPane
 from privdesk.ui.main_window import MainWindow
 from privdesk.ui.requests.pane import RequestsPane
 from tests.integration.dashboard.conftest import OCTOBER, TODAY, Case, seed_case
@@ -46,6 +46,12 @@ def test_pane_shows_the_period_and_does_not_reassure_falsely(qtbot: QtBot, case:
         "5", "1", "1", "6", "2", "1")
     assert t["deadlines_met"] == "50%" and pane.tiles["deadlines_met"].caption.text() == "Deadlines met (2 of 4)"
     assert pane.tiles["closed_on_time"].caption.text() == "Answered on time (2 of 3 answered)"
+    # colours say how good a figure is: 50 % met is red, not green; counts warn only above zero
+    colours = {k: tile.colour for k, tile in pane.tiles.items()}
+    assert colours["deadlines_met"] == RED and RED in pane.tiles["deadlines_met"].value.styleSheet()
+    assert (colours["overdue"], colours["due_soon"], colours["closed_late"]) == (RED, AMBER, RED)
+    assert colours["closed_on_time"] == RED  # 2 of 3 answered on time is 67 %
+    assert colours["open"] == BLUE and colours["median"] == GREY
     assert t["median"] == "25"
     series = pane.chart.series()[0]
     overdue_bar, due_bars = series.barSets()
