@@ -139,6 +139,13 @@ def _qualified(schema: str | None, table_name: str) -> str:
     return f"{schema}.{table_name}" if schema else table_name
 
 
+# warnings.catch_warnings swaps one process-wide filter list and is not thread-safe (Python docs);
+# the search introspects its connections in parallel threads, and one thread leaving the block
+# while another reflected restored the filters under it, so the warning escaped. One lock makes
+# the swap and the reflection inside it a unit.
+_QUIET_REFLECTION = threading.Lock()
+
+
 def introspect(conn: Connection, sample: bool = True, cancel: threading.Event | None = None,
                schemas: Sequence[str | None] = (None,)) -> SchemaInfo:
     """Read the tables of the given schemas (None: the connection's default schema) and sample
@@ -159,9 +166,10 @@ def introspect(conn: Connection, sample: bool = True, cancel: threading.Event | 
                                    tuple(f["referred_columns"]))
                     for f in insp.get_foreign_keys(bare, schema=schema) if f.get("referred_table"))
         ixs: list[IndexInfo] = []
-        with warnings.catch_warnings():
+        with _QUIET_REFLECTION, warnings.catch_warnings():
             # SQLite reflection skips expression indexes with a warning; they are read below.
-            warnings.filterwarnings("ignore", "Skipped unsupported reflection", exc.SAWarning)
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index",
+                                    exc.SAWarning)
             reflected = insp.get_indexes(bare, schema=schema)
             try:
                 uniques = insp.get_unique_constraints(bare, schema=schema)
