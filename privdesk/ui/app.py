@@ -8,6 +8,12 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from privdesk.errors import PrivDeskError
+
+if TYPE_CHECKING:
+    from privdesk.services.context import AppContext
 
 log = logging.getLogger("privdesk.ui")
 
@@ -25,6 +31,35 @@ def _ensure_platform(screenshot: bool) -> None:
                          "`xvfb-run`; press Ctrl+C to stop.\n")
 
 
+# Services the first paint and the start-up workers use, none of which imports Qt (the import
+# contracts keep services Qt-free).
+_SERVICES_FOR_FIRST_PAINT = (
+    "privdesk.services.identity", "privdesk.services.settings", "privdesk.services.requests",
+    "privdesk.services.dashboard", "privdesk.services.retention", "privdesk.services.breaches",
+)
+
+
+def _below_the_ui_first(args: argparse.Namespace) -> AppContext | PrivDeskError:
+    """Open the case database and import the services, all before PySide6 is imported.
+
+    Once PySide6 is imported, its feature hook reads the source text of every module imported
+    after it (``inspect.getsource``, looking for the word "PySide6"). SQLAlchemy, its SQLite
+    dialect and the services are some 300 modules: read for nothing, that was a fifth of the
+    window's start-up. A failure to open is returned, to be told in a dialog once Qt is up.
+    """
+    import importlib
+
+    from privdesk.services.context import AppContext
+
+    try:
+        ctx: AppContext | PrivDeskError = AppContext.open(args.data_dir, args.db_url)
+    except PrivDeskError as exc:
+        ctx = exc
+    for name in _SERVICES_FOR_FIRST_PAINT:
+        importlib.import_module(name)
+    return ctx
+
+
 def run_gui(args: argparse.Namespace) -> int:
     _ensure_platform(bool(args.screenshot))
     import gc
@@ -35,12 +70,13 @@ def run_gui(args: argparse.Namespace) -> int:
     own_process = bool(getattr(args, "own_process", False))
     if own_process:
         gc.disable()  # the GarbageCollector below takes over
+    opened = _below_the_ui_first(args)
     from PySide6.QtCore import QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from privdesk import APP_ID, APP_NAME, __version__
-    from privdesk.errors import PrivDeskError
     from privdesk.services.context import AppContext
+    from privdesk.store.database import UpgradeNeedsConfirmation
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
@@ -53,18 +89,15 @@ def run_gui(args: argparse.Namespace) -> int:
     from privdesk.ui.gc_guard import GarbageCollector
 
     collector = GarbageCollector(app)  # workers must never collect the GUI's objects
-    from privdesk.store.database import UpgradeNeedsConfirmation
-
     try:
-        try:
-            ctx = AppContext.open(args.data_dir, args.db_url)
-        except UpgradeNeedsConfirmation as need:
-            if args.screenshot:
-                raise
-            answer = QMessageBox.question(None, APP_NAME, need.message + "\n\nHave you made the backup?")
+        if isinstance(opened, UpgradeNeedsConfirmation) and not args.screenshot:
+            answer = QMessageBox.question(None, APP_NAME, opened.message + "\n\nHave you made the backup?")
             if answer != QMessageBox.StandardButton.Yes:
                 return 2
-            ctx = AppContext.open(args.data_dir, args.db_url, confirm_upgrade=True)
+            opened = AppContext.open(args.data_dir, args.db_url, confirm_upgrade=True)
+        if isinstance(opened, PrivDeskError):
+            raise opened
+        ctx = opened
     except PrivDeskError as exc:
         if args.screenshot:
             raise

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressDialog
 
-from privdesk.services import backup as svc
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.workers import Task, TaskControl, run_task
+
+if TYPE_CHECKING:  # the backup service loads when the menu is used, not before the first paint
+    from privdesk.services import backup as svc
 
 
 class BackupActions(QObject):
@@ -43,6 +46,8 @@ class BackupActions(QObject):
 
     def back_up(self, path: Path | None = None) -> Task | None:
         """Ask where (unless given), then write the archive in a worker; the window keeps working."""
+        from privdesk.services import backup as svc
+
         if path is None:
             if self.ctx.paths.sqlite_path is None:
                 show_error(self.window, svc.backup_refusal(self.ctx.paths))
@@ -62,6 +67,8 @@ class BackupActions(QObject):
 
     def restore(self, path: Path | None = None, replace: bool | None = None) -> Task | None:
         """Ask for the archive and, when data would be replaced, for confirmation; then restore."""
+        from privdesk.services import backup as svc
+
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(self.window, self.tr("Restore from a backup"),
                                                     str(Path.home()), self.tr("Backup (*.zip)"))

@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
                                  [i.value for i in d.identifiers if i.kind == "customer_id"])
                 self.show_area("search")
 
-            requests.detail.search_requested.connect(to_search)
+            requests.search_requested.connect(to_search)
         if search is not None and "search" not in self._wired:
             from privdesk.ui.search_pane import SearchPane  # loaded already: the area exists
 

@@ -12,6 +12,8 @@ from typing import Any
 from PySide6.QtCore import QDate, QLocale, QTime
 
 UNASSIGNED = "Unassigned"
+#: the Requests area's detail pane before a request is chosen
+NO_REQUEST_SELECTED = "<h3>No request selected</h3>Select a row, or press Ctrl+N for a new request."
 #: names of breach regimes that are not request laws (a law's name is its rule file's short_name)
 REGIME_NAMES = {"california": "California", "pk-pdpb": "Pakistan (draft)"}
 RISK_NAMES = {"none": "None", "unlikely": "None", "risk": "Risk", "high": "High risk"}

@@ -101,6 +101,30 @@ def test_days_left_colours(ctx: AppContext) -> None:
     assert int(model.data(model.index(by_ref[overdue], COL_DAYS))) < 0
 
 
+def test_painted_rows_follow_the_day_and_the_database(ctx: AppContext) -> None:
+    """A row's texts are worked out once per paint cycle, not per cell: a new day, an edit read
+    back by refresh and a row paged out and in again each show what is true now."""
+    received = date(2026, 3, 2)
+    ref = svc.open_request(ctx, svc.NewRequest(type="access", law="gdpr", received=received,
+                                               name="Day Person", emails=("day@example.com",)), ACTOR).reference
+    model = QueueModel(ctx, today=received + timedelta(days=1))
+    row = next(r for r in range(model.rowCount()) if model.data(model.index(r, COL_REFERENCE)) == ref)
+    before = int(model.data(model.index(row, COL_DAYS)))
+    assert model.data(model.index(row, COL_DAYS), Qt.ItemDataRole.ForegroundRole) is None
+    model._today = received + timedelta(days=40)  # weeks later, the same model
+    assert int(model.data(model.index(row, COL_DAYS))) == before - 39
+    assert model.data(model.index(row, COL_DAYS), Qt.ItemDataRole.FontRole).bold()
+    assert model.data(model.index(row, COL_DAYS), Qt.ItemDataRole.TextAlignmentRole) is not None
+    assert model.data(model.index(row, COL_DAYS), Qt.ItemDataRole.DecorationRole) is None
+    assert model.data(model.index(row, COL_STATUS)) == "Received"
+    svc.withdraw(ctx, ref, ACTOR)
+    assert model.data(model.index(row, COL_STATUS)) == "Received"  # not re-read until refreshed
+    model.refresh()
+    assert model.data(model.index(row, COL_STATUS)) == "Withdrawn"
+    assert model.data(model.index(row, COL_DAYS)) == "—"
+    assert model.data(model.index(row, COL_SUBJECT), Qt.ItemDataRole.ToolTipRole) == "Day Person — day@example.com"
+
+
 def test_model_in_a_view(qtbot: QtBot, queue_ctx: AppContext) -> None:
     from PySide6.QtWidgets import QTableView
 

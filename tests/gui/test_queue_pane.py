@@ -58,6 +58,28 @@ def test_keyboard_first(qtbot: QtBot, queue_ctx: AppContext) -> None:
     dialogs[0].reject()
 
 
+def test_detail_pane_is_built_at_the_first_request_shown(qtbot: QtBot, queue_ctx: AppContext) -> None:
+    """Start-up shows the empty detail as one label; choosing a row builds the real pane in its
+    place, at the same width, and "Search this subject" reaches the area's own signal."""
+    pane = make_pane(qtbot, queue_ctx)
+    assert pane._detail is None and pane.shown_reference() is None
+    empty = pane.splitter.widget(1)
+    assert empty is not None and "No request selected" in empty.findChild(QLabel).text()
+    width = pane.splitter.sizes()[1]
+    pane.refresh()  # the hourly re-read does not build it either
+    assert pane._detail is None
+    pane.view.setFocus()
+    pane.view.selectRow(0)
+    assert pane._detail is not None and pane.splitter.widget(1) is pane._detail
+    assert pane.splitter.count() == 2 and pane.splitter.sizes()[1] == width
+    reference = pane.model.row_at(0).reference
+    assert pane.shown_reference() == reference and reference in pane.detail.title.text()
+    wanted: list[object] = []
+    pane.search_requested.connect(wanted.append)
+    pane.detail.search_button.click()
+    assert len(wanted) == 1 and getattr(wanted[0], "reference", None) == reference
+
+
 def test_new_request_dialog_validates_as_you_type(qtbot: QtBot, queue_ctx: AppContext) -> None:
     pane = make_pane(qtbot, queue_ctx)
     dlg = pane.new_request()

@@ -21,11 +21,14 @@ HEAVY = ("PySide6", "reportlab", "alembic")
 # Runs the CLI like the ``privdesk`` script, then reports every module it imported on stderr.
 _PROBE = """
 import json, sys
+order = []
+sys.addaudithook(lambda event, args: event == "import" and args[0] not in sys.modules and order.append(args[0]))
 from privdesk.cli import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
+sys.stderr.write("\\nORDER " + json.dumps(order) + "\\n")
 sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
 sys.exit(code)
 """
@@ -69,13 +72,24 @@ def test_command_word(argv: list[str], expected: str | None) -> None:
     assert command_in(argv) == expected
 
 
-def _imported(args: list[str], data_dir: Path) -> tuple[set[str], str]:
+def _run_probe(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRIVDESK_DATA_DIR": str(data_dir)}
     proc = subprocess.run([sys.executable, "-c", _PROBE, *args],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+def _imported(args: list[str], data_dir: Path) -> tuple[set[str], str]:
+    proc = _run_probe(args, data_dir)
     listing = proc.stderr.rsplit("MODULES ", 1)[-1]
     return set(json.loads(listing)), proc.stdout
+
+
+def _import_order(args: list[str], data_dir: Path) -> list[str]:
+    """The modules the command imported, in the order it imported them."""
+    proc = _run_probe(args, data_dir)
+    return list(json.loads(proc.stderr.rsplit("ORDER ", 1)[-1].split("\n", 1)[0]))
 
 
 def _heavy(modules: set[str]) -> set[str]:
@@ -117,5 +131,18 @@ def test_window_start_up_leaves_pdf_charts_and_alembic_for_later(data_dir: Path,
     late = {m for m in modules if m.split(".")[0] in ("reportlab", "alembic")
             or m in ("PySide6.QtPdf", "PySide6.QtPdfWidgets", "PySide6.QtCharts", "privdesk.services.demo",
                      "privdesk.documents.layout", "privdesk.ui.dashboard_pane", "privdesk.ui.search_pane",
-                     "privdesk.services.casefile", "privdesk.discovery.search")}
+                     "privdesk.services.casefile", "privdesk.discovery.search",
+                     "privdesk.ui.requests.detail_pane", "privdesk.services.backup")}
     assert not late
+
+
+def test_window_imports_the_layers_below_the_ui_before_qt(data_dir: Path, tmp_path: Path) -> None:
+    """PySide6's feature hook reads the source of every module imported after it: the case
+    database, SQLAlchemy and the services the first paint uses are imported before PySide6."""
+    _imported(["request", "list", "--json"], data_dir)  # the schema exists before the window opens
+    order = _import_order(["gui", "--screenshot", str(tmp_path / "window.png")], data_dir)
+    qt = order.index("PySide6")
+    assert "sqlalchemy.orm" in order[:qt] and "privdesk.services.requests.queue" in order[:qt]
+    late = [m for m in order[qt:] if m.split(".")[0] == "sqlalchemy"
+            or m.startswith(("privdesk.services.", "privdesk.store.", "privdesk.domain."))]
+    assert not late, f"imported after PySide6 (add them to ui/app.py's _SERVICES_FOR_FIRST_PAINT): {late}"

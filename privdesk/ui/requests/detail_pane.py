@@ -55,7 +55,7 @@ from privdesk.ui.requests.queue_model import (
     type_label,
 )
 from privdesk.ui.timeline import Timeline
-from privdesk.ui.vocabulary import UNASSIGNED, format_date, format_datetime
+from privdesk.ui.vocabulary import NO_REQUEST_SELECTED, UNASSIGNED, format_date, format_datetime
 
 if TYPE_CHECKING:
     from privdesk.services import casefile
@@ -364,7 +364,7 @@ class DetailPane(QWidget):
         self.body_scroll.setVisible(d is not None)
         self._filler.setVisible(d is None)
         if d is None:
-            self.title.setText(self.tr("<h3>No request selected</h3>Select a row, or press Ctrl+N for a new request."))
+            self.title.setText(self.tr(NO_REQUEST_SELECTED))
             for f in self.fields.values():
                 f.clear()
             self.banner.hide()

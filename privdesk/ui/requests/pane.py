@@ -6,6 +6,7 @@ every hour, in the status bar and, where the desktop has one, as a system-tray m
 
 Signals:
     announced(object): a :class:`DueSummary` was announced.
+    search_requested(object): the detail pane's "Search this subject" (a :class:`RequestDetail`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from privdesk.services.context import AppContext
 from privdesk.ui.columns import ColumnPriorities
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.empty import set_empty_text
-from privdesk.ui.requests.detail_pane import DetailPane
 from privdesk.ui.requests.drill_banner import DrillBanner
 from privdesk.ui.requests.filter_bar import FilterBar
 from privdesk.ui.requests.queue_model import (
@@ -62,9 +62,11 @@ from privdesk.ui.requests.queue_model import (
     QueueModel,
     status_label,
 )
+from privdesk.ui.vocabulary import NO_REQUEST_SELECTED
 
 if TYPE_CHECKING:  # the dialogs and the intake parsers load when first used, not before the first paint
     from privdesk.services import intake
+    from privdesk.ui.requests.detail_pane import DetailPane
     from privdesk.ui.requests.new_request_dialog import NewRequestDialog
 
 log = logging.getLogger("privdesk.ui.requests")
@@ -73,6 +75,23 @@ ANNOUNCE_INTERVAL_MS = 60 * 60 * 1000
 BADGE_INTERVAL_MS = 5 * 60 * 1000
 BADGE_STYLE = " color:white; border-radius:9px; padding:2px 8px; font-weight:bold;"
 BREACH_COLOURS = {"red": "#b91c1c", "amber": "#b45309"}
+DETAIL_MIN_WIDTH = 360
+
+
+class _NoRequestSelected(QWidget):
+    """What the detail pane shows before a request is chosen, without building the pane."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMinimumWidth(DETAIL_MIN_WIDTH)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 0, 0, 0)
+        label = QLabel(self.tr(NO_REQUEST_SELECTED))
+        label.setObjectName("detailTitle")
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        layout.addStretch(1)
 
 
 class _EnterFilter(QObject):
@@ -92,6 +111,7 @@ class _EnterFilter(QObject):
 
 class RequestsPane(QWidget):
     announced = Signal(object)
+    search_requested = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, today: date | None = None) -> None:
         super().__init__(parent)
@@ -169,17 +189,17 @@ class RequestsPane(QWidget):
         self.view.installEventFilter(_EnterFilter(self))
         self.view.doubleClicked.connect(lambda _i: self.open_current())
 
-        self.detail = DetailPane(ctx, self.actor)
-        self.detail.setObjectName("detailPane")
-        self.detail.changed.connect(self._after_change)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.view)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        self.detail.setMinimumWidth(360)
-        splitter.setSizes([900, 360])
-        layout.addWidget(splitter, 1)
+        # The detail pane (two dozen fields, the case file, the timeline) is built when the first
+        # request is shown; until then a label says what the empty pane would say.
+        self._detail: DetailPane | None = None
+        self._no_detail = _NoRequestSelected()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self._no_detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([900, 360])
+        layout.addWidget(self.splitter, 1)
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
         layout.addWidget(self.count_label)
@@ -206,6 +226,28 @@ class RequestsPane(QWidget):
         self.badge_timer.timeout.connect(lambda: self.announce(notify=False))
         self.badge_timer.start()
         QTimer.singleShot(0, self, self._announce_at_start)
+
+    @property
+    def detail(self) -> DetailPane:
+        """The selected request's detail, built on first use (the start-up shows an empty one)."""
+        if self._detail is None:
+            from privdesk.ui.requests.detail_pane import DetailPane
+
+            detail = DetailPane(self.ctx, self.actor)
+            detail.setObjectName("detailPane")
+            detail.setMinimumWidth(DETAIL_MIN_WIDTH)
+            detail.changed.connect(self._after_change)
+            detail.search_requested.connect(self.search_requested)
+            sizes = self.splitter.sizes()
+            self.splitter.replaceWidget(self.splitter.indexOf(self._no_detail), detail)
+            self.splitter.setSizes(sizes)
+            self._no_detail.deleteLater()
+            self._detail = detail
+        return self._detail
+
+    def shown_reference(self) -> str | None:
+        """The reference in the detail pane, if one is shown (without building the pane)."""
+        return self._detail.detail.reference if self._detail is not None and self._detail.detail else None
 
     # -- who, when --------------------------------------------------------------------------
     def actor(self) -> str:
@@ -235,7 +277,7 @@ class RequestsPane(QWidget):
         self.drill_banner.show_figure(text)
 
     def refresh(self) -> None:
-        current = self.detail.detail.reference if self.detail.detail else None
+        current = self.shown_reference()
         self.model.refresh()
         if current:
             self.select_reference(current)
@@ -243,7 +285,7 @@ class RequestsPane(QWidget):
 
     def _hourly(self) -> None:
         """Other officers may have changed the shared queue: re-read it, then remind."""
-        current = self.detail.detail.reference if self.detail.detail else None
+        current = self.shown_reference()
         self.model.refresh()
         if current:
             self.select_reference(current)

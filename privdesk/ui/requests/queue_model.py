@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -43,6 +44,14 @@ RequestRole = Qt.ItemDataRole.UserRole + 1
 """The whole :class:`~privdesk.services.requests.RequestRow` of a line."""
 SortRole = Qt.ItemDataRole.UserRole + 2
 """The value the column sorts by (ISO date, number of days, text)."""
+
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+FONT = int(Qt.ItemDataRole.FontRole)
+ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ANSWERED = frozenset({DISPLAY, FOREGROUND, FONT, ALIGNMENT, TOOLTIP, int(RequestRole), int(SortRole)})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 OVERDUE = QColor("#b91c1c")
 SOON = QColor("#b45309")
@@ -89,6 +98,24 @@ def urgency_colour(row: svc.RequestRow, today: date) -> QColor | None:
     return None
 
 
+class _Line:
+    """One row as the table paints it: its texts, and the colour and weight of its deadline."""
+
+    __slots__ = ("brush", "font", "row", "texts", "today")
+
+    def __init__(self, row: svc.RequestRow, today: date,
+                 display: Callable[[svc.RequestRow, int, date], str]) -> None:
+        self.row = row
+        self.today = today
+        self.texts = tuple(display(row, col, today) for col in range(len(COLUMNS)))
+        colour = urgency_colour(row, today)
+        self.brush = QBrush(colour) if colour is not None else None
+        self.font: QFont | None = None
+        if colour in (OVERDUE, SOON):
+            self.font = QFont()
+            self.font.setBold(True)
+
+
 class QueueModel(QAbstractTableModel):
     """Pages of :class:`RequestRow` from the database, for a ``QTableView``."""
 
@@ -102,6 +129,8 @@ class QueueModel(QAbstractTableModel):
         self._query = svc.RequestQuery()
         self._count = 0
         self._pages: OrderedDict[int, list[svc.RequestRow]] = OrderedDict()
+        self._lines: dict[int, _Line] = {}  # row number -> what the view paints; goes with the pages
+        self._lines_day: date | None = None
         self.page_loads = 0
         self._count = svc.count_requests(self.ctx, self._query, today=self.today)
 
@@ -119,6 +148,7 @@ class QueueModel(QAbstractTableModel):
         self.beginResetModel()
         self._query = query
         self._pages.clear()
+        self._lines.clear()
         self._count = svc.count_requests(self.ctx, query, today=self.today)
         self.endResetModel()
 
@@ -142,6 +172,7 @@ class QueueModel(QAbstractTableModel):
             self._pages[page_no] = page
             while len(self._pages) > self.max_pages:
                 self._pages.popitem(last=False)
+                self._lines.clear()
         else:
             self._pages.move_to_end(page_no)
         i = row - page_no * self.page_size
@@ -175,38 +206,49 @@ class QueueModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.parent().isValid():
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        # Called for every cell and every role at each paint (thousands of times): roles the
+        # table does not use return at once, and a row's texts and colours are worked out once.
+        if role not in _ANSWERED or not index.isValid():
             return None
-        row = self.row_at(index.row())
-        if row is None:
+        line = self._line(index.row())
+        if line is None:
             return None
         col = index.column()
-        today = self.today
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col, today)
+        if role == DISPLAY:
+            return line.texts[col]
+        if role == FOREGROUND:
+            return line.brush if col in (COL_DUE, COL_DAYS) else None
+        if role == FONT:
+            return line.font if col == COL_DAYS else None
+        if role == ALIGNMENT:
+            return _RIGHT if col == COL_DAYS else None
+        row = line.row
         if role == RequestRole:
             return row
         if role == SortRole:
-            return self._sort_value(row, col, today)
-        if role == Qt.ItemDataRole.ForegroundRole and col in (COL_DUE, COL_DAYS):
-            colour = urgency_colour(row, today)
-            return QBrush(colour) if colour is not None else None
-        if role == Qt.ItemDataRole.FontRole and col == COL_DAYS and urgency_colour(row, today) in (OVERDUE, SOON):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == COL_DAYS and row.paused:
-                return self.tr("The clock starts when identity is verified.")
-            if col == COL_DAYS and row.is_open and row.days_left(today) < 0:
-                return self.tr("{0} days overdue").format(-row.days_left(today))
-            if col == COL_SUBJECT and row.primary_email:
-                return f"{row.subject_name} — {row.primary_email}"
-            return self._display(row, col, today)  # the whole text where a column elides it
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_DAYS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+            return self._sort_value(row, col, line.today)
+        if col == COL_DAYS and row.paused:  # the tooltip
+            return self.tr("The clock starts when identity is verified.")
+        if col == COL_DAYS and row.is_open and row.days_left(line.today) < 0:
+            return self.tr("{0} days overdue").format(-row.days_left(line.today))
+        if col == COL_SUBJECT and row.primary_email:
+            return f"{row.subject_name} — {row.primary_email}"
+        return line.texts[col]  # the whole text where a column elides it
+
+    def _line(self, row: int) -> _Line | None:
+        """The row as painted, from the cache while the day and the loaded page last."""
+        today = self.today
+        if today != self._lines_day:
+            self._lines.clear()
+            self._lines_day = today
+        line = self._lines.get(row)
+        if line is None:
+            found = self.row_at(row)
+            if found is None:
+                return None
+            line = self._lines[row] = _Line(found, today, self._display)
+        return line
 
     def _display(self, row: svc.RequestRow, col: int, today: date) -> str:
         if col == COL_REFERENCE:
@@ -247,4 +289,5 @@ class QueueModel(QAbstractTableModel):
         self.beginResetModel()
         self._query = replace(self._query, sort=key, descending=descending)
         self._pages.clear()
+        self._lines.clear()
         self.endResetModel()
