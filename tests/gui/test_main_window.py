@@ -189,6 +189,29 @@ def test_areas_are_built_when_first_opened(qtbot: QtBot, queue_ctx: AppContext) 
         assert win.stack.widget(row).objectName() == f"area:{key}"
 
 
+def test_application_behaviours_arrive_after_the_first_paint(qtbot: QtBot, demo_ctx: AppContext) -> None:
+    """The app-wide event filters (Tab out of multi-line fields, a table row's context menu) see
+    every event of every object; the window installs them after its first paint, not while built."""
+    from PySide6.QtWidgets import QApplication
+
+    from privdesk.ui import forms, row_details
+
+    app = QApplication.instance()
+    assert app is not None
+    for module in (forms, row_details):  # as in a fresh process: none installed yet
+        for behaviour in module._installed:
+            app.removeEventFilter(behaviour)
+        module._installed.clear()
+    win = make_window(qtbot, demo_ctx)
+    assert not forms._installed and not row_details._installed
+    win.build_remaining_later(0)
+    qtbot.waitUntil(lambda: bool(forms._installed and row_details._installed), timeout=5000)
+    field = QPlainTextEdit()
+    qtbot.addWidget(field)
+    field.show()
+    qtbot.waitUntil(field.tabChangesFocus, timeout=2000)
+
+
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
 def test_retention_reminder_is_a_link_that_fits_the_status_bar(qtbot: QtBot, demo_ctx: AppContext,
                                                                size: tuple[int, int]) -> None:
