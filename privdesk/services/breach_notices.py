@@ -26,8 +26,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from privdesk.documents import breach as docs
 from privdesk.domain import breach as dom
 from privdesk.domain import breach_legal as legal
 from privdesk.errors import ValidationError
@@ -35,6 +35,9 @@ from privdesk.services import breaches as svc
 from privdesk.services import notice_batches as nb
 from privdesk.services.breaches.legal_facts import get_legal
 from privdesk.services.context import AppContext
+
+if TYPE_CHECKING:  # the PDF layout (reportlab) loads with the first notice, not with the Breaches area
+    from privdesk.documents import breach as docs
 
 log = logging.getLogger("privdesk.breaches.notices")
 
@@ -59,6 +62,7 @@ def _count(n: int | None, what: str) -> str:
 def notice_data(ctx: AppContext, d: svc.BreachDetail, at: datetime, phase: str = "initial",
                 delay_reasons: str = "", case_reference: str = "", regime: str | None = None) -> docs.NoticeData:
     """Everything a notice says about the breach, as plain text values and flags."""
+    from privdesk.documents import breach as docs  # reportlab loads with the first notice
     from privdesk.services.settings import get_profile
 
     profile = get_profile(ctx)
@@ -180,6 +184,7 @@ def notice_data(ctx: AppContext, d: svc.BreachDetail, at: datetime, phase: str =
 
 def _local_text(d: svc.BreachDetail, lang: str, keys: set[str]) -> docs.LocalText | None:
     """The dates, categories and advice of an individual notice in ``lang`` (its wording file)."""
+    from privdesk.documents import breach as docs  # reportlab loads with the first notice
     w = docs.load_language(lang)
     if w is None:
         return None
@@ -230,6 +235,7 @@ def notify_authority(ctx: AppContext, reference: str, out: Path, actor: str, pha
                      delay_reasons: str = "", case_reference: str = "", regime: str | None = None,
                      now: datetime | None = None, record: bool = True) -> WrittenNotice:
     """Write the notification to the supervisory authority and record it as sent now."""
+    from privdesk.documents import breach as docs  # reportlab loads with the first notice
     at = svc._now(now)
     ph = dom.Phase.parse(phase)
     check = svc.check_late(ctx, reference, dom.NoticeKind.AUTHORITY, at, regime, ph.value)
@@ -263,6 +269,7 @@ def write_sample_notice(ctx: AppContext, reference: str, out: Path, california: 
     """A notice with placeholders instead of a person: the sample copy the California Attorney
     General receives when more than 500 residents are notified (Cal. Civ. Code § 1798.82(f)).
     Record it with ``record_notification(kind="attorney-general")`` once submitted."""
+    from privdesk.documents import breach as docs  # reportlab loads with the first notice
     at = svc._now(now)
     d = svc.get_breach(ctx, reference, now=at)
     data = notice_data(ctx, d, at)
@@ -301,6 +308,7 @@ class BatchResult:
 
 
 def _recipients(views: Sequence[svc.AffectedView], california_all: bool) -> list[docs.Recipient]:
+    from privdesk.documents import breach as docs  # reportlab loads with the first notice
     return [docs.Recipient(v.id, v.name, v.email, v.address, v.language, california_all or v.california)
             for v in views]
 
@@ -329,6 +337,7 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
                     record: bool = True) -> BatchResult:
     """Write every affected person's notice: one PDF each in ``out_dir`` with ``manifest.csv``,
     and/or one ``combined`` PDF. Errors for one person are collected, not raised."""
+    from privdesk.documents import breach as docs  # reportlab loads with the first notice
     if out_dir is None and combined is None:
         raise ValidationError("Say where the notices go: a folder (--out-dir) or a combined PDF (--combined).")
     at = svc._now(now)
@@ -505,6 +514,7 @@ def _run_pool(data: docs.NoticeData, chunks: Iterator[list[docs.Recipient]], out
               report: Callable[[str], None]) -> bool:
     """Render chunks in ``processes`` spawned workers (never forked: the GUI process has threads),
     keeping at most two chunks per worker in flight so memory stays flat."""
+    from privdesk.documents import breach as docs  # reportlab loads with the first notice
     ctx = multiprocessing.get_context("spawn")
     cancelled = False
     with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=docs.init_worker,

@@ -146,3 +146,13 @@ def test_window_imports_the_layers_below_the_ui_before_qt(data_dir: Path, tmp_pa
     late = [m for m in order[qt:] if m.split(".")[0] == "sqlalchemy"
             or m.startswith(("privdesk.services.", "privdesk.store.", "privdesk.domain."))]
     assert not late, f"imported after PySide6 (add them to ui/app.py's _SERVICES_FOR_FIRST_PAINT): {late}"
+
+
+def test_breaches_area_leaves_the_pdf_layout_for_the_first_notice(data_dir: Path, tmp_path: Path) -> None:
+    """The Breaches area is built in the background after the first paint: reportlab (~0.15 s of
+    a frozen GUI thread) loads with the first notice written, not with the area."""
+    _imported(["request", "list", "--json"], data_dir)
+    modules, _out = _imported(["gui", "--area", "breaches", "--screenshot", str(tmp_path / "b.png")], data_dir)
+    assert "privdesk.ui.breaches.pane" in modules or any(m.startswith("privdesk.ui.breaches") for m in modules)
+    assert "privdesk.services.breach_notices" in modules
+    assert not {m for m in modules if m.split(".")[0] == "reportlab"}
