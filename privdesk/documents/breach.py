@@ -368,6 +368,7 @@ def _cell_style() -> ParagraphStyle:
 
 
 _ROWS_STYLE = TableStyle([
+    layout.TABLE_FONT,
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#BBBBBB")),
     ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F1F3F6")),

@@ -8,8 +8,9 @@ cannot draw and either refuses the letter (``"error"``, the default) or prints t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -31,6 +32,7 @@ from privdesk.documents.templates import (
 )
 from privdesk.domain.laws import GDPR_LETTER_LAWS, get_law
 from privdesk.domain.profile import OrgProfile
+from privdesk.domain.ropa import without_gdpr_articles
 from privdesk.errors import PrivDeskError
 
 Unprintable = Literal["error", "mark"]
@@ -107,6 +109,67 @@ class LetterContext:
     values: Mapping[str, str]
     lists: Mapping[str, tuple[str, ...]]
     flags: frozenset[str]
+    #: the items of the law's access reply (rule file ``[access_reply]``); sections marked with
+    #: another item are left out
+    reply_items: frozenset[str] = frozenset()
+
+
+#: Words that make an authority's name a description ("Data Protection Commission") rather than a
+#: proper name ("CNIL"), when the name starts or ends with one: English nouns of public bodies and
+#: the first words of the Romance names officers type as they are.
+_COMMON_FIRST = frozenset({
+    "information", "data", "privacy", "personal", "national", "federal", "state", "supervisory",
+    "commission", "commissioner", "authority", "agency", "office", "board", "council", "bureau",
+    "department", "inspectorate", "ombudsman", "committee", "directorate", "ministry", "regulator",
+    "comisión", "commissione", "comissão", "agencia", "agência", "agenzia", "autorité", "autorità",
+    "autoridade", "autoridad", "garante",
+})
+_COMMON_LAST = frozenset({
+    "commission", "commissioner", "authority", "agency", "office", "board", "council", "bureau",
+    "department", "inspectorate", "ombudsman", "committee", "directorate", "ministry", "regulator",
+    "service", "institute", "centre", "center",
+})
+_TRAILING_BRACKET = re.compile(r"\s*\([^()]*\)$")
+
+
+def authority_in_sentence(name: str) -> str:
+    """The authority's name as it reads after "complain to", whatever the officer typed.
+
+    The rule: a leading "the" (any case) is kept, written "the"; otherwise "the" is added when the
+    name is a description, i.e. its first word, or its last word before a bracketed abbreviation, is
+    a common noun of public bodies (Information, Data, Commission, Office, Authority, Agency, ...:
+    "the Information Commissioner's Office", "the Hellenic Data Protection Authority"); any other
+    name is a proper name and is left without an article ("CNIL", "Datatilsynet", "Autoriteit
+    Persoonsgegevens"). So a sentence never reads "complain to Information Commissioner's Office"
+    nor "the the ...". Runs of spaces are collapsed; an empty name stays empty.
+    """
+    text = " ".join(name.split())
+    if not text:
+        return ""
+    first, _, rest = text.partition(" ")
+    if first.casefold() == "the" and rest:
+        return f"the {rest}"
+    words = _TRAILING_BRACKET.sub("", text).split()
+    last = words[-1] if words else first
+    if first.casefold() in _COMMON_FIRST or last.casefold().strip(".,;:") in _COMMON_LAST:
+        return f"the {text}"
+    return text
+
+
+def _worded_for(info: Art15Info, law: str) -> Art15Info:
+    """The Art. 15 facts without GDPR article numbers ("contract, Art. 6(1)(b)") under a law outside
+    the GDPR family, where they mean nothing or something else (the register's facts are already
+    worded so by :func:`~privdesk.domain.ropa.compose_art15`; this covers the generic ones). The
+    transfer safeguards are left alone: only GDPR-family letters print them."""
+    if law in GDPR_LETTER_LAWS:
+        return info
+    def each(items: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(without_gdpr_articles(i) for i in items)
+
+    return replace(info, purposes=each(info.purposes), categories=each(info.categories),
+                   recipients=each(info.recipients), retention=without_gdpr_articles(info.retention),
+                   source=without_gdpr_articles(info.source),
+                   automated_decision_making=without_gdpr_articles(info.automated_decision_making))
 
 
 def build_context(
@@ -123,21 +186,24 @@ def build_context(
     law = templates.laws[request.law]
     defaults = {**law.citations, "right": law.rights[request.request_type]}
     cites = {key: request.citations.get(key) or defaults[key] for key in CITATION_KEYS}
-    info = art15 or Art15Info.defaults()
+    info = _worded_for(art15 or Art15Info.defaults(), request.law)
     dpo_contact = (
         f"{profile.dpo_name} ({profile.dpo_email})" if profile.dpo_name and profile.dpo_email
         else profile.dpo_name or profile.dpo_email or profile.org_email
     )
     # The profile's authority is the GDPR one (Settings: "the GDPR authority your letters name"); a
     # letter under another law names that law's own body (law file ``authority_default``).
+    rule = get_law(request.law)
     if request.law in GDPR_LETTER_LAWS:
-        authority_name = profile.authority_name
+        has_authority = bool(profile.authority_name.strip())
+        authority_name = authority_in_sentence(profile.authority_name) or rule.authority_default
         authority_contact = "\n".join(
             p for p in (profile.authority_name, profile.authority_address, profile.authority_email) if p
         )
         authority_address, authority_email = profile.authority_address, profile.authority_email
     else:
-        authority_name = authority_contact = get_law(request.law).authority_default
+        has_authority = True
+        authority_name = authority_contact = rule.authority_default
         authority_address = authority_email = ""
     sources = snapshot.sources if snapshot else ()
     raw: dict[str, str] = {
@@ -227,7 +293,7 @@ def build_context(
         "has_subject_address": bool(request.subject_address.strip()),
         "has_completion_summary": bool(request.completion_summary.strip()),
         "has_dpo": bool(profile.dpo_name or profile.dpo_email),
-        "has_authority": bool(authority_name),
+        "has_authority": has_authority,
         "has_withheld": bool(snapshot and snapshot.withheld),
         "sells": profile.ccpa_sells == "yes",
         "shares": profile.ccpa_shares == "yes",
@@ -236,4 +302,5 @@ def build_context(
     asks = request.verification_asks or DEFAULT_ASKS
     conditions.update({"ask_" + a.replace("-", "_"): True for a in asks})
     flags.update(name for name, on in conditions.items() if on)
-    return LetterContext(values=values, lists=lists, flags=frozenset(flags))
+    return LetterContext(values=values, lists=lists, flags=frozenset(flags),
+                         reply_items=frozenset(rule.extras.access_reply))

@@ -58,6 +58,10 @@ CELL_PAD = 3
 CELL_VPAD = 1.5
 GRID = colors.HexColor("#D5D8DD")
 MAX_CELL_LINES = 30       # beyond this a value moves to a numbered note after its table
+#: A TableStyle command naming the embedded font for every cell of a platypus Table. Table selects
+#: its cell font (Helvetica unless told) before drawing each cell, even one holding a Paragraph, so
+#: without it the PDF references an unembedded Helvetica it never draws with.
+TABLE_FONT = ("FONT", (0, 0), (-1, -1), FONT, 10)
 
 
 @dataclass(frozen=True)
@@ -405,10 +409,12 @@ def _address_block(ctx: LetterContext, labels: Mapping[str, str], st: Styles) ->
     return AddressBlock([r for r in recipient if r.strip()], facts, st.body)
 
 
-def _section_flowables(section: Section, ctx: LetterContext, guard: TextGuard, file: str, st: Styles) -> list[Flowable]:
+def _section_flowables(section: Section, ctx: LetterContext, guard: TextGuard, file: str, st: Styles,
+                       number: int = 0) -> list[Flowable]:
     out: list[Flowable] = []
     if section.heading:
-        out.append(TextBlock(fill(section.heading, ctx, guard, file), st.heading))
+        heading = fill(section.heading, ctx, guard, file)
+        out.append(TextBlock(f"{number}. {heading}" if number else heading, st.heading))
     if section.text:
         out.extend(text_flowables(fill(section.text, ctx, guard, file), st))
     if section.items:
@@ -424,9 +430,11 @@ def letter_story(template: LetterTemplate, ctx: LetterContext, guard: TextGuard,
     story.append(TextBlock(fill(template.title, ctx, guard, file), st.title))
     story.append(TextBlock(fill(template.subject, ctx, guard, file), st.subject))
     story.append(TextBlock(fill(template.salutation, ctx, guard, file), st.body))
+    number = 0
     for section in template.sections:
-        if section.applies(ctx.flags):
-            story.extend(_section_flowables(section, ctx, guard, file, st))
+        if section.applies(ctx.flags, ctx.reply_items):
+            number += section.numbered
+            story.extend(_section_flowables(section, ctx, guard, file, st, number if section.numbered else 0))
     signature = [line for line in fill(template.signature, ctx, guard, file).splitlines() if line.strip()]
     # Closing, room to sign, signature: one block that never splits (cheaper than KeepTogether).
     closing = fill(template.closing, ctx, guard, file)

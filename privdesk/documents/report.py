@@ -120,9 +120,17 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _drawing(w: float, h: float) -> Drawing:
+    """A chart's canvas whose starting font is the embedded one: reportlab's renderer selects
+    Helvetica before drawing any shape unless the drawing names its initial font."""
+    drawing = Drawing(w, h)
+    drawing.initialFontName = FONT
+    return drawing
+
+
 def _weeks_chart(d: Dashboard) -> Drawing:
     w, h = FRAME_W, 62 * mm
-    drawing = Drawing(w, h)
+    drawing = _drawing(w, h)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 28, 22, w - 40, h - 40
     chart.data = [[b.due for b in d.weeks]]
@@ -158,7 +166,7 @@ def _law_chart(d: Dashboard) -> Drawing | None:
     bar_h = 14
     h = 30 + bar_h * len(rates) * 1.6
     w = FRAME_W
-    drawing = Drawing(w, h)
+    drawing = _drawing(w, h)
     chart = HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 70, 8, w - 90, h - 30
     chart.data = [[r.on_time for r in rates], [r.late for r in rates]]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from privdesk.documents.context import TextGuard, format_date
-from privdesk.documents.layout import FRAME_W, LETTERHEAD_H, build_pdf, markup, styles
+from privdesk.documents.layout import FRAME_W, LETTERHEAD_H, TABLE_FONT, build_pdf, markup, styles
 from privdesk.domain.profile import OrgProfile
 from privdesk.domain.ropa import Activity
 
@@ -71,6 +71,7 @@ def render_register(activities: Sequence[Activity], profile: OrgProfile, today: 
                 for label, value in _rows(a)]
         table = Table(data, colWidths=[width * 0.32, width * 0.68], hAlign="LEFT")
         table.setStyle(TableStyle([
+            TABLE_FONT,
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8ccd2")),
             ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f1f3f5")),

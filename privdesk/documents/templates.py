@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from privdesk.documents.model import LAWS, LETTER_KINDS, REQUEST_TYPES
+from privdesk.domain.law_extras import ACCESS_REPLY_ITEMS
 from privdesk.errors import ConfigurationError
 
 
@@ -62,7 +63,7 @@ PLACEHOLDERS: dict[str, str] = {
     "dpo_email": "the DPO's e-mail",
     "dpo_phone": "the DPO's phone",
     "dpo_contact": "the DPO's name and e-mail in one phrase",
-    "authority_name": "the supervisory authority named in the profile",
+    "authority_name": "the supervisory authority named in the profile, as it reads in a sentence ('complain to {authority_name}')",
     "authority_address": "the authority's postal address",
     "authority_email": "the authority's e-mail",
     "authority_contact": "the authority's name, address and e-mail in one block",
@@ -126,7 +127,7 @@ FLAGS: frozenset[str] = frozenset(
 CITATION_KEYS = ("right", "deadline", "extension", "refusal", "complaint", "remedy", "appeal", "portability")
 
 _LETTER_KEYS = {"title", "subject", "salutation", "closing", "signature", "section", "appendix"}
-_SECTION_KEYS = {"heading", "text", "list", "when", "when_any", "unless"}
+_SECTION_KEYS = {"heading", "text", "list", "when", "when_any", "unless", "item", "numbered"}
 _APPENDIX_KEYS = {"title", "intro", "empty", "summary_heading", "portability_heading", "portability"}
 
 _COMMON_PLACEHOLDERS: dict[str, set[str]] = {
@@ -147,7 +148,13 @@ _COMMON_PLACEHOLDERS: dict[str, set[str]] = {
 
 @dataclass(frozen=True)
 class Section:
-    """One block of a letter: optional heading, paragraphs, optional bullet list, conditions."""
+    """One block of a letter: optional heading, paragraphs, optional bullet list, conditions.
+
+    ``item`` ties the section to an item of the access reply (``[access_reply]`` in the law's rule
+    file): it prints only under a law that lists the item, so the law file, not the template, decides
+    which sections a law's letter has. ``numbered`` headings are numbered in the order printed, so a
+    section a law leaves out leaves no gap.
+    """
 
     heading: str
     text: str
@@ -155,8 +162,12 @@ class Section:
     when: tuple[str, ...]
     when_any: tuple[str, ...]
     unless: tuple[str, ...]
+    item: str = ""
+    numbered: bool = False
 
-    def applies(self, flags: frozenset[str]) -> bool:
+    def applies(self, flags: frozenset[str], reply_items: frozenset[str] = frozenset()) -> bool:
+        if self.item and self.item not in reply_items:
+            return False
         if any(f not in flags for f in self.when):
             return False
         if self.when_any and not any(f in flags for f in self.when_any):
@@ -288,6 +299,12 @@ def parse_letter(path: Path, kind: str, law: str | None) -> LetterTemplate:
             raise TemplateError(f"{file}: unknown list {items!r} in {where}. Known lists: {', '.join(LISTS)}.")
         if not raw.get("text") and not raw.get("heading") and items is None:
             raise TemplateError(f"{file}: {where} has no heading, text or list.")
+        item = raw.get("item", "")
+        if not isinstance(item, str) or (item and item not in ACCESS_REPLY_ITEMS):
+            raise TemplateError(f"{file}: unknown item {item!r} in {where}. Items: {', '.join(ACCESS_REPLY_ITEMS)}.")
+        numbered = raw.get("numbered", False)
+        if not isinstance(numbered, bool) or (numbered and not raw.get("heading")):
+            raise TemplateError(f"{file}: numbered in {where} must be true or false, and true only with a heading.")
         sections.append(Section(
             heading=_check_text(raw.get("heading", ""), file, f"{where} heading", PLACEHOLDERS),
             text=_check_text(raw.get("text", ""), file, f"{where} text", PLACEHOLDERS),
@@ -295,6 +312,8 @@ def parse_letter(path: Path, kind: str, law: str | None) -> LetterTemplate:
             when=_check_flags(raw.get("when"), file, f"{where} when"),
             when_any=_check_flags(raw.get("when_any"), file, f"{where} when_any"),
             unless=_check_flags(raw.get("unless"), file, f"{where} unless"),
+            item=item,
+            numbered=numbered,
         ))
     appendix: dict[str, str] = {}
     raw_appendix = data.get("appendix")

@@ -10,6 +10,10 @@
 - ``[extension] counted_from``: ``"end_of_first_period"`` counts the further months from the end of
   the first period, as GDPR Art. 12(3) states them ("extended by two further months");
   ``"clock_start"`` counts the whole extended period from the clock start (the ICO's counting).
+- ``[access_reply]``: what the reply to an access request contains under this law, one key per
+  item (:data:`ACCESS_REPLY_ITEMS`) with the provision that requires it. The export letter prints a
+  section for each item listed and for no other: GDPR Art. 15(2) gives the transfer safeguards, the
+  US state laws and the LGPD do not, so their letters have no transfers section.
 - ``[clock] pause_days``: ``"between"`` (the days from the request up to the answer) or
   ``"inclusive"`` (both the day of asking and the day of the answer do not count: UK GDPR Art. 12A).
 
@@ -19,11 +23,30 @@ is refused with the file, line and reason like every other rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 COUNTED_FROM = ("clock_start", "end_of_first_period")
 PAUSE_DAYS = ("between", "inclusive")
+
+#: The items an access reply can contain (``[access_reply]`` keys), with what each one is. A letter
+#: template marks a section with ``item = "<key>"``; it prints only under a law that lists the item.
+ACCESS_REPLY_ITEMS: dict[str, str] = {
+    "purposes": "the purposes of the processing",
+    "categories": "the categories of personal data",
+    "recipients": "the recipients or categories of recipient",
+    "retention": "how long the data is kept, or the criteria",
+    "rights": "the person's other rights under the law",
+    "complaint": "where to complain or appeal",
+    "source": "where the data came from",
+    "automated": "automated decision-making, including profiling",
+    "transfers": "the safeguards for transfers to third countries",
+    "copy": "a copy of the data",
+    "criteria": "the criteria used in the processing",
+    "sale_sharing": "what personal information was sold or shared, and to whom",
+}
 
 
 @dataclass(frozen=True)
@@ -44,10 +67,12 @@ class LawExtras:
     small_agent_factor: int = 1
     small_agent_citation: str = ""
     small_agent_note: str = ""
+    #: ``[access_reply]``: item -> the provision requiring it (empty: the file lists none)
+    access_reply: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def parse_extras(top: Any) -> LawExtras:
-    """Read ``[refusal]``, ``[appeal]`` and ``[small_agent]`` with the law file's reader."""
+    """Read ``[refusal]``, ``[appeal]``, ``[small_agent]`` and ``[access_reply]`` with the law file's reader."""
     refusal = appeal = None
     ref = top.table("refusal", required=False)
     if ref is not None:
@@ -68,7 +93,21 @@ def parse_extras(top: Any) -> LawExtras:
         citation = small.text("citation")
         note = small.text("note", required=False)
         small.done()
-    return LawExtras(refusal, appeal, factor, citation, note)
+    return LawExtras(refusal, appeal, factor, citation, note, parse_access_reply(top))
+
+
+def parse_access_reply(top: Any) -> Mapping[str, str]:
+    """``[access_reply]``: each key an item of :data:`ACCESS_REPLY_ITEMS`, its value the citation."""
+    table = top.table("access_reply", required=False)
+    if table is None:
+        return MappingProxyType({})
+    items: dict[str, str] = {}
+    for key in table.data:
+        if key not in ACCESS_REPLY_ITEMS:
+            raise table.fail(key, f"is not an item of an access reply; items: {', '.join(ACCESS_REPLY_ITEMS)}.")
+        items[key] = table.text(key)
+    table.done()
+    return MappingProxyType(items)
 
 
 def parse_counted_from(table: Any) -> str:

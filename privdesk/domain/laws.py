@@ -498,7 +498,7 @@ def appeal_law(rule: LawRule) -> LawRule:
     return replace(rule, id=f"{rule.id}{APPEAL_SUFFIX}", name=f"{rule.name}: appeal", short_name=f"{rule.short_name} appeal",
                    response=Period(appeal.amount, unit), extension=extension, acknowledge=None, opt_out=None,
                    types=MappingProxyType(types), citations=MappingProxyType(citations), origin="appeal",
-                   extras=LawExtras(refusal=None, appeal=None))
+                   extras=LawExtras(refusal=None, appeal=None, access_reply=rule.extras.access_reply))
 
 
 def base_law_id(law_id: str) -> str:

@@ -295,5 +295,6 @@ def test_a_letter_under_another_law_cites_no_gdpr_articles_from_the_register(
     ref = _request(company, "Nora Lind", "nora.lind@example.se", law=law)
     text = _export_letter(company, ref, tmp_path / f"nora-{law}.pdf")
     assert "Send you our newsletter by e-mail (consent)" in text
-    assert "Canada, under an adequacy decision." in text
+    # no transfers section at all: these laws give no right to the safeguards (GDPR Art. 15(2) does)
+    assert "Canada" not in text and "adequacy" not in text
     assert "Art. 6(1)" not in text and "Art. 45" not in text

@@ -141,6 +141,9 @@ def test_copied_files_load(law_dir: Path) -> None:
         ('citation = "GDPR Art. 15"', 'citation = ""', "types.access.citation", "non-empty text"),
         ('id = "gdpr"', 'id = "eu-gdpr"', "id", "must match the file name"),
         ("[meta]", "[metadata]", "meta", "is missing"),
+        ('transfers = "GDPR Art. 15(2)', 'transfer = "GDPR Art. 15(2)', "access_reply.transfer",
+         "is not an item of an access reply"),
+        ('copy = "GDPR Art. 15(3)"', 'copy = ""', "access_reply.copy", "non-empty text"),
     ],
 )
 def test_bad_file_names_file_and_key(law_dir: Path, old: str, new: str, key: str, problem: str) -> None:

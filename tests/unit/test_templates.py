@@ -64,6 +64,8 @@ def test_unknown_placeholder_in_a_law_variant(template_dir: Path) -> None:
         ("denial.toml", "{reference}", "{reference", "brace is not closed"),
         ("common.toml", "{pages}", "{total}", "common.toml: unknown placeholder {total}"),
         ("laws.toml", 'short = "CPA"', 'shorty = "CPA"', "laws.toml: [cpa] lacks 'short'"),
+        ("export.toml", 'item = "transfers"', 'item = "transfer"', "unknown item 'transfer'"),
+        ("export.ccpa.toml", 'numbered = true', 'numbered = "yes"', "numbered in section"),
     ],
 )
 def test_other_template_faults_are_named(template_dir: Path, file: str, old: str, new: str, message: str) -> None:
@@ -98,3 +100,22 @@ def test_readme_documents_every_placeholder() -> None:
     readme = resource_path("templates", "README.md").read_text(encoding="utf-8")
     undocumented = [name for name in PLACEHOLDERS if f"`{{{name}}}`" not in readme]
     assert undocumented == []
+
+
+@pytest.mark.parametrize(("typed", "reads"), [
+    ("Information Commissioner's Office", "the Information Commissioner's Office"),
+    ("the  Information Commissioner's Office", "the Information Commissioner's Office"),
+    ("THE Data Protection Commission", "the Data Protection Commission"),
+    ("Agencia Española de Protección de Datos (AEPD)", "the Agencia Española de Protección de Datos (AEPD)"),
+    ("Irish Data Protection Commission.", "the Irish Data Protection Commission."),
+    ("Garante per la protezione dei dati personali", "the Garante per la protezione dei dati personali"),
+    ("CNIL", "CNIL"),
+    ("Datatilsynet", "Datatilsynet"),
+    ("Autoriteit Persoonsgegevens (AP)", "Autoriteit Persoonsgegevens (AP)"),
+    ("Theodor Heuss", "Theodor Heuss"),
+    ("   ", ""),
+])
+def test_authority_reads_in_a_sentence(typed: str, reads: str) -> None:
+    from privdesk.documents.context import authority_in_sentence
+
+    assert authority_in_sentence(typed) == reads
