@@ -67,3 +67,11 @@ def with_actor(p: argparse.ArgumentParser, versioned: bool = False) -> argparse.
         p.add_argument("--expect-version", type=int, metavar="N",
                        help="refuse if the request changed since you read version N")
     return p
+
+
+def include_candidates_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--include-candidates``: take the search's candidate rows too (matched only on a phone or
+    a name, or holding another e-mail or customer id); by default only confirmed rows are taken,
+    the rule of :func:`privdesk.discovery.ownership.whose_row`. ``what`` says what is taken."""
+    p.add_argument("--include-candidates", action="store_true",
+                   help=f"{what} too (default: only the rows the search confirms as the person's)")

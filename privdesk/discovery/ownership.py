@@ -3,8 +3,9 @@
 An access reply must hold all of the person's data and nothing about anybody else. The search
 finds rows by the subject's identifiers and then follows links (declared foreign keys and links
 the officer accepted) in both directions; every row it reaches is judged by :func:`whose_row`.
-The search, the export letter's appendix and the portability file (through :func:`disclosed`)
-and the attach preview all use this module, so there is one rule to read and to test.
+The search, the export letter's appendix and the portability file (through :func:`disclosed`),
+the attach preview and adding a breach's affected people from a search all use this module, so
+there is one rule to read and to test.
 
 Tables have a role (automatic, or the officer's override in the identifier map):
 

@@ -123,7 +123,12 @@ class Sentences:
             return f"{a.removeprefix('document_').replace('_', ' ').capitalize()} letter written by {by}"
         if a == "affected-add":
             n = e.changes.get("added", (None, 0))[1] or 0
-            return f"{n:,} affected {'person' if n == 1 else 'people'} added by {by}"
+            text = f"{n:,} affected {'person' if n == 1 else 'people'} added by {by}"
+            included = e.changes.get("candidates_included", (None, 0))[1] or 0
+            if included:
+                text += f", {included:,} of them {'a candidate' if included == 1 else 'candidates'} the officer included"
+            left = e.changes.get("candidates_left_out", (None, ""))[1]
+            return text + (f"; left out, not confirmed by the search: {left}" if left else "")
         if a == "affected-remove":
             return f"An affected person removed by {by}"
         if a in simple:

@@ -20,6 +20,8 @@ from privdesk.services.context import AppContext
 from privdesk.ui.breaches import BreachesPane
 from privdesk.ui.breaches.dialogs import NewBreachDialog
 from privdesk.ui.breaches.model import COL_CLOCK, COL_REFERENCE, STATE_COLOURS, StateRole
+from privdesk.ui.breaches.review_dialog import AffectedReviewDialog
+from tests.integration.breaches.conftest import ALICE, BOB, HOUSEHOLD_PHONE, household_crm
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 ACTOR = "dpo@northwind.example"
@@ -329,3 +331,76 @@ def test_became_aware_is_read_in_the_organisation_zone(qtbot: QtBot, pane: Breac
     assert dlg.findChild(QLabel, "awareZone").text() == "time in Europe/Berlin"  # type: ignore[union-attr]
     dlg.aware.setDateTime(QDateTime(QDate(2026, 11, 21), QTime(8, 15)))
     assert dlg.aware_at().isoformat() == "2026-11-21T08:15:00+01:00"
+
+
+def _found(qtbot: QtBot, pane: BreachesPane, task: object) -> AffectedReviewDialog:
+    """Wait for a search (or CSV read) to finish and its review dialog to open."""
+    assert task is not None
+    with qtbot.waitSignal(task.signals.finished, timeout=30000):  # type: ignore[attr-defined]
+        pass
+    qtbot.waitUntil(lambda: pane.detail.review_dialog is not None and pane.detail.review_dialog.isVisible(),
+                    timeout=5000)
+    dlg = pane.detail.review_dialog
+    assert isinstance(dlg, AffectedReviewDialog)
+    qtbot.addWidget(dlg)
+    return dlg
+
+
+def test_add_from_search_lists_a_candidate_apart_and_adds_it_when_ticked(qtbot: QtBot, pane: BreachesPane,
+                                                                         tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    household_crm(pane.ctx, tmp_path)
+    pane.table.selectRow(0)
+    ref = pane.detail.detail.reference  # type: ignore[union-attr]
+    dlg = _found(qtbot, pane, pane.detail.add_from_search(f"{ALICE[1]}\n{HOUSEHOLD_PHONE}\n"))
+    assert svc.count_affected(pane.ctx, ref) == 0, "nothing is added before the officer decides"
+    assert [dlg.confirmed.item(0, c).text() for c in range(3)] == [*ALICE, "crm customer 1"]  # type: ignore[union-attr]
+    cand = dlg.candidates
+    assert cand.rowCount() == 1
+    assert [cand.item(0, c).text() for c in range(1, 5)] == [  # type: ignore[union-attr]
+        *BOB, "crm customer 2", "only the phone matches, nothing else in the row confirms it"]
+    assert cand.item(0, 0).checkState() == Qt.CheckState.Unchecked  # type: ignore[union-attr]
+    assert dlg.summary.text() == "Adds 1 person; 1 candidate left out, recorded in the breach's timeline with the reason."
+    dlg.grab().save(str(tmp_path / "review.png"))
+
+    # tick Bob's box with the mouse, where the style draws it
+    option = QStyleOptionViewItem()
+    option.rect = cand.visualItemRect(cand.item(0, 0))  # type: ignore[arg-type]
+    option.features |= QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+    box = cand.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, cand)
+    qtbot.mouseClick(cand.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
+    assert cand.item(0, 0).checkState() == Qt.CheckState.Checked  # type: ignore[union-attr]
+    assert dlg.summary.text() == "Adds 2 people."
+    qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
+
+    assert sorted(pane.detail.affected.item(i, 1).text() for i in range(2)) == [ALICE[1], BOB[1]]  # type: ignore[union-attr]
+    assert pane.detail.affected.rowCount() == 2
+    assert pane.detail.tabs.tabText(3) == "Affected people (2)"
+    assert pane.detail.message.text() == "2 added, 0 duplicates merged"
+    entry = [e for e in svc.history(pane.ctx, ref) if e.action == "affected-add"][-1]
+    assert entry.changes["candidates_included"] == (None, 1) and "candidates_left_out" not in entry.changes
+
+
+def test_csv_of_identifiers_adds_only_the_confirmed_person_when_nothing_is_ticked(qtbot: QtBot, pane: BreachesPane,
+                                                                                  tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    household_crm(pane.ctx, tmp_path)
+    leaked = tmp_path / "leaked.csv"
+    leaked.write_text(f"email,phone\n{ALICE[1]},{HOUSEHOLD_PHONE}\n", encoding="utf-8")
+    pane.table.selectRow(0)
+    ref = pane.detail.detail.reference  # type: ignore[union-attr]
+    dlg = _found(qtbot, pane, pane.detail.add_affected(leaked))
+    assert dlg.candidates.item(0, 4).text() == "the phone matches, but the row holds another e-mail"  # type: ignore[union-attr]
+    assert pane.detail.search_button.isEnabled() and pane.detail.affected_button.isEnabled()
+    qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
+    assert [pane.detail.affected.item(0, 1).text()] == [ALICE[1]]  # type: ignore[union-attr]
+    assert pane.detail.affected.rowCount() == 1
+    assert "1 candidate not added" in pane.detail.message.text()
+    assert svc.get_breach(pane.ctx, ref, now=NOW).affected == 1
+    timeline = [pane.detail.timeline.item(i).text() for i in range(pane.detail.timeline.count())]  # type: ignore[attr-defined]
+    assert "1 affected person added by " in timeline[-1]
+    assert timeline[-1].endswith("; left out, not confirmed by the search: crm customer 2 (the phone matches, "
+                                 "but the row holds another e-mail)"), timeline

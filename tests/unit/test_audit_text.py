@@ -32,3 +32,15 @@ def test_a_different_login_is_shown_beside_the_officer_and_the_raw_entry_stays()
     e = ev("note", {"notes": ("", "Called")}, login="bob")
     assert WORDS.sentence(e) == "Note added by Jonas Becker (signed in as bob)"
     assert "signed in as bob" in WORDS.raw(e) and "notes: '' → 'Called'" in WORDS.raw(e)
+
+
+def test_affected_people_added_from_a_search_say_which_candidates_stayed_out() -> None:
+    plain = ev("affected-add", {"source": (None, "csv"), "added": (None, 3), "merged": (None, 0)})
+    assert WORDS.sentence(plain) == "3 affected people added by Jonas Becker"
+    left = ev("affected-add", {"added": (None, 1), "candidates_left_out": (
+        None, "crm customer 2 (the phone matches, but the row holds another e-mail)")})
+    assert WORDS.sentence(left) == ("1 affected person added by Jonas Becker; left out, not confirmed by the "
+                                    "search: crm customer 2 (the phone matches, but the row holds another e-mail)")
+    included = ev("affected-add", {"added": (None, 2), "candidates_included": (None, 1)})
+    assert WORDS.sentence(included) == ("2 affected people added by Jonas Becker, 1 of them a candidate the "
+                                        "officer included")

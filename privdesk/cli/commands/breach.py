@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from privdesk.cli.common import actor as _actor
-from privdesk.cli.common import open_ctx, terminal_safe
+from privdesk.cli.common import include_candidates_option, open_ctx, terminal_safe
 
 _AWARE_HELP = ("when the organisation became aware: YYYY-MM-DD HH:MM in the organisation's time "
                "zone (setting org.timezone, else TZ or this computer's zone; stored with the "
@@ -100,6 +100,7 @@ def register(sub: Any) -> None:
     aa.add_argument("reference")
     aa.add_argument("--csv", required=True, type=Path, metavar="FILE",
                     help="people; a CSV of only e-mails/phones is run through the subject search when connections exist")
+    include_candidates_option(aa, "with a CSV of e-mails/phones: add the people the search found only as candidates")
     aa.add_argument("--as", dest="actor", metavar="EMAIL")
     aa.set_defaults(func=_affected_add)
 
@@ -213,9 +214,14 @@ def _show(args: argparse.Namespace) -> int:
 def _affected_add(args: argparse.Namespace) -> int:
     from privdesk.services import breaches as svc
 
-    result = svc.import_affected_csv(open_ctx(args), args.reference, args.csv, _actor(args))
+    result = svc.import_affected_csv(open_ctx(args), args.reference, args.csv, _actor(args),
+                                     include_candidates=args.include_candidates)
     for problem in result.problems:
         sys.stderr.write(f"privdesk: {problem}\n")
+    for left in result.left_out:
+        sys.stderr.write(terminal_safe(f"privdesk: left out, a candidate: {left}") + "\n")
+    if result.left_out:
+        sys.stderr.write("privdesk: check them and add them with --include-candidates, or by hand\n")
     print(result.message())  # noqa: T201
     return 0
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from privdesk.cli.common import open_ctx
+from privdesk.cli.common import include_candidates_option, open_ctx
 
 
 def register(sub: Any) -> None:
@@ -24,8 +24,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--attach", metavar="REF",
                    help="save the result on this request as its search snapshot (audit-logged)")
-    p.add_argument("--include-candidates", action="store_true",
-                   help="with --attach: attach candidate rows too (default: only the subject's rows)")
+    include_candidates_option(p, "with --attach: attach candidate rows")
     p.add_argument("--as", dest="actor", metavar="EMAIL", help="who attaches it (for the audit trail)")
     p.set_defaults(func=_search)
 

@@ -10,7 +10,8 @@ moments at read time, so "time left" is always current. Where to look:
 * :mod:`.reading` one breach, the register list, history;
 * :mod:`.register_export` the register exported as CSV (Art. 33(5));
 * :mod:`.affected` the people affected, who was notified; :mod:`.affected_csv` a CSV of them;
-* :mod:`.affected_search` affected people found by a subject search;
+* :mod:`.affected_search` affected people found by a subject search (confirmed, and candidates
+  added only when the officer includes them);
 * :mod:`.values` the plain results; :mod:`.common` loading, time zone, row <-> record;
 * :mod:`.legal_facts` the facts LGPD and California notices need (security measures, identity-theft
   services, the data's owner, permitted delays);
@@ -34,14 +35,20 @@ from privdesk.services.breaches.affected import (
     remove_affected,
 )
 from privdesk.services.breaches.affected_csv import (
+    find_affected_in_csv,
     import_affected_csv,
     read_people_csv,
 )
 from privdesk.services.breaches.affected_search import (
+    AffectedSearch,
+    FoundPerson,
+    Include,
     SearchFn,
     SearchUnavailable,
     add_affected_from_identifiers,
     add_affected_from_matches,
+    add_found,
+    find_affected,
     people_from_matches,
 )
 from privdesk.services.breaches.common import (
@@ -94,12 +101,15 @@ __all__ = [
     "get_legal",
     "set_legal",
     "AddResult",
+    "AffectedSearch",
     "AffectedView",
     "BreachDetail",
     "BreachQuery",
     "BreachRow",
     "CALIFORNIA",
     "ENTITY",
+    "FoundPerson",
+    "Include",
     "LateCheck",
     "NotificationRecord",
     "Person",
@@ -110,9 +120,12 @@ __all__ = [
     "add_affected_from_identifiers",
     "add_affected_from_matches",
     "add_breach",
+    "add_found",
     "check_late",
     "count_affected",
     "export_register",
+    "find_affected",
+    "find_affected_in_csv",
     "get_breach",
     "history",
     "import_affected_csv",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -66,16 +66,21 @@ class AffectedView:
 
 @dataclass(frozen=True)
 class AddResult:
-    """What an import did: new people, duplicates merged into existing ones, rows refused."""
+    """What an import did: new people, duplicates merged into existing ones, rows refused, and
+    the search's candidates left out (where found and why: see ``affected_search``)."""
 
     added: int
     merged: int
     problems: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
 
     def message(self) -> str:
         text = f"{self.added} added, {self.merged} duplicates merged"
         if self.problems:
             text += f", {len(self.problems)} rows skipped"
+        if self.left_out:
+            n = len(self.left_out)
+            text += f", {n} candidate{'s' if n != 1 else ''} not added (not confirmed by the search)"
         return text
 
 
@@ -142,12 +147,20 @@ def _keys_of(p: AffectedPerson) -> set[str]:
     return keys
 
 
+def _same_person(p: AffectedPerson, person: Person) -> bool:
+    """A shared key is a duplicate unless the e-mails differ: two people of one household share
+    a phone, and each is told on their own."""
+    return not (p.email and person.email and p.email != person.email)
+
+
 def add_affected(ctx: AppContext, reference: str, people: Iterable[Mapping[str, Any] | Person],
-                 actor: str, source: str = "csv") -> AddResult:
+                 actor: str, source: str = "csv", included: int = 0, left_out: Sequence[str] = ()) -> AddResult:
     """Add people, merging duplicates on normalised e-mail and phone (existing or in this batch).
 
     A merged duplicate fills only the fields the stored person lacks. Rows that cannot be used
-    are reported with their number, and do not stop the others.
+    are reported with their number, and do not stop the others. From a search, ``included``
+    counts the candidates the officer included and ``left_out`` names those left out; both go
+    into the audit entry.
     """
     from privdesk.services.settings import get_profile
 
@@ -167,7 +180,8 @@ def add_affected(ctx: AppContext, reference: str, people: Iterable[Mapping[str, 
             except ValidationError as exc:
                 problems.append(f"row {i}: {exc.message}")
                 continue
-            existing = next((index[k] for k in keys if k in index), None)
+            existing = next((index[k] for k in sorted(keys) if k in index and _same_person(index[k], person)),
+                            None)
             if existing is not None:
                 for f in ("name", "email", "phone", "address", "language", "region"):
                     if not getattr(existing, f) and getattr(person, f):
@@ -185,9 +199,11 @@ def add_affected(ctx: AppContext, reference: str, people: Iterable[Mapping[str, 
         s.flush()
         audit.append(s, actor, ENTITY, b.reference, "affected-add",
                      {"source": (None, source), "added": (None, added), "merged": (None, merged),
-                      **({"skipped": (None, len(problems))} if problems else {})})
+                      **({"skipped": (None, len(problems))} if problems else {}),
+                      **({"candidates_included": (None, included)} if included else {}),
+                      **({"candidates_left_out": (None, "; ".join(left_out))} if left_out else {})})
     log.info("breach %s: %d affected added, %d merged, %d skipped", reference, added, merged, len(problems))
-    return AddResult(added, merged, tuple(problems))
+    return AddResult(added, merged, tuple(problems), tuple(left_out))
 
 
 def _view(p: AffectedPerson) -> AffectedView:

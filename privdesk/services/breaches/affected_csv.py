@@ -10,10 +10,13 @@ import logging
 from pathlib import Path
 
 from privdesk.errors import ValidationError
-from privdesk.services.breaches.affected import AddResult, add_affected
+from privdesk.services.breaches.affected import AddResult
 from privdesk.services.breaches.affected_search import (
+    AffectedSearch,
+    Include,
     SearchUnavailable,
-    add_affected_from_identifiers,
+    add_found,
+    find_affected,
 )
 from privdesk.services.context import AppContext
 
@@ -59,14 +62,23 @@ def read_people_csv(path: Path) -> list[dict[str, str]]:
     return out
 
 
-def import_affected_csv(ctx: AppContext, reference: str, path: Path, actor: str) -> AddResult:
-    """A CSV of people (name, email, phone, postal address, language, region/state)."""
+def find_affected_in_csv(ctx: AppContext, path: Path) -> AffectedSearch:
+    """What adding a CSV would add, before anything is written.
+
+    A CSV of identifiers only (no names, no addresses) goes through the subject search when
+    there is one, so its candidates can be shown apart; any other CSV is taken as it is.
+    """
     rows = read_people_csv(path)
     if rows and not any(r.get("name") or r.get("address") for r in rows):
-        # Identifiers only: names and addresses come from the subject search when there is one.
         try:
-            return add_affected_from_identifiers(ctx, reference, rows, actor)
+            return find_affected(ctx, rows)
         except SearchUnavailable:
             log.info("no subject search available; identifiers imported as they are")
-    return add_affected(ctx, reference, rows, actor, source="csv")
+    return AffectedSearch(as_given=tuple(rows), source="csv")
 
+
+def import_affected_csv(ctx: AppContext, reference: str, path: Path, actor: str,
+                        include_candidates: Include = False) -> AddResult:
+    """A CSV of people (name, email, phone, postal address, language, region/state); a CSV of
+    e-mails/phones adds whom the search confirms, and its candidates only when included."""
+    return add_found(ctx, reference, find_affected_in_csv(ctx, path), actor, include_candidates)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -43,7 +44,7 @@ from privdesk.ui.empty import set_empty_text
 from privdesk.ui.flow import flow_of
 from privdesk.ui.forms import explain
 from privdesk.ui.timeline import Timeline
-from privdesk.ui.vocabulary import RISK_NAMES, format_datetime, law_name
+from privdesk.ui.vocabulary import RISK_NAMES, count, format_datetime, law_name
 from privdesk.ui.workers import Task, TaskControl, run_task
 
 AFFECTED_SHOWN = 500
@@ -65,6 +66,7 @@ class BreachDetailView(QWidget):
         self.now: datetime | None = None
         self.task: Task | None = None
         self.batch_dialog: BatchNoticesDialog | None = None
+        self.review_dialog: QDialog | None = None
         layout = QVBoxLayout(self)
         self.heading = QLabel(self.tr("Select a breach"))
         self.heading.setObjectName("breachHeading")
@@ -86,7 +88,7 @@ class BreachDetailView(QWidget):
         self.search_button = QPushButton(self.tr("Add from search…"))
         self.search_button.setObjectName("searchAffectedButton")
         self.search_button.setToolTip(self.tr("Run e-mails and phone numbers through the subject search and "
-                                              "add the people found"))
+                                              "add the people it confirms; you decide on the candidates"))
         self.search_button.clicked.connect(lambda: self.add_from_search())
         self.edit_button = QPushButton(self.tr("Edit…"))
         self.edit_button.setObjectName("editButton")
@@ -307,7 +309,9 @@ class BreachDetailView(QWidget):
         dlg.open()
         return dlg
 
-    def add_affected(self, path: Path | None = None) -> svc.AddResult | None:
+    def add_affected(self, path: Path | None = None) -> Task | None:
+        """Read a CSV in the background; one of only e-mails/phones goes through the subject
+        search, and its candidates are shown for review before anything is added."""
         if self.detail is None:
             return None
         if path is None:
@@ -315,15 +319,13 @@ class BreachDetailView(QWidget):
             if not chosen:
                 return None
             path = Path(chosen)
-        try:
-            result = svc.import_affected_csv(self.ctx, self.detail.reference, path, self.ctx.actor())
-        except PrivDeskError as exc:
-            show_error(self, exc)
-            return None
-        extra = (" " + "; ".join(result.problems[:3])) if result.problems else ""
-        self.message.setText(result.message() + extra)
-        self._reload()
-        return result
+        ctx, ref, csv_file = self.ctx, self.detail.reference, path
+
+        def job(_control: TaskControl) -> svc.AffectedSearch:
+            return svc.find_affected_in_csv(ctx, csv_file)
+
+        self.message.setText(self.tr("Reading {0}…").format(csv_file.name))
+        return self._find(job, ref)
 
     def add_from_search(self, identifiers: str | None = None) -> Task | None:
         """Search the connected databases for each e-mail or phone (one a line) in the background."""
@@ -339,24 +341,56 @@ class BreachDetailView(QWidget):
         rows = [{"identifier": line.strip()} for line in identifiers.splitlines() if line.strip()]
         if not rows:
             return None
-        ctx, ref = self.ctx, self.detail.reference
+        ctx = self.ctx
 
-        def job(control: TaskControl) -> svc.AddResult:
+        def job(control: TaskControl) -> svc.AffectedSearch:
             control.progress(0, len(rows), "searching")
-            return svc.add_affected_from_identifiers(ctx, ref, rows, ctx.actor())
+            return svc.find_affected(ctx, rows)
 
-        self.search_button.setEnabled(False)
-        self.message.setText(self.tr("Searching the connected databases for {0} identifiers…").format(len(rows)))
-        self.task = run_task(job, self._search_done, self._search_failed, pool=self.pool)
+        self.message.setText(self.tr("Searching the connected databases for {0}…").format(
+            count(len(rows), "identifier")))
+        return self._find(job, self.detail.reference)
+
+    def _find(self, job: Callable[[TaskControl], svc.AffectedSearch], ref: str) -> Task:
+        """Run a search (or CSV read) for ``ref``; the breach shown may change meanwhile."""
+        self._finding(True)
+        self.task = run_task(job, lambda found: self._found(ref, found), self._find_failed, pool=self.pool)
         return self.task
 
-    def _search_done(self, result: svc.AddResult) -> None:
-        self.search_button.setEnabled(True)
-        self.message.setText(result.message())
-        self._reload()
+    def _finding(self, on: bool) -> None:
+        self.affected_button.setEnabled(not on)
+        self.search_button.setEnabled(not on)
 
-    def _search_failed(self, exc: BaseException) -> None:
-        self.search_button.setEnabled(True)
+    def _found(self, ref: str, found: svc.AffectedSearch) -> None:
+        """Nothing to decide: add. Candidates: the officer ticks whom to add, confirmed people
+        are added either way."""
+        self._finding(False)
+        if not found.candidates:
+            self.add_found(ref, found)
+            return
+        from privdesk.ui.breaches.review_dialog import AffectedReviewDialog
+
+        dlg = AffectedReviewDialog(found, ref, self)
+        dlg.accepted.connect(lambda: self.add_found(ref, found, dlg.included()))
+        dlg.rejected.connect(lambda: self.message.setText(self.tr("Nobody added.")))
+        self.review_dialog = dlg
+        dlg.open()
+
+    def add_found(self, ref: str, found: svc.AffectedSearch, include: svc.Include = False) -> svc.AddResult | None:
+        try:
+            result = svc.add_found(self.ctx, ref, found, self.ctx.actor(), include)
+        except PrivDeskError as exc:
+            show_error(self, exc)
+            return None
+        extra = (" " + "; ".join(result.problems[:3])) if result.problems else ""
+        self.message.setText(result.message() + extra)
+        self._reload()
+        if self.detail is None or self.detail.reference != ref:
+            self.changed.emit(ref)  # the search ran for a breach no longer shown
+        return result
+
+    def _find_failed(self, exc: BaseException) -> None:
+        self._finding(False)
         self._failed(exc)
 
     def _status_chosen(self, index: int) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +47,24 @@ def breach_input(**kw: object) -> BreachInput:
 @pytest.fixture
 def breach(org_ctx: AppContext) -> svc.BreachDetail:
     return svc.add_breach(org_ctx, breach_input(), "dpo@northwind.example", now=NOW)
+
+
+#: Two people of one household: the same phone and surname, each with their own e-mail.
+ALICE = ("Alice Martin", "alice.martin@example.com")
+BOB = ("Bob Martin", "bob.martin@example.com")
+HOUSEHOLD_PHONE = "+44 20 7946 0123"
+
+
+def household_crm(ctx: AppContext, folder: Path) -> str:
+    """A real SQLite company database with Alice and Bob, registered as connection ``crm``;
+    returns the connection's name."""
+    from privdesk.services import discovery
+
+    crm = folder / "crm.sqlite"
+    with closing(sqlite3.connect(crm)) as c, c:
+        c.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT, phone TEXT, "
+                  "birth_date TEXT)")
+        c.executemany("INSERT INTO customers VALUES (?,?,?,?,?)", [
+            (1, *ALICE, HOUSEHOLD_PHONE, "1984-02-03"), (2, *BOB, "020 7946 0123", "1982-07-09")])
+    discovery.add_connection(ctx, "crm", f"sqlite:///{crm}")
+    return "crm"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -153,14 +154,18 @@ def test_affected_people_merge_on_normalised_identifiers(org_ctx: AppContext, br
 
 
 def test_identifier_list_runs_through_the_search(org_ctx: AppContext, breach: svc.BreachDetail) -> None:
-    found = {"zoe@example.com": [{"name": "Zoë Ødegård", "email": "zoe@example.com", "address": "Bergen"}]}
+    from privdesk.discovery.search import Match
 
-    def fake_search(_ctx: AppContext, ident: dict[str, str]) -> list[dict[str, str]]:
-        return found.get(ident.get("identifier", ""), [])  # type: ignore[return-value]
+    found = {"zoe@example.com": [Match("crm", "customers", {"id": 1}, {"id": 1, "name": "Zoë Ødegård",
+                                                                       "email": "zoe@example.com",
+                                                                       "address": "Bergen"}, ("email",))]}
+
+    def fake_search(_ctx: AppContext, ident: Mapping[str, str]) -> list[Match]:
+        return found.get(ident.get("identifier", ""), [])
 
     r = svc.add_affected_from_identifiers(org_ctx, breach.reference,
                                           [{"identifier": "zoe@example.com"}, {"identifier": "+44 20 7946 0958"}],
-                                          ACTOR, search=fake_search)  # type: ignore[arg-type]
+                                          ACTOR, search=fake_search)
     assert (r.added, r.merged) == (2, 0)
     names = sorted(p.name for p in svc.list_affected(org_ctx, breach.reference))
     assert names == ["", "Zoë Ødegård"]
