@@ -18,6 +18,8 @@ from privdesk.errors import ConfigurationError
 
 ENV_DATA_DIR = "PRIVDESK_DATA_DIR"
 ENV_DB_URL = "PRIVDESK_DB_URL"
+#: The key of erasure's masking hashes, in the data folder (and under this name in a backup).
+ERASURE_KEY_NAME = "erasure-hash.key"
 
 
 def _bundle_dir() -> Path | None:
@@ -77,6 +79,11 @@ class AppPaths:
     @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
+
+    @property
+    def erasure_key_file(self) -> Path:
+        """The key of erasure's masking hashes (owner-only; travels in a backup)."""
+        return self.data_dir / ERASURE_KEY_NAME
 
     @property
     def settings_file(self) -> Path:

@@ -17,8 +17,9 @@
 - ``[clock] pause_days``: ``"between"`` (the days from the request up to the answer) or
   ``"inclusive"`` (both the day of asking and the day of the answer do not count: UK GDPR Art. 12A).
 
-The tables are parsed through the law file reader of :mod:`privdesk.domain.laws`, so a wrong key
-is refused with the file, line and reason like every other rule.
+The tables are parsed through the law file reader (:mod:`privdesk.domain.laws`, built on the shared
+:class:`privdesk.domain.rulefiles.RuleReader`), so a wrong key is refused with the file, line and
+reason like every other rule.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def parse_extras(top: Any) -> LawExtras:
     app = top.table("appeal", required=False)
     if app is not None:
         p = app.period()
-        ext = app.whole("extension_amount", 0) if app.has("extension_amount") else 0
+        ext = app.whole("extension_amount", 0, required=False)
         appeal = PeriodRule(p.amount, p.unit, app.text("citation"), ext,
                             app.text("extension_citation", required=ext > 0))
         app.done()

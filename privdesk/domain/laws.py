@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -18,7 +17,7 @@ from typing import Any, Literal, cast
 
 from privdesk.domain.law_extras import LawExtras, parse_counted_from, parse_extras, parse_pause_days
 from privdesk.domain.request_types import RequestType
-from privdesk.domain.rulefiles import read_toml
+from privdesk.domain.rulefiles import RuleReader, load_rule_file, located, refusal
 from privdesk.errors import ConfigurationError, ValidationError
 
 log = logging.getLogger("privdesk.domain")
@@ -120,99 +119,24 @@ class LawRule:
         return self.citations.get(key, "")
 
 
-class LawFileError(ConfigurationError):
-    """A law file breaks a rule; ``key`` is the dotted key at fault, to find its line."""
-
-    def __init__(self, message: str, key: str = "") -> None:
-        super().__init__(message)
-        self.key = key
+_WHAT = "Law file"
 
 
-class _Reader:
-    """Walks one parsed TOML table, naming the file and dotted key in every error."""
-
-    def __init__(self, path: Path, data: Mapping[str, Any], prefix: str = "") -> None:
-        self.path = path
-        self.data = data
-        self.prefix = prefix
-        self.seen: set[str] = set()
-
-    def _name(self, key: str) -> str:
-        return f"{self.prefix}{key}"
-
-    def fail(self, key: str, problem: str) -> LawFileError:
-        return LawFileError(f"Law file {self.path}: key '{self._name(key)}' {problem}", self._name(key))
-
-    def has(self, key: str) -> bool:
-        return key in self.data
-
-    def _get(self, key: str, required: bool) -> Any:
-        self.seen.add(key)
-        if key not in self.data:
-            if required:
-                raise self.fail(key, "is missing.")
-            return None
-        return self.data[key]
-
-    def text(self, key: str, required: bool = True, default: str = "") -> str:
-        value = self._get(key, required)
-        if value is None:
-            return default
-        if not isinstance(value, str) or (required and not value.strip()):
-            raise self.fail(key, "must be a non-empty text.")
-        return value.strip()
-
-    def flag(self, key: str, default: bool | None = None) -> bool:
-        value = self._get(key, default is None)
-        if value is None:
-            assert default is not None
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(key, f"must be true or false, not {value!r}.")
-        return value
-
-    def whole(self, key: str, minimum: int) -> int:
-        value = self._get(key, True)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(key, f"must be a whole number of at least {minimum}, not {value!r}.")
-        return value
-
-    def str_list(self, key: str) -> tuple[str, ...]:
-        value = self._get(key, True)
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail(key, "must be a non-empty list of texts.")
-        return tuple(cast(list[str], value))
-
-    def table(self, key: str, required: bool = True) -> _Reader | None:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise self.fail(key, "must be a table.")
-        return _Reader(self.path, value, f"{self._name(key)}.")
+class _LawReader(RuleReader):
+    """The rule-file reader with a law's period (amount and unit)."""
 
     def period(self, minimum: int = 1) -> Period:
         amount = self.whole("amount", minimum)
-        unit = self._get("unit", True)
-        if unit not in UNITS:
-            raise self.fail("unit", f"must be one of {', '.join(UNITS)}, not {unit!r}.")
-        return Period(amount, cast(Unit, unit))
-
-    def done(self) -> None:
-        """Refuse keys nobody read: they are typos or rules the engine would silently ignore."""
-        for key in self.data:
-            if key not in self.seen:
-                raise self.fail(key, "is not a known setting (check the spelling).")
+        return Period(amount, cast(Unit, self.choice("unit", UNITS)))
 
 
 def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
-    top = _Reader(path, data)
+    top = _LawReader(path, data, _WHAT)
     law_id = top.text("id")
     if law_id != path.stem:
         raise top.fail("id", f"is {law_id!r} but must match the file name {path.stem!r}.")
 
     resp = top.table("response")
-    assert resp is not None
     response = resp.period()
     response_citation = resp.text("citation")
     resp.done()
@@ -246,7 +170,6 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
         opt.done()
 
     clock = top.table("clock")
-    assert clock is not None
     roll = clock.flag("roll_to_working_day")
     starts_on_verification = clock.flag("starts_on_verification")
     pauses = clock.flag("pauses", default=False)
@@ -256,11 +179,9 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
     clock.done()
 
     types_reader = top.table("types")
-    assert types_reader is not None
     types: dict[RequestType, TypeRule] = {}
     for rtype in RequestType:
         t = types_reader.table(rtype.value)
-        assert t is not None
         period = t.period() if t.has("amount") or t.has("unit") else None
         types[rtype] = TypeRule(
             right=t.text("right"),
@@ -290,8 +211,7 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
         extra.done()
 
     meta = top.table("meta")
-    assert meta is not None
-    sources = meta.str_list("sources")
+    sources = meta.texts("sources")
     reviewed = meta.text("reviewed")
     try:
         date.fromisoformat(reviewed)
@@ -327,38 +247,9 @@ def _parse_law(path: Path, data: Mapping[str, Any]) -> LawRule:
     return rule
 
 
-def key_line(text: str, dotted: str) -> int:
-    """The line (1-based) where ``dotted`` is set in the TOML ``text``, or of its table; 0 if absent."""
-    table, _, key = dotted.rpartition(".")
-    current, table_line = "", 0
-    header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
-    assign = re.compile(r"^\s*(\"[^\"]*\"|[A-Za-z0-9_-]+)\s*=")
-    for n, line in enumerate(text.splitlines(), start=1):
-        m = header.match(line)
-        if m:
-            current = m.group(1).replace('"', "").replace(" ", "")
-            if current == dotted:
-                return n
-            if current == table or (not table_line and table and current.startswith(table + ".")):
-                table_line = n
-            continue
-        a = assign.match(line)
-        if a and current == table and a.group(1).strip('"') == key:
-            return n
-    return table_line
-
-
 def load_law_file(path: Path) -> LawRule:
     """Read and validate one rule file; an error names the line when the key is in the file."""
-    data = read_toml(path, "Law file")
-    try:
-        return _parse_law(path, data)
-    except LawFileError as exc:
-        line = key_line(path.read_text(encoding="utf-8"), exc.key) if exc.key else 0
-        if not line:
-            raise
-        raise LawFileError(exc.message.replace(f"Law file {path}:", f"Law file {path}, line {line}:", 1),
-                           exc.key) from None
+    return load_rule_file(path, _WHAT, _parse_law)
 
 
 def _default_directory() -> Path:
@@ -430,14 +321,12 @@ def check_organisation_law(path: Path, shipped: Mapping[str, LawRule] | None = N
     rule = load_law_file(path)
     shipped = shipped if shipped is not None else _load(_default_directory().resolve())
     if rule.letters_as and rule.letters_as not in shipped:
-        raise LawFileError(
-            f"Law file {path}, line {key_line(path.read_text(encoding='utf-8'), 'letters_as')}: key 'letters_as' "
-            f"is {rule.letters_as!r}; it must name a law PrivDesk ships ({', '.join(sorted(shipped))}).", "letters_as")
+        raise located(refusal(_WHAT, path, "letters_as", f"is {rule.letters_as!r}; it must name a law PrivDesk "
+                                                         f"ships ({', '.join(sorted(shipped))})."))
     if rule.id in shipped:
-        raise LawFileError(
-            f"Law file {path}, line {key_line(path.read_text(encoding='utf-8'), 'id')}: key 'id' is "
-            f"{rule.id!r}, a law PrivDesk ships; an organisation's file never replaces a shipped law. "
-            f"Give it an id of its own (and the same file name), e.g. '{rule.id}-policy'.", "id")
+        raise located(refusal(
+            _WHAT, path, "id", f"is {rule.id!r}, a law PrivDesk ships; an organisation's file never replaces a "
+            f"shipped law. Give it an id of its own (and the same file name), e.g. '{rule.id}-policy'."))
     return replace(rule, origin="organisation")
 
 

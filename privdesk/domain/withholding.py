@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from privdesk.domain.rulefiles import read_toml
-from privdesk.errors import ConfigurationError, ValidationError
+from privdesk.domain.rulefiles import RuleReader, load_rule_file
+from privdesk.errors import ValidationError
 
 
 @dataclass(frozen=True)
@@ -86,22 +87,33 @@ def ground(law: str, key: str) -> Ground:
     return found
 
 
+_WHAT = "Withholding grounds file"
+
+
 @lru_cache(maxsize=1)
 def _grounds() -> dict[str, dict[str, Ground]]:
     from privdesk.paths import resource_path
 
-    path = resource_path("register", "grounds.toml")
-    raw = read_toml(path, "Withholding grounds file")
+    return load_grounds(resource_path("register", "grounds.toml"))
+
+
+def load_grounds(path: Path) -> dict[str, dict[str, Ground]]:
+    """The grounds of each law in a grounds file (one table per law id, one per ground with its
+    label and citation); refused with the file, line and key when one is wrong."""
+    return load_rule_file(path, _WHAT, _parse_grounds)
+
+
+def _parse_grounds(path: Path, data: Mapping[str, Any]) -> dict[str, dict[str, Ground]]:
+    top = RuleReader(path, data, _WHAT)
     out: dict[str, dict[str, Ground]] = {}
-    for law, table in raw.items():
-        if not isinstance(table, dict):
-            raise ConfigurationError(f"{path.name}: [{law}] must be a table of grounds.")
+    for law in data:
+        table = top.table(law)
         grounds: dict[str, Ground] = {}
-        for key, spec in table.items():
-            if not isinstance(spec, dict) or not spec.get("label") or not spec.get("citation"):
-                raise ConfigurationError(f"{path.name}: the ground {law}.{key} needs a label and a citation.")
-            grounds[key] = Ground(key, str(spec["label"]), str(spec["citation"]))
+        for key in table.data:
+            spec = table.table(key)
+            grounds[key] = Ground(key, spec.text("label"), spec.text("citation"))
+            spec.done()
         out[law] = grounds
     if "default" not in out:
-        raise ConfigurationError(f"{path.name}: the [default] grounds are missing.")
+        raise top.fail("default", "is missing: it holds the grounds of every law without a table of its own.")
     return out

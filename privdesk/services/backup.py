@@ -2,8 +2,10 @@
 
 A backup is one ZIP archive: a consistent copy of the SQLite case database taken with SQLite's
 online backup API (so the window may keep running and writing), the ``documents/``,
-``attachments/`` and organisation ``laws/`` folders, and ``manifest.json`` with the SHA-256 and size of every other
-member. Restoring checks every hash before it touches anything, refuses to replace existing case
+``attachments/`` and organisation ``laws/`` folders, the key of erasure's masking hashes (so a
+value masked after a restore on another machine gets the same token as before), and
+``manifest.json`` with the SHA-256 and size of every other member. An archive without the key (one
+made by an older PrivDesk) restores as before and leaves the installation's own key in place. Restoring checks every hash before it touches anything, refuses to replace existing case
 data unless told to, and keeps the data it replaces under ``backups/before-restore-STAMP/``.
 
 A PostgreSQL (or MySQL) case database is shared by a team and backed up by its own tools; the
@@ -31,7 +33,8 @@ from sqlalchemy.engine import URL, make_url
 
 from privdesk import __version__
 from privdesk.errors import PrivDeskError
-from privdesk.paths import AppPaths
+from privdesk.files import copy_private
+from privdesk.paths import ERASURE_KEY_NAME, AppPaths
 from privdesk.store.revisions import packaged_revisions
 
 log = logging.getLogger("privdesk.backup")
@@ -42,6 +45,8 @@ DATABASE_MEMBER = "privdesk.sqlite3"
 #: Folders of the data directory that travel with the case database: generated letters, attached
 #: files, and the organisation's own law files (requests refer to those laws by id).
 FOLDERS = ("documents", "attachments", "laws")
+#: The masking-hash key's name in the archive, as in the data folder.
+KEY_MEMBER = ERASURE_KEY_NAME
 
 #: Called with (files done, files in all) while a backup or restore runs.
 Progress = Callable[[int, int], None]
@@ -117,6 +122,12 @@ def _folder_files(data_dir: Path) -> Iterator[tuple[str, Path]]:
                 yield path.relative_to(data_dir).as_posix(), path
 
 
+def _key_file(paths: AppPaths) -> list[tuple[str, Path]]:
+    """(archive name, file) of the masking-hash key, when this installation has one."""
+    key = paths.erasure_key_file
+    return [(KEY_MEMBER, key)] if key.is_file() and not key.is_symlink() else []
+
+
 def _schema_of(db_file: Path) -> str:
     """The schema revision stored in a SQLite case database ("" when it has none)."""
     with closing(sqlite3.connect(db_file)) as conn:
@@ -143,7 +154,7 @@ def backup(paths: AppPaths, out: str | os.PathLike[str], progress: Progress | No
     out_path = Path(out).expanduser().resolve()
     if out_path.is_dir():
         raise BackupError(f"{out_path} is a folder; give the backup a file name, e.g. privdesk-backup.zip.")
-    files = list(_folder_files(paths.data_dir))
+    files = [*_key_file(paths), *_folder_files(paths.data_dir)]
     total = len(files) + 1
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,7 +201,7 @@ def _safe_member(name: str) -> bool:
     p = PurePosixPath(name)
     if p.is_absolute() or ".." in p.parts or "\\" in name:
         return False
-    return name == DATABASE_MEMBER or (len(p.parts) > 1 and p.parts[0] in FOLDERS)
+    return name in (DATABASE_MEMBER, KEY_MEMBER) or (len(p.parts) > 1 and p.parts[0] in FOLDERS)
 
 
 def _read_manifest(zf: zipfile.ZipFile, archive: Path) -> dict[str, object]:
@@ -273,11 +284,12 @@ def _check_database(db_file: Path, archive: Path) -> None:
 
 
 def holds_case_data(paths: AppPaths) -> bool:
-    """Whether the data directory already has a case database or files in the travelling folders."""
+    """Whether the data directory already has a case database, a masking-hash key or files in the
+    travelling folders."""
     db_file = paths.sqlite_path
     if db_file is not None and db_file.exists() and db_file.stat().st_size > 0:
         return True
-    return any(True for _ in _folder_files(paths.data_dir))
+    return bool(_key_file(paths)) or any(True for _ in _folder_files(paths.data_dir))
 
 
 def restore(paths: AppPaths, archive: str | os.PathLike[str], replace: bool = False,
@@ -306,6 +318,9 @@ def restore(paths: AppPaths, archive: str | os.PathLike[str], replace: bool = Fa
         for folder in FOLDERS:
             if (work / folder).is_dir():
                 os.replace(work / folder, paths.data_dir / folder)
+        if (work / KEY_MEMBER).is_file():
+            # an older archive has none: the installation's own key stays
+            copy_private(work / KEY_MEMBER, paths.erasure_key_file)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("restored backup: %d files, schema %s", len(manifest["files"]), manifest.get("schema"))  # type: ignore[arg-type]
@@ -314,7 +329,8 @@ def restore(paths: AppPaths, archive: str | os.PathLike[str], replace: bool = Fa
 
 
 def _keep_current(paths: AppPaths) -> Path:
-    """Move the current data folders, and copy the database, to a dated folder."""
+    """Move the current data folders, and copy the database and the masking-hash key, to a dated
+    folder (the key stays in place too: an archive without one leaves it in use)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     keep = paths.backups_dir / f"before-restore-{stamp}"
     keep.mkdir(parents=True, mode=0o700)
@@ -322,6 +338,8 @@ def _keep_current(paths: AppPaths) -> Path:
     if db_file is not None and db_file.exists():
         _copy_database(db_file, keep / DATABASE_MEMBER)
         (keep / DATABASE_MEMBER).chmod(0o600)
+    for _name, key in _key_file(paths):
+        copy_private(key, keep / KEY_MEMBER)
     for folder in FOLDERS:
         if (paths.data_dir / folder).exists():
             os.replace(paths.data_dir / folder, keep / folder)

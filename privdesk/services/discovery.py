@@ -161,18 +161,56 @@ def get_connection(ctx: AppContext, name: str) -> ConnectionInfo:
         return _info(_row(s, name))
 
 
-def remove_connection(ctx: AppContext, name: str, actor: str | None = None) -> None:
+@dataclass(frozen=True)
+class RemovedConnection:
+    """What :func:`remove_connection` removed: the connection and the write connections
+    (``--write-for``) that existed only to write to it."""
+
+    name: str
+    write_connections: tuple[str, ...] = ()
+
+    def sentence(self) -> str:
+        said = f"Connection {self.name!r} removed, with its map and saved password."
+        if self.write_connections:
+            names = ", ".join(repr(n) for n in self.write_connections)
+            said += (f" Its write connection {names} was removed too, with its saved password"
+                     f" (it wrote only to {self.name!r}).")
+        return said
+
+
+def _writers_of(s: Session, read: DiscoveryConnection) -> list[DiscoveryConnection]:
+    return [r for r in s.scalars(select(DiscoveryConnection).order_by(DiscoveryConnection.name))
+            if str((r.options or {}).get("write_for") or "").strip() == read.name]
+
+
+def remove_connection(ctx: AppContext, name: str, actor: str | None = None) -> RemovedConnection:
+    """Forget a connection, its map, links and saved password, and the write connection tied to it
+    (a write connection serves one search connection: left behind, it would point at nothing the
+    officer still sees). Each removal is its own audit entry; the search connection's names the
+    write connection."""
+    who = _who(ctx, actor)
     with ctx.db.unit_of_work() as s:
         row = _row(s, name)
-        audit.append(s, _who(ctx, actor), AUDIT_ENTITY, row.name, "connection_remove", {"url": (row.url, None)})
-        s.execute(delete(MapOverride).where(MapOverride.connection_id == row.id))
-        s.execute(delete(DiscoveryLink).where(DiscoveryLink.connection_id == row.id))
-        s.execute(delete(SchemaCache).where(SchemaCache.connection_id == row.id))
-        s.delete(row)
-        real = row.name
-    secrets.delete_password(real, scope=keyring_scope(ctx))
-    ENGINES.evict(real)
-    log.info("connection %s removed", real)
+        writers = _writers_of(s, row)
+        changes: dict[str, tuple[Any, Any]] = {"url": (row.url, None)}
+        if writers:
+            changes["write_connection"] = (", ".join(w.name for w in writers), None)
+        audit.append(s, who, AUDIT_ENTITY, row.name, "connection_remove", changes)
+        for w in writers:
+            audit.append(s, who, AUDIT_ENTITY, w.name, "connection_remove",
+                         {"url": (w.url, None), "write_for": (row.name, None)})
+        for r in (*writers, row):
+            s.execute(delete(MapOverride).where(MapOverride.connection_id == r.id))
+            s.execute(delete(DiscoveryLink).where(DiscoveryLink.connection_id == r.id))
+            s.execute(delete(SchemaCache).where(SchemaCache.connection_id == r.id))
+            s.delete(r)
+        removed = RemovedConnection(row.name, tuple(w.name for w in writers))
+    scope = keyring_scope(ctx)
+    for real in (removed.name, *removed.write_connections):
+        secrets.delete_password(real, scope=scope)
+        ENGINES.evict(real)
+    log.info("connection %s removed, with %d write connection(s)", removed.name, len(removed.write_connections))
+    return removed
 
 
 def keyring_scope(ctx: AppContext) -> str:

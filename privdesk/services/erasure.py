@@ -139,7 +139,7 @@ def write_connection_for(ctx: AppContext, read_name: str) -> ConnectionSpec | No
 def _hash_key(ctx: AppContext) -> bytes:
     """The key of masking hashes: one per installation, owner-only file beside the case database,
     so the same value masks to the same token in every system and every plan."""
-    path = ctx.paths.data_dir / "erasure-hash.key"
+    path = ctx.paths.erasure_key_file
     if not path.exists():
         fd, tmp = tempfile.mkstemp(dir=ctx.paths.data_dir, prefix=".erasure-hash.")
         with os.fdopen(fd, "wb") as fh:

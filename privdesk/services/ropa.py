@@ -31,8 +31,8 @@ from privdesk.domain.ropa import (
     parse_table_label,
     table_label,
 )
-from privdesk.domain.rulefiles import read_toml
-from privdesk.errors import ConfigurationError, NotFoundError, PrivDeskError, ValidationError
+from privdesk.domain.rulefiles import RuleReader, load_rule_file
+from privdesk.errors import NotFoundError, PrivDeskError, ValidationError
 from privdesk.services import audit
 from privdesk.services.context import AppContext
 from privdesk.store.ropa_models import RopaActivity, RopaMapping
@@ -345,14 +345,17 @@ def import_register(ctx: AppContext, path: Path | str, actor: str) -> ImportRepo
 def art15_wording() -> dict[str, str]:
     from privdesk.paths import resource_path
 
-    path = resource_path("register", "art15_wording.toml")
-    data = read_toml(path, "Register wording file")
-    need = ("source_subject", "automated_none", "transfers_none", "retention_item", "automated_item",
-            "transfers_item", "generic_marker", "withheld_intro")
-    for key in need:
-        if not isinstance(data.get(key), str) or not data[key].strip():
-            raise ConfigurationError(f"{path.name}: {key!r} must be a non-empty text.")
-    return {k: str(data[k]) for k in need}
+    return load_rule_file(resource_path("register", "art15_wording.toml"), "Register wording file", _parse_wording)
+
+
+_WORDING_KEYS = ("source_subject", "automated_none", "transfers_none", "retention_item", "automated_item",
+                 "transfers_item", "generic_marker", "withheld_intro")
+
+
+def _parse_wording(path: Path, data: dict[str, Any]) -> dict[str, str]:
+    """The sentences the letter needs (other keys are left alone, as comments would be)."""
+    reader = RuleReader(path, data, "Register wording file")
+    return {key: reader.text(key) for key in _WORDING_KEYS}
 
 
 def sections_for(ctx: AppContext, tables: Sequence[tuple[str, str, Sequence[str]]],

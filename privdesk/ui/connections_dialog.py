@@ -205,8 +205,12 @@ class ConnectionsDialog(QDialog):
         name = self.selected()
         if name is None:
             return
-        svc.remove_connection(self.ctx, name)
-        self.status.setText(self.tr("Connection {0} removed, with its map and saved password.").format(name))
+        removed = svc.remove_connection(self.ctx, name, self.actor())
+        said = self.tr("Connection {0} removed, with its map and saved password.").format(name)
+        if removed.write_connections:
+            said += " " + self.tr("Its write connection {0} was removed too.").format(
+                ", ".join(removed.write_connections))
+        self.status.setText(said)
         self.reload()
 
     def test_selected(self) -> None:

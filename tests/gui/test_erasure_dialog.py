@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import create_engine, text
 
@@ -133,3 +134,28 @@ def test_erasure_defaults_in_the_map_view(qtbot: QtBot, ctx: AppContext, tmp_pat
     assert d["orders"].action == "mask" and d["orders"].masks["ship_name"].strategy == "hash"
     assert d["orders"].reason == "tax records" and d["order_items"].action == "keep"
     dlg.grab().save(str(tmp_path / "map.png"))
+
+
+def test_removing_a_search_connection_in_the_dialog_removes_its_write_connection(
+    qtbot: QtBot, ctx: AppContext, tmp_path: Path,
+) -> None:
+    from privdesk.services import audit
+    from privdesk.ui.connections_dialog import ConnectionsDialog
+    from tests.integration.erasure.conftest import build_shop
+
+    path = tmp_path / "shop.sqlite3"
+    build_shop(f"sqlite:///{path}")
+    ds.add_connection(ctx, "shop", f"sqlite:///{path}")
+    ds.add_connection(ctx, "shop-w", f"sqlite:///{path}", options={"write_for": "shop"})
+    dlg = ConnectionsDialog(ctx, actor=lambda: ACTOR)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.reload("shop")
+    assert [dlg.list.item(i).text() for i in range(dlg.list.count())] == ["shop", "shop-w"]
+    qtbot.waitUntil(lambda: dlg.map_tree.topLevelItemCount() > 0, timeout=10000)
+    qtbot.mouseClick(dlg.remove_button, Qt.MouseButton.LeftButton)
+    assert dlg.status.text() == ("Connection shop removed, with its map and saved password. "
+                                 "Its write connection shop-w was removed too.")
+    assert dlg.list.count() == 0 and ds.list_connections(ctx) == []
+    assert audit.history(ctx, "connection", "shop-w")[-1].actor == ACTOR
+    dlg.grab().save(str(tmp_path / "removed.png"))

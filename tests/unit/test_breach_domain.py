@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,15 +35,40 @@ def test_shipped_rule_files_load_with_their_numbers() -> None:
     assert "UK GDPR Art. 33(1)" == regimes["uk-gdpr"].notices[dom.NoticeKind.AUTHORITY].citation
 
 
-def test_rule_file_typo_is_refused_with_file_and_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("amount = 72", "amount = 72\namonut = 3",
+     r"line (\d+): key 'authority.amonut' is not a known setting \(check the spelling\)\.$"),
+    ('unit = "hours"', 'unit = "weeks"', r"line (\d+): key 'authority.unit' must be one of hours, days, business_days, "
+                                         r"not 'weeks'\.$"),
+    ("amount = 72", "amount = 0", r"line (\d+): key 'authority.amount' must be a whole number of at least 1, not 0\.$"),
+    ("late_reasons = true", 'late_reasons = "yes"', r"line (\d+): key 'authority.late_reasons' must be true or false"),
+    ('required_from = "risk"', 'required_from = "some"', r"line (\d+): key 'authority.required_from' must be none, "
+                                                         r"risk or high, not 'some'\.$"),
+    ('"unintelligible", ', '"encrypted", ', r"line (\d+): key 'individuals.exemptions' lists 'encrypted'; known: "),
+    ('layout = "standard"', 'layout = "letter"', r"line (\d+): key 'individuals.layout' must be standard or california"),
+    ('citation = "GDPR Art. 34(1)"', 'citation = ""', r"line (\d+): key 'individuals.citation' must be a non-empty text"),
+    ("amber_hours = 24", "amber_hours = 24\nholidays_country = \"XX\"", r"line (\d+): key 'clock.holidays_country' "),
+    ('id = "gdpr"', 'id = "eu-gdpr"', r"line (\d+): key 'id' is 'eu-gdpr' but must match the file name 'gdpr'\.$"),
+    ("sources = [", "sources = 3\nold = [", r"line (\d+): key 'meta.sources' must be a list of texts\.$"),
+    ("[clock]\namber_hours = 24\n", "", r"gdpr.toml: key 'clock' is missing\.$"),
+    ("[authority]", "[authority_notice]", r"line (\d+): key 'authority_notice' is not a known setting"),
+])
+def test_a_wrong_rule_file_is_refused_with_file_line_key_and_reason(tmp_path: Path, old: str, new: str,
+                                                                     message: str) -> None:
     text = resource_path("breach_rules", "gdpr.toml").read_text()
+    assert old in text, old
     bad = tmp_path / "gdpr.toml"
-    bad.write_text(text.replace("amount = 72", "amount = 72\namonut = 3"))
-    with pytest.raises(ConfigurationError, match=r"gdpr.toml.*authority.amonut"):
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(ConfigurationError) as info:
         dom.load_regime_file(bad)
-    bad.write_text(text.replace('unit = "hours"', 'unit = "weeks"'))
-    with pytest.raises(ConfigurationError, match="weeks"):
-        dom.load_regime_file(bad)
+    err = info.value.message
+    assert err.startswith(f"Breach rule file {bad}"), err
+    found = re.search(message, err)
+    assert found, err
+    if found.groups():  # the line named is the line of the key (or of its table)
+        line = bad.read_text().splitlines()[int(found.group(1)) - 1]
+        key = err.split("key '")[1].split("'")[0]
+        assert key.split(".")[-1] in line or f"[{key.split('.')[0]}]" in line, (line, err)
 
 
 def test_authority_due_is_72_hours_to_the_minute_across_dst() -> None:

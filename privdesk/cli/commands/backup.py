@@ -11,7 +11,10 @@ RESTORE_HELP = "check a backup archive and restore it into the data folder"
 
 def register(sub: Any) -> None:
     b = sub.add_parser("backup", help=BACKUP_HELP,
-                       description=BACKUP_HELP + ". For a PostgreSQL case database it prints the pg_dump line to use.")
+                       description=BACKUP_HELP + (
+                           ". The key of erasure's masking hashes goes with them, so masks made after a restore "
+                           "match those made before. For a PostgreSQL case database it prints the pg_dump line "
+                           "to use."))
     b.add_argument("-o", "--output", required=True, metavar="FILE", help="the archive to write (a .zip)")
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.set_defaults(func=_backup)

@@ -36,8 +36,9 @@ def register(sub: Any) -> None:
     test.add_argument("--json", action="store_true")
     test.set_defaults(func=_test)
 
-    rm = csub.add_parser("remove", help="forget a connection, its map and its saved password")
+    rm = csub.add_parser("remove", help="forget a connection, its map and its saved password (and its write connection)")
     rm.add_argument("name")
+    rm.add_argument("--as", dest="actor", metavar="EMAIL", help="who removes it (for the audit trail)")
     rm.set_defaults(func=_remove)
 
     mp = csub.add_parser("map", help="show the identifier map (which columns hold which identifiers)")
@@ -172,7 +173,9 @@ def _test(args: argparse.Namespace) -> int:
 def _remove(args: argparse.Namespace) -> int:
     from privdesk.services import discovery as svc
 
-    svc.remove_connection(open_ctx(args), args.name)
+    ctx = open_ctx(args)
+    removed = svc.remove_connection(ctx, args.name, cli_actor(args))
+    print(removed.sentence())  # noqa: T201
     return 0
 
 

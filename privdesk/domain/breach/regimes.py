@@ -17,7 +17,7 @@ from privdesk.domain.breach.categories import split_list
 from privdesk.domain.breach.vocabulary import Exemption, NoticeKind, Risk, _key
 from privdesk.domain.deadlines import NO_HOLIDAYS, HolidayCalendar, holiday_calendar
 from privdesk.domain.laws import organisation_is_small_agent
-from privdesk.domain.rulefiles import read_toml
+from privdesk.domain.rulefiles import RuleReader, load_rule_file
 from privdesk.errors import ConfigurationError, ValidationError
 
 BreachUnit = Literal["hours", "days", "business_days"]
@@ -100,85 +100,20 @@ class BreachRegime:
         return self.notices.get(kind)
 
 
-class _Reader:
-    """Walks one parsed TOML table; every error names the file and the dotted key."""
-
-    def __init__(self, path: Path, data: Mapping[str, Any], prefix: str = "") -> None:
-        self.path, self.data, self.prefix = path, data, prefix
-        self.seen: set[str] = set()
-
-    def fail(self, key: str, problem: str) -> ConfigurationError:
-        return ConfigurationError(f"Breach rule file {self.path}: key '{self.prefix}{key}' {problem}")
-
-    def get(self, key: str, required: bool = True) -> Any:
-        self.seen.add(key)
-        if key not in self.data:
-            if required:
-                raise self.fail(key, "is missing.")
-            return None
-        return self.data[key]
-
-    def text(self, key: str, required: bool = True) -> str:
-        v = self.get(key, required)
-        if v is None:
-            return ""
-        if not isinstance(v, str) or (required and not v.strip()):
-            raise self.fail(key, "must be a non-empty text.")
-        return v.strip()
-
-    def whole(self, key: str, minimum: int, required: bool = True) -> int:
-        v = self.get(key, required)
-        if v is None:
-            return 0
-        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-            raise self.fail(key, f"must be a whole number of at least {minimum}, not {v!r}.")
-        return v
-
-    def flag(self, key: str) -> bool:
-        v = self.get(key, False)
-        if v is None:
-            return False
-        if not isinstance(v, bool):
-            raise self.fail(key, f"must be true or false, not {v!r}.")
-        return v
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        v = self.get(key, False)
-        if v is None:
-            return ()
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            raise self.fail(key, "must be a list of texts.")
-        return tuple(cast(list[str], v))
-
-    def table(self, key: str, required: bool = True) -> _Reader | None:
-        v = self.get(key, required)
-        if v is None:
-            return None
-        if not isinstance(v, dict):
-            raise self.fail(key, "must be a table.")
-        return _Reader(self.path, v, f"{self.prefix}{key}.")
-
-    def done(self) -> None:
-        for key in self.data:
-            if key not in self.seen:
-                raise self.fail(key, "is not a known setting (check the spelling).")
+_WHAT = "Breach rule file"
 
 
-def _notice(r: _Reader, kind: NoticeKind) -> NoticeRule:
+def _notice(r: RuleReader, kind: NoticeKind) -> NoticeRule:
     req = r.text("required_from", required=False)
     try:
         required_from = Risk.parse(req) if req else None
     except ValidationError:
         raise r.fail("required_from", f"must be none, risk or high, not {req!r}.") from None
     period: BreachPeriod | None = None
-    if r.get("amount", False) is not None or r.get("unit", False) is not None:
-        amount = r.whole("amount", 1)
-        unit = r.get("unit")
-        if unit not in _UNITS:
-            raise r.fail("unit", f"must be one of {', '.join(_UNITS)}, not {unit!r}.")
-        period = BreachPeriod(amount, cast(BreachUnit, unit))
+    if r.has("amount") or r.has("unit"):
+        period = BreachPeriod(r.whole("amount", 1), cast(BreachUnit, r.choice("unit", _UNITS)))
     exemptions: list[Exemption] = []
-    for e in r.texts("exemptions"):
+    for e in r.texts("exemptions", required=False):
         try:
             exemptions.append(Exemption(e))
         except ValueError:
@@ -197,7 +132,7 @@ def _notice(r: _Reader, kind: NoticeKind) -> NoticeRule:
         kind=kind, required_from=required_from, period=period,
         deadline_text=r.text("deadline"), citation=r.text("citation"),
         content_citation=r.text("content_citation", required=False),
-        late_reasons=r.flag("late_reasons"), phased=r.flag("phased"),
+        late_reasons=r.flag("late_reasons", default=False), phased=r.flag("phased", default=False),
         phased_citation=r.text("phased_citation", required=False),
         exemptions=tuple(exemptions), exemptions_citation=r.text("exemptions_citation", required=False),
         layout=cast(Layout, layout), threshold=r.whole("threshold", 1, required=False), after=after,
@@ -207,7 +142,7 @@ def _notice(r: _Reader, kind: NoticeKind) -> NoticeRule:
 
 
 def _parse_regime(path: Path, data: Mapping[str, Any]) -> BreachRegime:
-    top = _Reader(path, data)
+    top = RuleReader(path, data, _WHAT)
     rid = top.text("id")
     if rid != path.stem:
         raise top.fail("id", f"is {rid!r} but must match the file name {path.stem!r}.")
@@ -219,7 +154,6 @@ def _parse_regime(path: Path, data: Mapping[str, Any]) -> BreachRegime:
     if not notices:
         raise top.fail("authority", "(or another notice table) is needed: the file requires no notice at all.")
     clock = top.table("clock")
-    assert clock is not None
     amber = clock.whole("amber_hours", 1)
     country = clock.text("holidays_country", required=False).upper()
     clock.done()
@@ -227,15 +161,14 @@ def _parse_regime(path: Path, data: Mapping[str, Any]) -> BreachRegime:
         try:
             holiday_calendar(country)
         except ValidationError as exc:
-            raise top.fail("clock.holidays_country", str(exc)) from None
+            raise top.fail("clock.holidays_country", f"is wrong: {exc}") from None
     small = top.table("small_agent", required=False)
     factor, small_citation = 1, ""
     if small is not None:
         factor, small_citation = small.whole("factor", 2), small.text("citation")
         small.done()
     meta = top.table("meta")
-    assert meta is not None
-    sources = meta.texts("sources")
+    sources = meta.texts("sources", required=False)
     meta.text("reviewed", required=False)
     meta.done()
     regime = BreachRegime(
@@ -250,7 +183,8 @@ def _parse_regime(path: Path, data: Mapping[str, Any]) -> BreachRegime:
 
 
 def load_regime_file(path: Path) -> BreachRegime:
-    return _parse_regime(path, read_toml(path, "Breach rule file"))
+    """Read and validate one breach rule file; an error names the line when the key is in the file."""
+    return load_rule_file(path, _WHAT, _parse_regime)
 
 
 @functools.lru_cache(maxsize=4)

@@ -151,3 +151,83 @@ def test_cli_backup_and_restore(capsys: pytest.CaptureFixture[str], ctx: AppCont
     code = main(["--db-url", "postgresql://pd@db.internal/privdesk", "backup", "-o", str(tmp_path / "x.zip")])
     assert code == 2
     assert "pg_dump" in capsys.readouterr().err
+
+
+# -- the key of erasure's masking hashes travels with the case data ---------------------------------
+
+def _masked(ctx: AppContext, value: str) -> str | int:
+    """``value`` hashed as an erasure plan masks it, with this installation's key."""
+    from privdesk.domain.erasure import keyed_hash
+    from privdesk.services.erasure import _hash_key
+
+    return keyed_hash(value, _hash_key(ctx))
+
+
+def test_the_masking_key_is_backed_up_and_restored_so_masks_match(ctx: AppContext, tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    before = _masked(ctx, "zoe@example.com")  # creates the key, as the first erasure plan does
+    key = ctx.paths.erasure_key_file.read_bytes()
+    result = svc.backup(ctx.paths, tmp_path / "b.zip")
+    with zipfile.ZipFile(result.archive) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        assert zf.read("erasure-hash.key") == key
+    assert manifest["files"]["erasure-hash.key"]["sha256"] == hashlib.sha256(key).hexdigest()
+
+    other = resolve_paths(tmp_path / "elsewhere")  # another machine: a fresh data folder, no key
+    restored = svc.restore(other, result.archive)
+    assert restored.files == 2
+    assert stat.S_IMODE(other.erasure_key_file.stat().st_mode) == 0o600
+    assert not list(other.data_dir.glob(".erasure-hash.key.*"))  # written atomically: no leftovers
+    back = AppContext.open(other.data_dir)
+    try:
+        assert _masked(back, "zoe@example.com") == before
+        assert _masked(back, "someone-else@example.com") == _masked(ctx, "someone-else@example.com")
+    finally:
+        back.close()
+    assert key.hex() not in caplog.text and repr(key) not in caplog.text
+
+
+def test_restoring_replaces_the_key_and_keeps_the_one_it_replaced(ctx: AppContext, tmp_path: Path) -> None:
+    _masked(ctx, "x")
+    archive = svc.backup(ctx.paths, tmp_path / "b.zip").archive
+    other = resolve_paths(tmp_path / "elsewhere")
+    other.ensure()
+    other.erasure_key_file.write_bytes(b"this machine's own key, 32 bytes")
+    with pytest.raises(svc.BackupError, match="already holds case data"):  # a key alone is worth keeping
+        svc.restore(other, archive)
+    result = svc.restore(other, archive, replace=True)
+    assert other.erasure_key_file.read_bytes() == ctx.paths.erasure_key_file.read_bytes()
+    assert result.kept is not None
+    assert (result.kept / "erasure-hash.key").read_bytes() == b"this machine's own key, 32 bytes"
+    assert stat.S_IMODE((result.kept / "erasure-hash.key").stat().st_mode) == 0o600
+
+
+def test_an_older_archive_without_the_key_restores_and_leaves_the_key_alone(ctx: AppContext, tmp_path: Path) -> None:
+    set_setting(ctx, "org.name", "Older Archive Ltd")
+    _masked(ctx, "x")
+    made = svc.backup(ctx.paths, tmp_path / "b.zip").archive
+    # as an older PrivDesk wrote it: no key member, none in the manifest
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(tmp_path / "old.zip", "w") as dst:
+        manifest = json.loads(src.read("manifest.json"))
+        del manifest["files"]["erasure-hash.key"]
+        for info in src.infolist():
+            if info.filename == "manifest.json":
+                dst.writestr(info.filename, json.dumps(manifest))
+            elif info.filename != "erasure-hash.key":
+                dst.writestr(info.filename, src.read(info.filename))
+    old = tmp_path / "old.zip"
+    assert svc.check(old).files == 1
+
+    fresh = resolve_paths(tmp_path / "fresh")
+    assert svc.restore(fresh, old).files == 1
+    assert not fresh.erasure_key_file.exists()
+    back = AppContext.open(fresh.data_dir)
+    try:
+        assert get_settings(back)["org.name"] == "Older Archive Ltd"
+    finally:
+        back.close()
+
+    own = ctx.paths.erasure_key_file.read_bytes()
+    svc.restore(ctx.paths, old, replace=True)  # over an installation with its own key: it stays in use
+    assert ctx.paths.erasure_key_file.read_bytes() == own

@@ -196,3 +196,69 @@ def test_search_exit_code_when_connections_fail(data_dir: Path, company_sqlite: 
     out, err = capsys.readouterr()
     assert [e["connection"] for e in json.loads(out)["errors"]] == ["pg"]
     assert "1 of 2 connections could not be searched" in err
+
+
+# -- a write connection goes with its search connection --------------------------------------------
+
+def _with_write_connections(ctx: AppContext) -> None:
+    svc.add_connection(ctx, "shop", "postgresql://reader:Read-Pw-1@127.0.0.1:1/shop")
+    svc.add_connection(ctx, "shop-w", "postgresql://writer:Write-Pw-2@127.0.0.1:1/shop",
+                       options={"write_for": "shop"})
+    svc.add_connection(ctx, "crm", "postgresql://reader@127.0.0.1:1/crm")
+    svc.add_connection(ctx, "crm-w", "postgresql://writer:Crm-Write-3@127.0.0.1:1/crm", options={"write_for": "crm"})
+
+
+def test_removing_a_connection_removes_its_write_connection_and_says_so(ctx: AppContext) -> None:
+    from privdesk.services import audit, erasure
+
+    _with_write_connections(ctx)
+    scope = svc.keyring_scope(ctx)
+    removed = svc.remove_connection(ctx, "shop", actor="priya@example.com")
+    assert removed == svc.RemovedConnection("shop", ("shop-w",))
+    assert removed.sentence() == ("Connection 'shop' removed, with its map and saved password. Its write connection "
+                                  "'shop-w' was removed too, with its saved password (it wrote only to 'shop').")
+    assert [c.name for c in svc.list_connections(ctx)] == ["crm", "crm-w"]
+    assert secrets.get_password("shop", scope=scope) is None
+    assert secrets.get_password("shop-w", scope=scope) is None
+    assert secrets.get_password("crm-w", scope=scope) == "Crm-Write-3"  # another database's: untouched
+    # the audit trail says what went, each connection in its own entry
+    read = audit.history(ctx, "connection", "shop")[-1]
+    assert read.action == "connection_remove" and read.actor == "priya@example.com"
+    assert read.changes == {"url": ("postgresql+psycopg://reader@127.0.0.1:1/shop", None),
+                            "write_connection": ("shop-w", None)}
+    write = audit.history(ctx, "connection", "shop-w")
+    assert [e.action for e in write] == ["connection_add", "connection_remove"]
+    assert write[-1].changes == {"url": ("postgresql+psycopg://writer@127.0.0.1:1/shop", None),
+                                 "write_for": ("shop", None)}
+    assert write[-1].actor == "priya@example.com"
+    assert audit.verify(ctx).ok
+    # registered again, the search connection has no write connection left over from before
+    svc.add_connection(ctx, "shop", "postgresql://reader@127.0.0.1:1/shop")
+    assert erasure.write_connection_for(ctx, "shop") is None
+    svc.add_connection(ctx, "shop-w2", "postgresql://writer@127.0.0.1:1/shop", options={"write_for": "shop"})
+
+
+def test_removing_a_write_connection_leaves_its_search_connection(ctx: AppContext) -> None:
+    _with_write_connections(ctx)
+    removed = svc.remove_connection(ctx, "crm-w")
+    assert removed.write_connections == ()
+    assert removed.sentence() == "Connection 'crm-w' removed, with its map and saved password."
+    assert [c.name for c in svc.list_connections(ctx)] == ["crm", "shop", "shop-w"]
+
+
+def test_cli_remove_names_the_write_connection_it_removed(ctx: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
+    from privdesk.services import audit
+
+    _with_write_connections(ctx)
+    d = ["--data-dir", str(ctx.paths.data_dir)]
+    capsys.readouterr()
+    assert main([*d, "connection", "remove", "shop", "--as", "jonas@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert "Connection 'shop' removed" in out and "Its write connection 'shop-w' was removed too" in out
+    assert audit.history(ctx, "connection", "shop-w")[-1].actor == "jonas@example.com"
+    assert main([*d, "connection", "remove", "crm"]) == 0
+    assert "'crm-w' was removed too" in capsys.readouterr().out
+    assert main([*d, "connection", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main([*d, "connection", "remove", "shop-w"]) == 2
+    assert "no connection called 'shop-w'" in capsys.readouterr().err
