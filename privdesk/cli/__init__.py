@@ -35,7 +35,7 @@ log = logging.getLogger("privdesk.cli")
 #: command name -> (module in :mod:`privdesk.cli.commands`, help line shown by ``privdesk --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("audit", "verify or read the audit trail"),
-    "backup": ("backup", "write the case database, documents, attachments and law files to one archive (safe while the window runs)"),
+    "backup": ("backup", "write the case database, documents, attachments, law files and the erasure masking key to one archive (safe while the window runs)"),
     "restore": ("backup", "check a backup archive and restore it into the data folder"),
     "breach": ("breach", "the breach register: record breaches, affected people and notices"),
     "connection": ("connection", "company databases to search for a subject"),

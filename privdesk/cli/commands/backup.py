@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-BACKUP_HELP = "write the case database, documents, attachments and law files to one archive (safe while the window runs)"
+BACKUP_HELP = "write the case database, documents, attachments, law files and the erasure masking key to one archive (safe while the window runs)"
 RESTORE_HELP = "check a backup archive and restore it into the data folder"
 
 
