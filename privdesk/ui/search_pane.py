@@ -729,6 +729,10 @@ class SearchPane(QWidget):
             count(subject, "row"), count(self.model.table_count(), "table"), count(conns, "connection"),
             result.elapsed_s)
         candidates = sum(1 for m in result.matches if m.role == ownership.CANDIDATE)
+        if not result.matches and not n_err and not result.cancelled:  # "we hold nothing about you"
+            text = self.tr("Nothing found in {0} ({1:.2f} s). Attach this search to the request: the export "
+                           "letter then tells the person we hold no data about them.").format(
+                count(len(result.connections), "connection"), result.elapsed_s)
         if candidates:
             text += " " + self.tr("{0} shown apart: check them before including.").format(count(candidates, "candidate row"))
         if n_err:
