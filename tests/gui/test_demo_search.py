@@ -47,6 +47,13 @@ def test_the_first_requests_of_the_queue_search_well(qtbot: QtBot, demo_ctx: App
     _info, snap = casefile.latest_snapshot(ctx, first[0].reference)
     assert snap.row_count == len(subject)
 
+    # one ticket, one agent left out: said in the singular before attaching
+    one = next(c for c in demo_cases() if c.held.tickets == 1 and not c.held.namesake and not c.held.partner
+               and c.held.first != "Zoë")
+    [row] = rq.list_requests(ctx, rq.RequestQuery(text=one.email))
+    search = _search_from_request(qtbot, win, row.reference)
+    assert search.attach_preview.text().endswith("Left out: 1 row of another person.")
+
     nobody = next(c for c in demo_cases() if not c.has_data and not c.held.namesake and c.state in OPEN_STATES)
     [row] = rq.list_requests(ctx, rq.RequestQuery(text=nobody.email))
     search = _search_from_request(qtbot, win, row.reference)
