@@ -111,8 +111,9 @@ class Evidence:
 
 
 def evidence(row: Mapping[str, Any], kinds: Mapping[str, str], matched_columns: Sequence[str],
-             given: Iterable[str]) -> Evidence:
-    """Evidence of one row: ``kinds`` column -> kind, ``given`` the kinds the subject gave."""
+             given: Iterable[str], given_ids: Sequence[str] = ()) -> Evidence:
+    """Evidence of one row: ``kinds`` column -> kind, ``given`` the kinds the subject gave,
+    ``given_ids`` the customer ids the subject quoted (see :func:`same_numbering`)."""
     matched = {kinds[c] for c in matched_columns if c in kinds}
     if classify.FIRST_NAME in matched or classify.LAST_NAME in matched:
         matched = (matched - {classify.FIRST_NAME, classify.LAST_NAME}) | {classify.FULL_NAME}
@@ -122,9 +123,22 @@ def evidence(row: Mapping[str, Any], kinds: Mapping[str, str], matched_columns: 
         if kind not in given_set or kind in matched:
             continue
         held = [row.get(c) for c, k in kinds.items() if k == kind]
+        if kind == classify.CUSTOMER_ID and given_ids:
+            held = [v for v in held if v is not None and same_numbering(v, given_ids)]
         if any(v is not None and str(v).strip() for v in held):
             conflicts.add(kind)
     return Evidence(frozenset(matched), frozenset(conflicts))
+
+
+def same_numbering(value: Any, given_ids: Sequence[str]) -> bool:
+    """Whether a held customer id could be one of the quoted ones in another person's name.
+
+    A reference the person quotes (``C-109959``) and an internal key (``2546``, what a contact
+    row's ``customer_id`` links by) are two numberings: the one cannot contradict the other. Ids
+    of the same shape (both digits only, or both not) can: customer 42 quoted, the row is 17's.
+    """
+    digits = str(value).strip().lstrip("-").isdigit()
+    return any(g.strip().lstrip("-").isdigit() == digits for g in given_ids)
 
 
 @dataclass(frozen=True)
@@ -164,7 +178,8 @@ def whose_row(how: How, table: TableRole, ev: Evidence | None = None, parent_rol
     * Found by its own identifiers (``how="match"``): the subject's when a strong identifier
       (e-mail, customer id) matches, or the phone and the name both do, and no other strong
       identifier in the row contradicts; a *candidate* when only a weak identifier matched (a
-      name alone, a phone alone) or when the row holds another e-mail or customer id.
+      name alone, a phone alone) or when the row holds another e-mail or customer id (of the same
+      numbering as the one quoted: :func:`same_numbering`).
     * It references a row already judged (``"dependent"``: the order of the customer): a person
       row is another person's (the customers naming the employee as their contact); a table the
       officer marked catalogue is context. When the row also refers to other person rows

@@ -655,7 +655,8 @@ def _run_connection(spec: ConnectionSpec, engine: Engine, cmap: ColumnMap, value
             seen.add((info.name, _freeze(key)))
             counts[info.name] += 1
             hits = tuple(matched_columns(row, tmap, values))
-            verdict = ownership.whose_row("match", tmap.role, ownership.evidence(row, kinds, hits, given))
+            ev = ownership.evidence(row, kinds, hits, given, values.ids_text)
+            verdict = ownership.whose_row("match", tmap.role, ev)
             jkey = {k: jsonable(v) for k, v in key.items()}
             owner = row_label(info.name, jkey, row)
             role = verdict.role or ownership.CANDIDATE

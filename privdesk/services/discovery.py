@@ -470,13 +470,15 @@ DEMO_CONNECTIONS = {"crm": "demo-crm", "shop": "demo-shop", "marketing": "demo-m
 
 
 def seed_demo_connections(ctx: AppContext) -> str:
-    """Demo step: three fictional SQLite databases in the data folder, registered as connections.
+    """Demo step: three fictional SQLite databases in the data folder, registered as connections;
+    they hold the demo requests' subjects (:mod:`privdesk.services.demo_cast`).
 
     Idempotent: existing files and connections are kept as they are.
     """
     from privdesk.discovery.demo_data import build_demo_databases
+    from privdesk.services.demo_cast import demo_people
 
-    paths = build_demo_databases(ctx.paths.data_dir / "demo-databases")
+    paths = build_demo_databases(ctx.paths.data_dir / "demo-databases", cast=demo_people())
     have = {c.name for c in list_connections(ctx)}
     added = 0
     for key, path in paths.items():

@@ -468,15 +468,18 @@ def _demo_activities() -> list[tuple[dict[str, object], list[tuple[str, str, str
           "systems": ["Website"], "security_measures": "IP addresses truncated before storage."},
          []),
         ({"name": "Support tickets",
-          "purposes": ["Answer your questions and complaints", "Answer requests about your personal data"],
-          "lawful_basis": "legitimate interests, Art. 6(1)(f); legal obligation, Art. 6(1)(c) (rights requests)",
-          "subject_categories": ["Customers", "Prospective customers"],
+          "purposes": ["Answer your questions and complaints about orders, deliveries and your account"],
+          # no legal obligation here: an erasure deletes a customer's tickets (rights requests
+          # themselves are recorded in PrivDesk, not in the help desk)
+          "lawful_basis": "contract, Art. 6(1)(b); legitimate interests, Art. 6(1)(f) (complaints)",
+          "subject_categories": ["Customers", "Prospective customers", "Support staff (who handled a ticket)"],
           "data_categories": ["Name and contact details", "Correspondence with us"],
-          "recipients": ["Help-desk software provider (Zendesk, Inc., processor)"],
+          "recipients": ["CRM software provider (Salesforce, Inc., processor), whose service desk holds the tickets"],
           "transfers": ["United States: sccs"],
           "retention": "3 years after the ticket is closed.",
-          "systems": ["Help desk"], "security_measures": "Single sign-on with two factors for support staff."},
-         []),
+          "systems": ["Help desk (in the CRM)"],
+          "security_measures": "Single sign-on with two factors for support staff."},
+         [("demo-crm", "support_tickets", ""), ("demo-crm", "agents", "")]),
     ]
 
 

@@ -729,6 +729,10 @@ class SearchPane(QWidget):
             count(subject, "row"), count(self.model.table_count(), "table"), count(conns, "connection"),
             result.elapsed_s)
         candidates = sum(1 for m in result.matches if m.role == ownership.CANDIDATE)
+        if not result.matches and not n_err and not result.cancelled:  # "we hold nothing about you"
+            text = self.tr("Nothing found in {0} ({1:.2f} s). Attach this search to the request: the export "
+                           "letter then tells the person we hold no data about them.").format(
+                count(len(result.connections), "connection"), result.elapsed_s)
         if candidates:
             text += " " + self.tr("{0} shown apart: check them before including.").format(count(candidates, "candidate row"))
         if n_err:
@@ -823,14 +827,15 @@ class SearchPane(QWidget):
             per[m.table] = per.get(m.table, 0) + 1
         text = self.tr("Attaching saves {0}: {1}.").format(
             count(sum(per.values()), "row"), ", ".join(f"{t} {n}" for t, n in per.items()) or self.tr("none"))
-        groups: dict[str, int] = {}
+        groups: dict[tuple[str, str], int] = {}  # (singular, plural) -> rows
         for x in left:
-            label = (self.tr("candidate rows not ticked") if x.reason.startswith("are candidates")
-                     else self.tr("rows you unticked") if x.reason.startswith("were excluded")
-                     else self.tr("rows of other people"))
+            label = ((self.tr("candidate row not ticked"), self.tr("candidate rows not ticked"))
+                     if x.reason.startswith("are candidates")
+                     else (self.tr("row you unticked"), self.tr("rows you unticked")) if x.reason.startswith("were excluded")
+                     else (self.tr("row of another person"), self.tr("rows of other people")))
             groups[label] = groups.get(label, 0) + x.rows
         if groups:
-            text += " " + self.tr("Left out: {0}.").format("; ".join(f"{n} {g}" for g, n in groups.items()))
+            text += " " + self.tr("Left out: {0}.").format("; ".join(count(n, *g) for g, n in groups.items()))
         return text
 
     def preview_details(self) -> str:

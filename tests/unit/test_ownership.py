@@ -118,3 +118,20 @@ def test_rows_named_after_a_person_table_are_that_persons() -> None:
     assert r.role == o.PERSONAL
     assert o.table_role("user_accounts", {}, ("user_id",), True, owned_by_person=True).role == o.CATALOGUE
     assert o.is_person_noun("crm.Users") and not o.is_person_noun("orders")
+
+
+def test_an_internal_key_does_not_contradict_a_quoted_customer_number() -> None:
+    """Found with the demo: a request quoting customer number C-109959 made the subject's own
+    contact row (found by her e-mail) a candidate, because its ``customer_id`` link holds the
+    customers row's internal key 2546. Two numberings cannot contradict each other; two
+    references or two numbers of the same kind still do."""
+    kinds = {"customer_id": c.CUSTOMER_ID, "email": c.EMAIL}
+    row = {"customer_id": 2546, "email": "liam@x"}
+    quoted = o.evidence(row, kinds, ["email"], {c.EMAIL, c.CUSTOMER_ID}, given_ids=("C-109959",))
+    assert quoted.conflicts == frozenset()
+    assert o.whose_row("match", PERSONAL, quoted).role == o.SUBJECT
+    number = o.evidence(row, kinds, ["email"], {c.EMAIL, c.CUSTOMER_ID}, given_ids=("42",))
+    assert number.conflicts == {c.CUSTOMER_ID}  # customer 42 quoted, the row is customer 2546's
+    other_ref = o.evidence({"ref": "C-101380", "email": "liam@x"}, {"ref": c.CUSTOMER_ID, "email": c.EMAIL},
+                           ["email"], {c.EMAIL, c.CUSTOMER_ID}, given_ids=("C-109959",))
+    assert o.whose_row("match", PERSON, other_ref).reason == "the e-mail matches, but the row holds another customer id"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from privdesk.discovery.demo_data import DEMO_SUBJECTS
 from privdesk.discovery.search import SearchOptions, SearchQuery
@@ -43,3 +44,20 @@ def test_demo_connections_idempotent_and_searchable(ctx: AppContext) -> None:
     tables = {(m.connection, m.table) for m in aisha.matches}
     assert {("demo-crm", "customers"), ("demo-shop", "orders"), ("demo-shop", "order_items"),
             ("demo-shop", "payments"), ("demo-marketing", "subscribers")} <= tables
+
+
+def test_same_cast_same_databases(tmp_path: Path) -> None:
+    """Deterministic: two builds with the demo's cast hold the very same rows."""
+    from privdesk.discovery.demo_data import build_demo_databases
+    from privdesk.services.demo_cast import demo_people
+
+    dumps = []
+    for name in ("one", "two"):
+        paths = build_demo_databases(tmp_path / name, cast=demo_people())
+        dump = {}
+        for db, path in paths.items():
+            with sqlite3.connect(path) as conn:
+                dump[db] = list(conn.iterdump())
+        dumps.append(dump)
+    assert dumps[0] == dumps[1]
+    assert any("support_tickets" in line for line in dumps[0]["crm"])
