@@ -31,11 +31,12 @@ def _ensure_platform(screenshot: bool) -> None:
                          "`xvfb-run`; press Ctrl+C to stop.\n")
 
 
-# Services the first paint and the start-up workers use, none of which imports Qt (the import
-# contracts keep services Qt-free).
+# The services (rooms of the lazily re-exporting service packages) the first paint and the
+# start-up reminder use, none of which imports Qt (the import contracts keep services Qt-free).
 _SERVICES_FOR_FIRST_PAINT = (
-    "privdesk.services.identity", "privdesk.services.settings", "privdesk.services.requests",
-    "privdesk.services.dashboard", "privdesk.services.retention", "privdesk.services.breaches",
+    "privdesk.services.identity", "privdesk.services.settings", "privdesk.services.requests.queue",
+    "privdesk.services.requests.common", "privdesk.services.dashboard", "privdesk.services.retention",
+    "privdesk.services.breaches.reading",
 )
 
 

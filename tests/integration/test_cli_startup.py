@@ -22,7 +22,11 @@ HEAVY = ("PySide6", "reportlab", "alembic")
 _PROBE = """
 import json, sys
 order = []
-sys.addaudithook(lambda event, args: event == "import" and args[0] not in sys.modules and order.append(args[0]))
+class Recorder:  # first on the meta path: sees every module found, by import statement or importlib
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        order.append(name)
+sys.meta_path.insert(0, Recorder)
 from privdesk.cli import main
 try:
     code = main(sys.argv[1:])
