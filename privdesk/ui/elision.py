@@ -20,13 +20,19 @@ def _shown(w: QWidget, root: QWidget) -> bool:
     return w.isVisibleTo(root) and w.width() > 0
 
 
+def _tip_gives(tip: str, text: str) -> bool:
+    """Whether a tooltip gives the whole of a cut-off label (one that says something else does not)."""
+    words = text.replace("&", "").rstrip("…").strip()
+    return bool(tip) and words.casefold() in tip.casefold()
+
+
 def cut_off(root: QWidget) -> list[str]:
     """Descriptions of every label cut off without a tooltip under ``root``."""
     out: list[str] = []
     for b in root.findChildren(QAbstractButton):
         if not isinstance(b, QPushButton | QToolButton) or not _shown(b, root) or not b.text():
             continue
-        if b.sizeHint().width() > b.width() + 1 and not b.toolTip():
+        if b.sizeHint().width() > b.width() + 1 and not _tip_gives(b.toolTip(), b.text()):
             out.append(f"button {b.text()!r} ({b.width()} < {b.sizeHint().width()} px)")
     for h in root.findChildren(QHeaderView):
         if h.orientation() != Qt.Orientation.Horizontal or not _shown(h, root) or h.model() is None:

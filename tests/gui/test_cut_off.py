@@ -38,6 +38,9 @@ def test_no_text_cut_off_in_any_area(qtbot: QtBot, queue_ctx: AppContext, size: 
             from privdesk.ui.requests.queue_model import COL_ASSIGNEE, COL_DAYS, COL_DUE, COL_STATUS
 
             assert not any(page.view.isColumnHidden(c) for c in (COL_DUE, COL_DAYS, COL_STATUS, COL_ASSIGNEE))
+            page.view.selectRow(0)  # the detail pane's case-file buttons show once a request is chosen
+            qtbot.wait(20)
+            assert page.detail.search_button.isVisible()
         found = cut_off(page)
         if found:
             problems[key] = found
