@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -69,6 +72,20 @@ def test_a_wrong_rule_file_is_refused_with_file_line_key_and_reason(tmp_path: Pa
         line = bad.read_text().splitlines()[int(found.group(1)) - 1]
         key = err.split("key '")[1].split("'")[0]
         assert key.split(".")[-1] in line or f"[{key.split('.')[0]}]" in line, (line, err)
+
+
+def test_one_regime_reads_only_its_own_rule_file() -> None:
+    """The register's clocks for UK GDPR breaches need the UK GDPR file only: the LGPD file (and
+    the holiday calendars its business days load) stays unread; a name that is no file is refused."""
+    probe = ("import json, sys\nfrom privdesk.domain.breach.regimes import get_regime\n"
+             "print(json.dumps([get_regime('UK GDPR').id, 'holidays' in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    rid, holidays_loaded = json.loads(out.stdout)
+    assert rid == "uk-gdpr" and holidays_loaded is False
+    assert dom.get_regime("ccpa").id == "california" and dom.get_regime("lgpd").calendar_country == "BR"
+    for wrong in ("../breach_rules/gdpr", "nowhere", ""):
+        with pytest.raises(ValidationError, match="is not a breach regime. Known: california, gdpr, lgpd, uk-gdpr"):
+            dom.get_regime(wrong)
 
 
 def test_authority_due_is_72_hours_to_the_minute_across_dst() -> None:

@@ -6,6 +6,7 @@ threshold are numbers a legal team can review, not constants in code.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -187,33 +188,49 @@ def load_regime_file(path: Path) -> BreachRegime:
     return load_rule_file(path, _WHAT, _parse_regime)
 
 
+@functools.lru_cache(maxsize=64)
+def _load_file(path: Path) -> BreachRegime:
+    return load_regime_file(path)
+
+
 @functools.lru_cache(maxsize=4)
 def _load(directory: Path) -> Mapping[str, BreachRegime]:
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise ConfigurationError(f"No breach rule files (*.toml) found in {directory}.")
-    return MappingProxyType({p.stem: load_regime_file(p) for p in files})
+    return MappingProxyType({p.stem: _load_file(p) for p in files})
+
+
+def _shipped() -> Path:
+    from privdesk.paths import resource_path
+
+    return resource_path("breach_rules").resolve()
 
 
 def load_regimes(directory: Path | None = None) -> dict[str, BreachRegime]:
     """Every regime in ``directory`` (default: the shipped rule files), keyed by id."""
-    if directory is None:
-        from privdesk.paths import resource_path
+    return dict(_load((directory or _shipped()).resolve()))
 
-        directory = resource_path("breach_rules")
-    return dict(_load(directory.resolve()))
 
+_REGIME_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # a rule file's stem; nothing that leaves the folder
 
 #: Request laws whose breach regime has another name.
 _LAW_TO_REGIME = {"ccpa": "california", "cpra": "california", "ca": "california", "us-ca": "california"}
 
 
 def get_regime(regime_id: str) -> BreachRegime:
-    regimes = load_regimes()
+    """One regime, reading only its own rule file: the register's clocks for UK GDPR breaches do
+    not parse the LGPD file (nor load the holiday calendars its business days need)."""
     k = _key(regime_id)
-    r = regimes.get(_LAW_TO_REGIME.get(k, k))
+    rid = _LAW_TO_REGIME.get(k, k)
+    path = _shipped() / f"{rid}.toml"
+    if _REGIME_ID.fullmatch(rid) and path.is_file():
+        r: BreachRegime | None = _load_file(path)
+    else:
+        r = None
     if r is None:
-        raise ValidationError(f"{regime_id.strip()!r} is not a breach regime. Known: {', '.join(sorted(regimes))}.")
+        known = load_regimes()
+        raise ValidationError(f"{regime_id.strip()!r} is not a breach regime. Known: {', '.join(sorted(known))}.")
     if r.small_agent_factor > 1 and organisation_is_small_agent():
         return _as_small_agent(r)
     return r
