@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from privdesk.domain.deadlines import holiday_calendar
+from privdesk.domain.deadlines import HolidayCalendar, holiday_calendar
 from privdesk.domain.identifiers import normalise_email
 from privdesk.domain.profile import (
     SETTING_KEYS,
@@ -67,6 +68,21 @@ def _check_calendar(ctx: AppContext, changed: dict[str, str]) -> dict[str, str]:
     if subdivision:
         changed = {**changed, "holidays.subdivision": cal.subdivision or ""}
     return changed
+
+
+def load_holiday_calendar(ctx: AppContext, today: date | None = None) -> HolidayCalendar | None:
+    """The organisation's holiday calendar with this year's holidays read (None without a country).
+
+    To give one country's calendar the holidays package imports all 250 of them (0.3 s and more):
+    the window calls this in a worker after its first paint, so the first deadline worked out,
+    request shown or the Settings area's region list does not freeze the window for it.
+    """
+    values = get_settings(ctx)
+    if not values["holidays.country"]:
+        return None
+    calendar = holiday_calendar(values["holidays.country"], values["holidays.subdivision"] or None)
+    calendar.is_working_day(today or date.today())  # loads the package and caches this year
+    return calendar
 
 
 def update_settings(ctx: AppContext, values: dict[str, str]) -> dict[str, str]:

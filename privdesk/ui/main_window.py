@@ -8,7 +8,8 @@ turn of the event loop so the window stays responsive.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
@@ -39,6 +40,8 @@ from privdesk.ui.vocabulary import database_place
 
 if TYPE_CHECKING:
     from privdesk.services.requests import RequestDetail
+
+log = logging.getLogger("privdesk.ui")
 
 
 def _keys(standard: QKeySequence.StandardKey, fallback: str) -> list[QKeySequence]:
@@ -191,9 +194,23 @@ class MainWindow(QMainWindow):
 
         def first() -> None:
             self.install_behaviours()
-            next_one()
+            self._load_holiday_calendar(then=next_one)  # the areas after it: no two at once
 
         QTimer.singleShot(delay_ms, self, first)
+
+    def _load_holiday_calendar(self, then: Callable[[], None]) -> None:
+        """In a worker: the holidays package's calendars (all 250 load with the first one), then
+        ``then`` on the GUI thread. The window stays responsive meanwhile; the areas are built
+        after it, so neither slows the other down."""
+        from privdesk.services.settings import load_holiday_calendar
+        from privdesk.ui.workers import run_task
+
+        def failed(exc: BaseException) -> None:
+            log.warning("holiday calendar not loaded: %s", exc)
+            then()
+
+        ctx = self.ctx
+        run_task(lambda _c: load_holiday_calendar(ctx), on_done=lambda _calendar: then(), on_error=failed)
 
     @staticmethod
     def install_behaviours() -> None:

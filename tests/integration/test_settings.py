@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,14 @@ def test_holiday_subdivision_checked_against_the_country(ctx: AppContext) -> Non
     with pytest.raises(ValidationError, match="subdivision"):
         svc.set_setting(ctx, "holidays.subdivision", "Atlantis")
     assert svc.get_settings(ctx)["holidays.subdivision"] == "SCT"
+
+
+def test_the_holiday_calendar_is_loaded_for_the_organisation(ctx: AppContext) -> None:
+    """What the window loads in a worker after its first paint: the organisation's calendar with
+    this year's holidays (none without a holiday country)."""
+    assert svc.load_holiday_calendar(ctx) is None
+    svc.update_settings(ctx, {"holidays.country": "GB", "holidays.subdivision": "Scotland"})
+    calendar = svc.load_holiday_calendar(ctx, today=date(2026, 6, 1))
+    assert calendar is not None and (calendar.country, calendar.subdivision) == ("GB", "SCT")
+    assert "Andrew" in (calendar.holiday_name(date(2026, 11, 30)) or "")  # Scotland only
+    assert calendar.holiday_name(date(2026, 12, 1)) is None
