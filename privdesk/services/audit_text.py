@@ -128,7 +128,9 @@ class Sentences:
             if included:
                 text += f", {included:,} of them {'a candidate' if included == 1 else 'candidates'} the officer included"
             left = e.changes.get("candidates_left_out", (None, ""))[1]
-            return text + (f"; left out, not confirmed by the search: {left}" if left else "")
+            text += f"; left out, not confirmed by the search: {left}" if left else ""
+            unsearched = e.changes.get("connections_not_searched", (None, ""))[1]
+            return text + (f"; not searched, the list may be incomplete: {unsearched}" if unsearched else "")
         if a == "affected-remove":
             return f"An affected person removed by {by}"
         if a in simple:

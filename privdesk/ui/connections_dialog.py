@@ -124,17 +124,23 @@ class ConnectionsDialog(QDialog):
         self.tabs.setObjectName("mapTabs")
         map_page = QWidget()
         mv = QVBoxLayout(map_page)
-        mv.addWidget(QLabel(self.tr("Untick a table to leave it out of searches; change a table's role or a "
-                                    "column's kind where PrivDesk guessed wrong. A person table's rows are "
-                                    "people: the search returns one only when its own identifiers match. Say once "
-                                    "what an erasure does with each table (and why it keeps or masks rows).")))
+        intro = QLabel(self.tr("Untick a table to leave it out of searches; change a table's role or a "
+                               "column's kind where PrivDesk guessed wrong. A person table's rows are "
+                               "people: the search returns one only when its own identifiers match. Say once "
+                               "what an erasure does with each table (and why it keeps or masks rows)."))
+        intro.setObjectName("mapIntro")
+        intro.setWordWrap(True)  # unwrapped, this one line opened the dialog about 2,000 px wide
+        mv.addWidget(intro)
         self.map_tree = QTreeWidget()
         self.map_tree.setObjectName("mapTree")
         self.map_tree.setHeaderLabels([self.tr("Table / column"), self.tr("Type"), self.tr("Role / kind"),
                                        self.tr("Found by"), self.tr("Index"), self.tr("On erasure"),
                                        self.tr("Reason kept / masked")])
-        self.map_tree.setColumnWidth(0, 220)
-        self.map_tree.setColumnWidth(2, 260)
+        header = self.map_tree.header()
+        widths = {0: 220, 2: 260}
+        for col in range(self.map_tree.columnCount()):  # each at least as wide as its heading
+            self.map_tree.setColumnWidth(col, max(widths.get(col, header.defaultSectionSize()),
+                                                  header.sectionSizeHint(col)))
         self.map_tree.itemChanged.connect(self._item_changed)
         mv.addWidget(self.map_tree, 1)
         self.tabs.addTab(map_page, self.tr("Identifier map"))

@@ -92,10 +92,13 @@ class LinksView(QWidget):
         self.actor: Callable[[], str] = ctx.actor
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
-        v.addWidget(QLabel(self.tr(
+        intro = QLabel(self.tr(
             "Links tell the search which rows belong together when the database declares no foreign key. "
             "Proposals are scored on a sample of up to {0} values; those under {1:.0%} are not shown.")
-            .format(SAMPLE_SIZE, THRESHOLD)))
+            .format(SAMPLE_SIZE, THRESHOLD))
+        intro.setObjectName("linksIntro")
+        intro.setWordWrap(True)  # one unwrapped line widened the connections dialog past the screen
+        v.addWidget(intro)
         self.tree = QTreeWidget()
         self.tree.setObjectName("linksTree")
         self.tree.setHeaderLabels([self.tr("From (refers)"), self.tr("To (key)"), self.tr("Status"),

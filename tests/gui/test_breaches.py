@@ -404,3 +404,58 @@ def test_csv_of_identifiers_adds_only_the_confirmed_person_when_nothing_is_ticke
     assert "1 affected person added by " in timeline[-1]
     assert timeline[-1].endswith("; left out, not confirmed by the search: crm customer 2 (the phone matches, "
                                  "but the row holds another e-mail)"), timeline
+
+
+def test_review_leaves_no_gap_above_its_summary(qtbot: QtBot, pane: BreachesPane, tmp_path: Path) -> None:
+    household_crm(pane.ctx, tmp_path)
+    pane.table.selectRow(0)
+    dlg = _found(qtbot, pane, pane.detail.add_from_search(f"{ALICE[1]}\n{HOUSEHOLD_PHONE}\n"))
+    qtbot.wait(20)
+    dlg.grab().save(str(tmp_path / "review.png"))
+    spacing = dlg.box.spacing()
+    above = dlg.candidates.geometry().bottom()
+    assert dlg.summary.geometry().top() - above <= spacing + 2, (above, dlg.summary.geometry())
+    assert dlg.height() == dlg.box.totalHeightForWidth(dlg.width())
+
+
+def test_review_names_the_connections_not_searched(qtbot: QtBot, pane: BreachesPane, tmp_path: Path) -> None:
+    """No candidate to decide on, yet the review opens: a connection could not be searched, so
+    the list may be incomplete; the officer may still add, and the timeline records it."""
+    import sqlite3
+    from contextlib import closing
+
+    from PySide6.QtCore import Qt
+
+    from privdesk.services import discovery
+
+    household_crm(pane.ctx, tmp_path)
+    missing = tmp_path / "archive.sqlite"
+    discovery.add_connection(pane.ctx, "archive", f"sqlite:///{missing}")
+    shop = tmp_path / "shop.sqlite"
+    with closing(sqlite3.connect(shop)) as c, c:
+        c.execute("CREATE TABLE buyers (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT)")
+    discovery.add_connection(pane.ctx, "shop", f"sqlite:///{shop}")
+    discovery.search(pane.ctx, discovery.make_query(pane.ctx, emails=["x@example.com"]), ["shop"])
+    with closing(sqlite3.connect(shop)) as c, c:
+        c.execute("DROP TABLE buyers")
+    pane.table.selectRow(0)
+    ref = pane.detail.detail.reference  # type: ignore[union-attr]
+    dlg = _found(qtbot, pane, pane.detail.add_from_search(f"{ALICE[1]}\n"))
+    assert svc.count_affected(pane.ctx, ref) == 0, "nothing is added before the officer has read the warning"
+    assert not dlg.candidates.isVisible()
+    label = dlg.findChild(QLabel, "notSearchedLabel")
+    assert label is not None and label.isVisible()
+    said = label.text()
+    assert "Not every connection could be searched" in said
+    assert f"archive: The database file {missing} does not exist" in said and "no such table: buyers" in said
+    assert dlg.summary.text() == ("Adds 1 person. 2 connections not searched: the list may be incomplete "
+                                  "(recorded in the timeline).")
+    assert label.geometry().right() <= dlg.width() and dlg.width() <= 1024 - 20
+    dlg.grab().save(str(tmp_path / "review-not-searched.png"))
+    assert dlg.add_button.isEnabled()
+    qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
+    assert [pane.detail.affected.item(0, 1).text()] == [ALICE[1]]  # type: ignore[union-attr]
+    assert "Not searched: archive: The database file" in pane.detail.message.text()
+    timeline = [pane.detail.timeline.item(i).text() for i in range(pane.detail.timeline.count())]  # type: ignore[attr-defined]
+    assert "; not searched, the list may be incomplete: archive: The database file" in timeline[-1]
+    assert "shop: Table 'buyers'" in timeline[-1]

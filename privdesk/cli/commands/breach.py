@@ -212,10 +212,18 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _affected_add(args: argparse.Namespace) -> int:
+    """Add the CSV's people. A CSV of e-mails/phones is searched first: a server that refuses a
+    login without a password is asked for one on the terminal as ``privdesk search`` does; a
+    connection that cannot be searched is named on stderr (and in the audit entry), the rest is
+    added: the list may be incomplete, and the officer is told so, not left to believe otherwise."""
+    from privdesk.cli.commands.connection import with_passwords
     from privdesk.services import breaches as svc
 
-    result = svc.import_affected_csv(open_ctx(args), args.reference, args.csv, _actor(args),
-                                     include_candidates=args.include_candidates)
+    ctx = open_ctx(args)
+    found = with_passwords(lambda: svc.find_affected_in_csv(ctx, args.csv))
+    if found.errors:
+        sys.stderr.write(terminal_safe(f"privdesk: {found.warning()}") + "\n")
+    result = svc.add_found(ctx, args.reference, found, _actor(args), args.include_candidates)
     for problem in result.problems:
         sys.stderr.write(f"privdesk: {problem}\n")
     for left in result.left_out:

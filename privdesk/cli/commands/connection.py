@@ -6,12 +6,15 @@ import argparse
 import getpass
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from privdesk.cli.common import actor as cli_actor
 from privdesk.cli.common import open_ctx, read_secret_stdin
 from privdesk.discovery.errors import ConnectionFailed, PasswordNeeded
 from privdesk.errors import ValidationError
+
+T = TypeVar("T")
 
 
 def register(sub: Any) -> None:
@@ -148,10 +151,34 @@ def ensure_password(ctx: Any, name: str) -> None:
     try:
         svc.require_password(ctx, name)
     except PasswordNeeded as exc:
-        if not sys.stdin.isatty():
-            raise
-        sys.stderr.write(f"privdesk: {exc.message}\n")
-        svc.set_password(exc.connection, getpass.getpass(f"Password for {exc.connection}: "), session_only=True)
+        ask_password(exc)
+
+
+def ask_password(exc: PasswordNeeded) -> None:
+    """Ask on the terminal for the password a server refused a login without, and keep it for
+    this process only (never the keyring, never a log); without a terminal, re-raise ``exc``
+    (the one-line message and exit 2 of any user error: a script must not hang on a prompt)."""
+    from privdesk.services import discovery as svc
+
+    if not sys.stdin.isatty():
+        raise exc
+    sys.stderr.write(f"privdesk: {exc.message}\n")
+    svc.set_password(exc.connection, getpass.getpass(f"Password for {exc.connection}: "), session_only=True)
+
+
+def with_passwords(run: Callable[[], T]) -> T:
+    """``run()``, asking for a connection's password each time it stops because a server
+    refused a login without one (:func:`ask_password`), then running it again. For commands
+    that search only when their input calls for it, so nobody is asked for nothing."""
+    asked: set[str] = set()
+    while True:
+        try:
+            return run()
+        except PasswordNeeded as exc:
+            if exc.connection in asked:  # kept for the session, yet asked again: do not loop
+                raise
+            asked.add(exc.connection)
+            ask_password(exc)
 
 
 def _test(args: argparse.Namespace) -> int:

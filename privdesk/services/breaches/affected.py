@@ -67,12 +67,15 @@ class AffectedView:
 @dataclass(frozen=True)
 class AddResult:
     """What an import did: new people, duplicates merged into existing ones, rows refused, and
-    the search's candidates left out (where found and why: see ``affected_search``)."""
+    the search's candidates left out (where found and why: see ``affected_search``), and the
+    connections the search could not read (``crm: <why>``), so a list that may be incomplete
+    is never reported as complete."""
 
     added: int
     merged: int
     problems: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
+    not_searched: tuple[str, ...] = ()
 
     def message(self) -> str:
         text = f"{self.added} added, {self.merged} duplicates merged"
@@ -81,6 +84,10 @@ class AddResult:
         if self.left_out:
             n = len(self.left_out)
             text += f", {n} candidate{'s' if n != 1 else ''} not added (not confirmed by the search)"
+        if self.not_searched:
+            n = len(self.not_searched)
+            text += (f"; {n} connection{'s' if n != 1 else ''} could not be searched, so the list may be "
+                     "incomplete")
         return text
 
 
@@ -154,13 +161,14 @@ def _same_person(p: AffectedPerson, person: Person) -> bool:
 
 
 def add_affected(ctx: AppContext, reference: str, people: Iterable[Mapping[str, Any] | Person],
-                 actor: str, source: str = "csv", included: int = 0, left_out: Sequence[str] = ()) -> AddResult:
+                 actor: str, source: str = "csv", included: int = 0, left_out: Sequence[str] = (),
+                 not_searched: Sequence[str] = ()) -> AddResult:
     """Add people, merging duplicates on normalised e-mail and phone (existing or in this batch).
 
     A merged duplicate fills only the fields the stored person lacks. Rows that cannot be used
     are reported with their number, and do not stop the others. From a search, ``included``
-    counts the candidates the officer included and ``left_out`` names those left out; both go
-    into the audit entry.
+    counts the candidates the officer included, ``left_out`` names those left out and
+    ``not_searched`` the connections the search could not read; all go into the audit entry.
     """
     from privdesk.services.settings import get_profile
 
@@ -201,9 +209,13 @@ def add_affected(ctx: AppContext, reference: str, people: Iterable[Mapping[str, 
                      {"source": (None, source), "added": (None, added), "merged": (None, merged),
                       **({"skipped": (None, len(problems))} if problems else {}),
                       **({"candidates_included": (None, included)} if included else {}),
-                      **({"candidates_left_out": (None, "; ".join(left_out))} if left_out else {})})
+                      **({"candidates_left_out": (None, "; ".join(left_out))} if left_out else {}),
+                      **({"connections_not_searched": (None, " | ".join(not_searched))} if not_searched else {})})
     log.info("breach %s: %d affected added, %d merged, %d skipped", reference, added, merged, len(problems))
-    return AddResult(added, merged, tuple(problems), tuple(left_out))
+    if not_searched:
+        log.warning("breach %s: affected added while %d connection(s) could not be searched", reference,
+                    len(not_searched))
+    return AddResult(added, merged, tuple(problems), tuple(left_out), tuple(not_searched))
 
 
 def _view(p: AffectedPerson) -> AffectedView:

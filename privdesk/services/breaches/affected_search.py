@@ -15,12 +15,15 @@ and records in the audit entry which candidates were left out and why.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from privdesk.errors import ValidationError
 from privdesk.services.breaches.affected import AddResult, add_affected
 from privdesk.services.context import AppContext
+
+if TYPE_CHECKING:
+    from privdesk.discovery.search import SearchError, SearchResult
 
 
 class SearchUnavailable(ValidationError):
@@ -31,8 +34,9 @@ class SearchUnavailable(ValidationError):
                          "area, or import a CSV that has the people's names and addresses.")
 
 
-#: ``search(ctx, {"email": ..., "phone": ...})`` -> the search's matches (``SearchResult.matches``).
-SearchFn = Callable[[AppContext, Mapping[str, str]], Sequence[Any]]
+#: ``search(ctx, {"email": ..., "phone": ...})`` -> the search's result (its matches and its
+#: per-connection errors), or just the matches.
+SearchFn = Callable[[AppContext, Mapping[str, str]], "SearchResult | Sequence[Any]"]
 
 #: Which candidates to add: all (True), none (False), or the :attr:`FoundPerson.key` of each ticked one.
 Include = bool | Collection[str]
@@ -70,13 +74,39 @@ class AffectedSearch:
 
     ``as_given``: identifiers for which the search confirmed nobody; they are added as they are,
     so that nobody on the breach's list is silently dropped (a candidate ticked for the same
-    phone merges with it). ``source`` is stored on each person added.
+    phone merges with it). ``source`` is stored on each person added. ``errors``: the
+    connections (or tables) the search could not read, as the subject search reports them: the
+    people held there are missing from this result, so the officer is told and the audit
+    entry of the add names them. Adding is still allowed: the identifiers are kept as given,
+    and waiting for a server to come back should not hold up notices to everyone else.
     """
 
     confirmed: tuple[FoundPerson, ...] = ()
     candidates: tuple[FoundPerson, ...] = ()
     as_given: tuple[Mapping[str, str], ...] = ()
     source: str = "search"
+    errors: tuple[SearchError, ...] = ()
+
+    def not_searched(self) -> list[str]:
+        """One plain line per connection not (fully) searched, as the subject search words it:
+        ``archive: The database file ... does not exist``; a table that failed is named in the
+        line of its connection."""
+        by_conn: dict[str, list[str]] = {}
+        for e in self.errors:
+            msgs = by_conn.setdefault(e.connection, [])
+            if e.message.rstrip(".") not in msgs:
+                msgs.append(e.message.rstrip("."))
+        return [f"{conn}: {'; '.join(msgs)}" for conn, msgs in by_conn.items()]
+
+    def warning(self) -> str:
+        """The officer's sentence when a connection could not be searched (in full), else ''."""
+        lines = self.not_searched()
+        if not lines:
+            return ""
+        which = "A connection" if len(lines) == 1 else f"{len(lines)} connections"
+        return (f"{which} could not be searched, so people held there may be missing from this list "
+                f"({'; '.join(lines)}). Identifiers nobody was confirmed for are added as given; fix the "
+                "connection and add the list again to complete it.")
 
     def split(self, include: Include = False) -> tuple[list[FoundPerson], list[FoundPerson]]:
         """The candidates to add and those left out, for ``include`` (see :data:`Include`)."""
@@ -181,7 +211,19 @@ def find_affected(ctx: AppContext, identifiers: Iterable[Mapping[str, str]],
     """Run each identifier row (``email``, ``phone`` or ``identifier``) through the subject
     search; nothing is written."""
     fn = search or _subject_search(ctx)
-    return _sort_out(((ident, fn(ctx, ident)) for ident in identifiers), _region(ctx))
+    errors: list[SearchError] = []
+
+    def searched() -> Iterable[tuple[Mapping[str, str], Sequence[Any]]]:
+        for ident in identifiers:
+            got = fn(ctx, ident)
+            if isinstance(got, Sequence):
+                yield ident, got
+                continue
+            errors.extend(e for e in got.errors if e not in errors)
+            yield ident, got.matches
+
+    found = _sort_out(searched(), _region(ctx))
+    return replace(found, errors=tuple(errors))
 
 
 def _region(ctx: AppContext) -> str | None:
@@ -241,8 +283,8 @@ def add_found(ctx: AppContext, reference: str, found: AffectedSearch, actor: str
     chosen, left = found.split(include)
     people: list[Mapping[str, Any]] = [p.contact for p in (*found.confirmed, *chosen)]
     people.extend(found.as_given)
-    return add_affected(ctx, reference, people, actor, source=found.source,
-                        included=len(chosen), left_out=[p.left_out() for p in left])
+    return add_affected(ctx, reference, people, actor, source=found.source, included=len(chosen),
+                        left_out=[p.left_out() for p in left], not_searched=found.not_searched())
 
 
 def add_affected_from_matches(ctx: AppContext, reference: str, matches: Iterable[Any], actor: str,
@@ -263,7 +305,7 @@ def _subject_search(ctx: AppContext) -> SearchFn:
     if not disc.list_connections(ctx):
         raise SearchUnavailable()
 
-    def run(c: AppContext, ident: Mapping[str, str]) -> Sequence[Any]:
+    def run(c: AppContext, ident: Mapping[str, str]) -> SearchResult | Sequence[Any]:
         email = (ident.get("email") or "").strip()
         phone = (ident.get("phone") or "").strip()
         other = (ident.get("identifier") or "").strip()
@@ -272,7 +314,7 @@ def _subject_search(ctx: AppContext) -> SearchFn:
         if not (email or phone):
             return []
         query = disc.make_query(c, emails=[email] if email else [], phones=[phone] if phone else [])
-        return disc.search(c, query).matches
+        return disc.search(c, query)
 
     return run
 

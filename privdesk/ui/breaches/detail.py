@@ -363,9 +363,10 @@ class BreachDetailView(QWidget):
 
     def _found(self, ref: str, found: svc.AffectedSearch) -> None:
         """Nothing to decide: add. Candidates: the officer ticks whom to add, confirmed people
-        are added either way."""
+        are added either way. A connection that could not be searched: the review names it
+        first, so nobody takes an incomplete list for a complete one."""
         self._finding(False)
-        if not found.candidates:
+        if not found.candidates and not found.errors:
             self.add_found(ref, found)
             return
         from privdesk.ui.breaches.review_dialog import AffectedReviewDialog
@@ -383,6 +384,8 @@ class BreachDetailView(QWidget):
             show_error(self, exc)
             return None
         extra = (" " + "; ".join(result.problems[:3])) if result.problems else ""
+        if result.not_searched:
+            extra += " " + self.tr("Not searched: {0}.").format("; ".join(result.not_searched))
         self.message.setText(result.message() + extra)
         self._reload()
         if self.detail is None or self.detail.reference != ref:

@@ -1,9 +1,13 @@
 """Who a subject search found, before they are added to a breach: the people the search confirms
 are added; candidates (matched only on a phone or a name, or holding another e-mail or customer
 id) are listed apart with the conflict named, and added only when the officer ticks them. A
-notice to the wrong person is itself a disclosure, so nothing is ticked to begin with."""
+notice to the wrong person is itself a disclosure, so nothing is ticked to begin with. Connections
+the search could not read are named at the top: the list may be incomplete, and adding stays
+allowed (the identifiers are kept as given) with that recorded in the breach's timeline."""
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
@@ -58,7 +62,9 @@ class AffectedReviewDialog(QDialog):
         self.found = found
         self.setWindowTitle(self.tr("Add affected people – {0}").format(reference))
         self.setMinimumWidth(820)
-        layout = QVBoxLayout(self)
+        self.box = layout = QVBoxLayout(self)
+        if found.errors:
+            layout.addWidget(self._not_searched(found))
         if found.confirmed:
             layout.addWidget(_heading(self.tr("Confirmed by the search, to be added: {0}").format(
                 count(len(found.confirmed), "person", "people"))))
@@ -83,8 +89,9 @@ class AffectedReviewDialog(QDialog):
             given.setObjectName("asGivenLabel")
             given.setWordWrap(True)
             layout.addWidget(given)
-        layout.addWidget(_heading(self.tr("Candidates, not added unless you tick them: {0}").format(
-            count(len(found.candidates), "person", "people"))))
+        heading = _heading(self.tr("Candidates, not added unless you tick them: {0}").format(
+            count(len(found.candidates), "person", "people")))
+        layout.addWidget(heading)
         why = QLabel(self.tr("The search could not confirm that these are the people on your list: only a "
                              "phone or a name matched, or their record holds another e-mail or customer id. "
                              "A notice sent to the wrong person discloses the breach to them; tick only "
@@ -109,6 +116,8 @@ class AffectedReviewDialog(QDialog):
         self.candidates.itemChanged.connect(lambda _item: self._update_summary())
         self.candidates.selectionModel().clearCurrentIndex()  # no focus frame on a box nobody chose yet
         layout.addWidget(self.candidates)
+        for w in (heading, why, self.candidates):  # opened for a connection error alone
+            w.setVisible(bool(found.candidates))
         layout.addStretch(1)
         self.summary = QLabel()
         self.summary.setObjectName("reviewSummary")
@@ -122,6 +131,20 @@ class AffectedReviewDialog(QDialog):
         layout.addWidget(buttons)
         self._update_summary()
 
+    def _not_searched(self, found: svc.AffectedSearch) -> QLabel:
+        """The connections the search could not read, each with the reason as the subject search
+        gives it: the list may be incomplete, and the officer must know before adding."""
+        lines = "".join(f"<li>{html.escape(line)}</li>" for line in found.not_searched())
+        label = QLabel(self.tr("<b>Not every connection could be searched.</b> People held there may be "
+                               "missing from this list; identifiers nobody was confirmed for are added as "
+                               "given. Fix the connection and add the list again to complete it.") +
+                       f"<ul style='margin-left:-20px'>{lines}</ul>")
+        label.setObjectName("notSearchedLabel")
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setWordWrap(True)
+        label.setStyleSheet("QLabel { background: #fff4ce; border: 1px solid #e0b400; padding: 6px; }")
+        return label
+
     def showEvent(self, event: QShowEvent) -> None:
         """Rows are measured again once the columns have their real widths (wrapped text)."""
         super().showEvent(event)
@@ -133,6 +156,11 @@ class AffectedReviewDialog(QDialog):
             table.setMaximumHeight(self._fit(table, most))
         self.candidates.setMinimumHeight(self._fit(self.candidates, 3))
         self.adjustSize()
+        # adjustSize takes the wrapped labels' heights at their narrowest, which left empty room
+        # above the summary; the height the layout needs at the dialog's real width leaves none
+        need = self.box.totalHeightForWidth(self.width())
+        if need > 0:
+            self.resize(self.width(), need)
 
     @staticmethod
     def _fit(table: QTableWidget, rows: int) -> int:
@@ -158,5 +186,8 @@ class AffectedReviewDialog(QDialog):
             text += self.tr(" and {0} as given").format(count(len(self.found.as_given), "identifier"))
         text += self.tr("; {0} left out, recorded in the breach's timeline with the reason.").format(
             count(left, "candidate")) if left else "."
+        if self.found.errors:
+            text += " " + self.tr("{0} not searched: the list may be incomplete (recorded in the timeline).").format(
+                count(len(self.found.not_searched()), "connection"))
         self.summary.setText(text)
         self.add_button.setEnabled(people > 0 or bool(self.found.as_given))
