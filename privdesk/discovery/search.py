@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import threading
 import time
 import unicodedata
@@ -60,6 +61,7 @@ from privdesk.discovery.introspect import (
     introspect,
 )
 from privdesk.domain.identifiers import (
+    name_spellings,
     normalise_email,
     normalise_name,
     phone_digits,
@@ -248,6 +250,43 @@ def fold_variants(value: str) -> list[str]:
     return sorted(x for x in out if x)
 
 
+def _full_width(s: str) -> str:
+    """``YILMAZ`` -> ``ＹＩＬＭＡＺ`` (the forms some East Asian systems store Latin letters in)."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else "\u3000" if ch == " " else ch for ch in s)
+
+
+def name_variants(value: str) -> list[str]:
+    """What ``lower(trim(col))`` may give for a stored spelling of this name: each of
+    :func:`~privdesk.domain.identifiers.name_spellings` through :func:`fold_variants`, the
+    Turkish capitals (``İSTANBUL``), and the full-width forms. The database compares these
+    exactly; :func:`matched_columns` confirms by the name key."""
+    out: set[str] = set()
+    for sp in name_spellings(value):
+        out.update(fold_variants(sp))
+        turkish = sp.replace("i", "\u0130").replace("\u0131", "I").upper()
+        if turkish != sp.upper():
+            out.update({turkish.lower(), _ascii_lower(turkish), _ascii_lower(turkish.title())})
+    key = normalise_name(value)
+    if key.isascii():
+        wide = {_full_width(key), _full_width(key.upper()), _full_width(key.title())}
+        out.update(wide | {w.replace("\u3000", " ") for w in wide})
+    return sorted(x for x in out if x)
+
+
+_STABLE = re.compile(r"[a-hj-rt-z0-9]{3,}")
+
+
+def _name_needles(variants: Sequence[str]) -> list[str]:
+    """Few ``LIKE`` needles for SQLite that every variant contains: its longest run of ASCII
+    letters no spelling changes (no i, no s), else the variant itself; a needle another one
+    contains is dropped (``OR``: the shorter already lets the row through)."""
+    picked = set()
+    for v in variants:
+        runs = _STABLE.findall(_ascii_lower(v))
+        picked.add(max(runs, key=len) if runs else _ascii_lower(v))
+    return sorted(n for n in picked if not any(o != n and o in n for o in picked))
+
+
 def _clean(values: Iterable[str]) -> list[str]:
     # NUL cannot be stored in PostgreSQL text and is never part of an identifier: such a value
     # is dropped rather than sent (it could then match nothing it should).
@@ -290,9 +329,9 @@ def prepare(query: SearchQuery) -> PreparedValues:
         p.phone_keys |= {k for k in phone_search_keys(ph, query.default_region) if len(k) >= 6}
     for n in _clean(query.names):
         p.name_keys.add(normalise_name(n))
-        p.names.extend(fold_variants(n))
+        p.names.extend(name_variants(n))
         for first, last in classify.name_splits(" ".join(n.split())):
-            p.name_pairs.append((fold_variants(first), fold_variants(last)))
+            p.name_pairs.append((name_variants(first), name_variants(last)))
             p.pair_keys.add((normalise_name(first), normalise_name(last)))
     for cid in _clean(query.customer_ids):
         p.ids_text.append(cid)
@@ -386,11 +425,34 @@ def text_prefilter(c: ColumnElement[Any], values: Sequence[str], dialect: str) -
     return or_(*[c.like(f"%{sh}%") for sh in sorted(shapes)])
 
 
+def _name_shape(value: str) -> str | None:
+    """:func:`_shape` for a name variant, non-ASCII letters included: PostgreSQL's and MySQL's
+    ``lower()`` map one character to one, so ``yılmaz`` stands for the six characters of
+    ``YILMAZ`` or ``Yılmaz`` (``i̇``, Python's lower-case of ``İ``, is one character there)."""
+    if any(ch in value for ch in "%_\\"):
+        return None
+    v = value.replace("i\u0307", "i")
+    return "".join("_" if ch.isalpha() or not ch.isascii() else ch for ch in v)
+
+
+def name_prefilter(c: ColumnElement[Any], variants: Sequence[str], dialect: str) -> ColumnElement[bool] | None:
+    """:func:`text_prefilter` for a name column: a few needles (SQLite) or shapes (others), as
+    many variants (spellings, capitals, Unicode forms) share them."""
+    if not variants:
+        return None
+    if dialect == "sqlite":
+        return _contains_any(c, _name_needles(variants))
+    shapes = {_name_shape(v) for v in variants}
+    if None in shapes:
+        return None
+    return or_(*[c.like(f"%{sh}%") for sh in sorted(s for s in shapes if s)])
+
+
 def _prefiltered(c: ColumnElement[Any], exact: ColumnElement[bool], values: Sequence[str],
-                 dialect: str, affinity: str) -> ColumnElement[bool]:
+                 dialect: str, affinity: str, names: bool = False) -> ColumnElement[bool]:
     if affinity != "text":
         return exact
-    pre = text_prefilter(c, values, dialect)
+    pre = name_prefilter(c, values, dialect) if names else text_prefilter(c, values, dialect)
     return exact if pre is None else and_(pre, exact)
 
 
@@ -427,7 +489,7 @@ def plan_table(info: TableInfo, tmap: TableMap, values: PreparedValues, dialect:
             conds.append(_phone_prefilter(c, values.phone_keys,
                                           digits_only(c, dialect, aff).in_(sorted(values.phone_keys)), aff))
         elif ck.kind == classify.FULL_NAME and values.names:
-            conds.append(_prefiltered(c, folded(c, aff).in_(values.names), values.names, dialect, aff))
+            conds.append(_prefiltered(c, folded(c, aff).in_(values.names), values.names, dialect, aff, names=True))
         elif ck.kind == classify.FIRST_NAME:
             firsts.append(ck.column)
         elif ck.kind == classify.LAST_NAME:
@@ -443,8 +505,8 @@ def plan_table(info: TableInfo, tmap: TableMap, values: PreparedValues, dialect:
             fa, lai = info.column(f), info.column(la)
             f_aff, l_aff = (fa.affinity if fa else "text"), (lai.affinity if lai else "text")
             for fv, lv in values.name_pairs:
-                conds.append(and_(_prefiltered(tbl.c[f], folded(tbl.c[f], f_aff).in_(fv), fv, dialect, f_aff),
-                                  _prefiltered(tbl.c[la], folded(tbl.c[la], l_aff).in_(lv), lv, dialect, l_aff)))
+                conds.append(and_(_prefiltered(tbl.c[f], folded(tbl.c[f], f_aff).in_(fv), fv, dialect, f_aff, True),
+                                  _prefiltered(tbl.c[la], folded(tbl.c[la], l_aff).in_(lv), lv, dialect, l_aff, True)))
     if not conds:
         return None
     return select(*tbl.c).where(or_(*conds)).limit(row_cap + 1)

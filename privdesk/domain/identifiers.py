@@ -100,9 +100,68 @@ def phone_match_keys(value: str, default_region: str | None = None) -> set[str]:
     return {k for k in keys if k}
 
 
+#: Dashes (U+2010-2015, U+2212 minus, U+FE63, U+FF0D come through NFKC as "-" or stay) and
+#: typographic apostrophes, folded before comparing names.
+_NAME_PUNCT = str.maketrans({
+    "-": " ", "\u2010": " ", "\u2011": " ", "\u2012": " ", "\u2013": " ", "\u2014": " ", "\u2015": " ",
+    "\u2212": " ", "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u0060": "'", "\u00b4": "'",
+    # Turkish: capitals cannot tell dotted from dotless i (YILMAZ is Yılmaz; İ is the capital of i)
+    "\u0131": "i", "\u0130": "i",
+})
+
+
 def normalise_name(value: str) -> str:
-    """Case-folded, accent-preserving, single-spaced name for comparison."""
-    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
+    """The one key two spellings of a name are compared by (subject search, in SQL candidates and
+    in Python; duplicate people; the queue's sort and filter).
+
+    Two spellings match when they differ only in what letter case, typing or a database's
+    character set loses: capitals (``YILMAZ``/``Yılmaz``, ``STRAUSS``/``Strauß``, ``ẞ``),
+    compatibility forms (full-width ``ＹＩＬＭＡＺ``, the ligature ``ﬁ``), the Turkish dotted and
+    dotless i (one letter once capitalised, so ``Yilmaz`` matches ``Yılmaz`` too), dashes and
+    hyphens (``Smith-Jones`` / ``Smith Jones``), typographic apostrophes and runs of spaces.
+    Accents are kept (``Ødegård`` does not match ``Odegard``): capitals keep them (``ØDEGÅRD``),
+    so dropping them would only add other people's rows to the search (a different letter, the
+    project's choice since the search began).
+    """
+    v = unicodedata.normalize("NFKC", value).translate(_NAME_PUNCT).casefold()
+    v = v.replace("i\u0307", "i")  # a decomposed İ (I + combining dot) after casefold
+    return " ".join(unicodedata.normalize("NFC", v).split())
+
+
+#: The spellings of one name a stored value may have (before letter case) that
+#: :func:`normalise_name` folds together: each class's forms, in the key's own order.
+_SPELLING_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("i", ("i", "\u0131")), ("ss", ("ss", "\u00df", "\u1e9e")), (" ", (" ", "-")), ("'", ("'", "\u2019")))
+#: At most this many spellings per name are sent to a database (each becomes a few bound
+#: values): a name rarely has more than three letters that fold.
+MAX_NAME_SPELLINGS = 16
+
+
+def name_spellings(value: str) -> list[str]:
+    """Lower-case spellings a stored name with the same :func:`normalise_name` key may take:
+    the key, the name as typed, and the key with dotless ı for i, ß or ẞ for ss, hyphens for spaces
+    and ’ for ' (combinations, up to :data:`MAX_NAME_SPELLINGS`). A database compares these
+    exactly (and by index); the key confirms every row in Python, so a spelling left out can
+    only miss a row, never add another person's."""
+    import itertools
+
+    key = normalise_name(value)
+    pieces: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(key):
+        for token, forms in _SPELLING_CLASSES:
+            if key.startswith(token, i):
+                pieces.append(forms)
+                i += len(token)
+                break
+        else:
+            pieces.append((key[i],))
+            i += 1
+    typed = " ".join(unicodedata.normalize("NFC", value).casefold().split())
+    out = dict.fromkeys([key, typed])
+    for combo in itertools.islice(itertools.product(*pieces), MAX_NAME_SPELLINGS):
+        out.setdefault("".join(combo))
+    return [s for s in out if s]
 
 
 def phone_search_keys(value: str, default_region: str | None = None) -> set[str]:

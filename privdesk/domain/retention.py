@@ -16,6 +16,12 @@ DEFAULT_BREACH_YEARS = 5
 #: The reminder in the window appears when the last run is older than this.
 REMINDER_DAYS = 30
 MAX_YEARS = 100
+#: Days an automatic upgrade backup (``backups/*-before-upgrade.sqlite3``) is kept. It exists to
+#: undo a failed schema upgrade, which shows within days; after a month, going back to it would
+#: also undo a month of casework. It is a full copy of the case database, so it still holds the
+#: cases each retention run anonymises: the run deletes the older ones (a younger one, the newest
+#: included, is kept for a failed upgrade and goes at the first run after it turns 30 days old).
+UPGRADE_BACKUP_DAYS = 30
 
 
 def add_years(d: date, years: int) -> date:
@@ -44,3 +50,8 @@ def parse_years(text: str) -> int:
     if not 1 <= years <= MAX_YEARS:
         raise ValidationError(f"A retention period must be between 1 and {MAX_YEARS} years, not {years}.")
     return years
+
+
+def upgrade_backup_expired(made: date, today: date) -> bool:
+    """Whether an upgrade backup made on ``made`` is past :data:`UPGRADE_BACKUP_DAYS`."""
+    return (today - made).days > UPGRADE_BACKUP_DAYS

@@ -7,6 +7,10 @@ personal values in the request's audit entries. What stays: type, law, channel, 
 officer, so the dashboard's figures stay true; and a tombstone audit entry that records the run
 and vouches for the redacted audit entries (see :mod:`privdesk.store.audit_redaction`), so
 ``audit verify`` still passes.
+
+The automatic copies of the case database made before a schema upgrade (``backups/``) hold the
+same cases unanonymised: the run deletes those older than
+:data:`~privdesk.domain.retention.UPGRADE_BACKUP_DAYS` and says which it keeps.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from privdesk.domain.retention import (
     DEFAULT_BREACH_YEARS,
     DEFAULT_REQUEST_YEARS,
     REMINDER_DAYS,
+    UPGRADE_BACKUP_DAYS,
     expires_on,
     parse_years,
+    upgrade_backup_expired,
 )
 from privdesk.errors import ValidationError
 from privdesk.services import audit
@@ -37,6 +43,7 @@ from privdesk.store.audit_redaction import (
     redact_entries,
     tombstone_value,
 )
+from privdesk.store.database import UPGRADE_BACKUP_REASON
 from privdesk.store.models import Setting
 from privdesk.store.request_models import Attachment, Request, SubjectIdentifier
 
@@ -122,17 +129,81 @@ class Expired:
 
 
 @dataclass(frozen=True)
+class UpgradeBackup:
+    """An automatic copy of the case database made before a schema upgrade."""
+
+    file: str  # its name in the backups folder
+    made: date
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "made": self.made.isoformat()}
+
+
+@dataclass(frozen=True)
 class RunResult:
     dry_run: bool
     today: date
     cases: tuple[Expired, ...]
     files_removed: int = 0
+    backups_removed: tuple[UpgradeBackup, ...] = ()  # with ``dry_run``: would be removed
+    backups_kept: tuple[UpgradeBackup, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        # the first keys are a contract (scripts read them); new keys are only added
+        removed = [b.to_json() for b in self.backups_removed]
         return {"dry_run": self.dry_run, "today": self.today.isoformat(),
                 "anonymised": [] if self.dry_run else [c.to_json() for c in self.cases],
                 "would_anonymise": [c.to_json() for c in self.cases] if self.dry_run else [],
-                "count": len(self.cases), "files_removed": self.files_removed}
+                "count": len(self.cases), "files_removed": self.files_removed,
+                "upgrade_backups_removed": [] if self.dry_run else removed,
+                "would_remove_upgrade_backups": removed if self.dry_run else [],
+                "upgrade_backups_kept": [b.to_json() for b in self.backups_kept],
+                "upgrade_backup_days": UPGRADE_BACKUP_DAYS}
+
+    def backup_lines(self) -> list[str]:
+        """What the run did (or would do) with the upgrade backups, a line each (CLI and window)."""
+        verb = "would delete" if self.dry_run else "deleted"
+        lines = [f"{verb} upgrade backup {b.file} (made {b.made}, over {UPGRADE_BACKUP_DAYS} days old)"
+                 for b in self.backups_removed]
+        lines += [f"kept upgrade backup {b.file} (made {b.made}) for a failed upgrade; it goes at the first "
+                  f"run after it is {UPGRADE_BACKUP_DAYS} days old" for b in self.backups_kept]
+        return lines
+
+
+#: What SQLite leaves beside a database file that was opened (part of that backup, not another).
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def upgrade_backups(ctx: AppContext) -> list[UpgradeBackup]:
+    """The upgrade backups in the data folder's ``backups/``, oldest first (the date from the
+    UTC stamp in the name, else the file's time)."""
+    folder = ctx.paths.backups_dir
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in folder.glob(f"*-{UPGRADE_BACKUP_REASON}.*"):
+        if not path.is_file() or path.name.endswith(_SQLITE_SIDE_FILES):
+            continue
+        stamp = path.name.rsplit(f"-{UPGRADE_BACKUP_REASON}", 1)[0].rsplit("-", 1)[-1]
+        try:
+            made = datetime.strptime(stamp[:8], "%Y%m%d").date()
+        except ValueError:
+            made = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+        out.append(UpgradeBackup(path.name, made))
+    return sorted(out, key=lambda b: (b.made, b.file))
+
+
+def _remove_upgrade_backups(ctx: AppContext, old: list[UpgradeBackup], actor: str, today: date) -> None:
+    """Delete the expired upgrade backups (with their WAL/journal leftovers) and audit it."""
+    folder = ctx.paths.backups_dir
+    for b in old:
+        for path in (folder / b.file, *(folder / f"{b.file}{x}" for x in _SQLITE_SIDE_FILES)):
+            path.unlink(missing_ok=True)
+    with ctx.db.unit_of_work() as s:
+        audit.append(s, actor, "settings", "upgrade-backups", "delete", {
+            "deleted": (", ".join(f"{b.file} (made {b.made.isoformat()})" for b in old), None),
+            "retention": (None, f"upgrade backups older than {UPGRADE_BACKUP_DAYS} days, run of {today.isoformat()}"),
+        })
 
 
 def _closing(r: Request) -> date:
@@ -232,19 +303,26 @@ def _anonymise_breach(ctx: AppContext, case: Expired, actor: str) -> int:
 
 
 def run(ctx: AppContext, actor: str, dry_run: bool = False, today: date | None = None) -> RunResult:
-    """Anonymise every expired case (or only list them with ``dry_run``)."""
+    """Anonymise every expired case and delete the upgrade backups past
+    :data:`~privdesk.domain.retention.UPGRADE_BACKUP_DAYS` (or only list both with ``dry_run``)."""
     today = today or date.today()
     cases = expired_cases(ctx, today)
+    backups = upgrade_backups(ctx)
+    old = [b for b in backups if upgrade_backup_expired(b.made, today)]
+    kept = tuple(b for b in backups if b not in old)
     if dry_run:
-        return RunResult(True, today, tuple(cases))
+        return RunResult(True, today, tuple(cases), backups_removed=tuple(old), backups_kept=kept)
     files = 0
     for case in cases:
         files += (_anonymise_request if case.kind == "request" else _anonymise_breach)(ctx, case, actor)
+    if old:
+        _remove_upgrade_backups(ctx, old, actor, today)
     with ctx.db.unit_of_work() as s:
         row = s.get(Setting, LAST_RUN_KEY)
         if row is None:
             s.add(Setting(key=LAST_RUN_KEY, value=today.isoformat()))
         else:
             row.value = today.isoformat()
-    log.info("retention run: %d cases anonymised, %d files removed", len(cases), files)
-    return RunResult(False, today, tuple(cases), files)
+    log.info("retention run: %d cases anonymised, %d files removed, %d upgrade backups deleted",
+             len(cases), files, len(old))
+    return RunResult(False, today, tuple(cases), files, tuple(old), kept)

@@ -34,6 +34,9 @@ log = logging.getLogger("privdesk.store")
 
 MIGRATIONS_DIR = package_path("store", "migrations")
 # Any constant; names the advisory lock two PostgreSQL upgraders queue on.
+#: The reason in an automatic pre-upgrade backup's name (``privdesk-STAMP-before-upgrade.sqlite3``);
+#: the retention run finds these by it.
+UPGRADE_BACKUP_REASON = "before-upgrade"
 _UPGRADE_LOCK_KEY = 0x5052_4455
 
 
@@ -231,7 +234,7 @@ class Database:
             existing = not state.is_empty or self._has_tables()
             if existing and self.sqlite_file is None and not confirmed:
                 raise UpgradeNeedsConfirmation(self._confirm_message(state), self.dump_command())
-            backup = self.backup("before-upgrade") if existing else None
+            backup = self.backup(UPGRADE_BACKUP_REASON) if existing else None
             self._alembic_upgrade("heads")
         log.info("case database upgraded from %s to %s", state.current or "empty", state.head)
         return backup

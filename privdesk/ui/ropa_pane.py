@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privdesk.domain.retention import UPGRADE_BACKUP_DAYS
 from privdesk.domain.ropa import SAFEGUARDS, Activity
 from privdesk.errors import PrivDeskError
 from privdesk.services import retention, ropa
@@ -375,6 +376,13 @@ class RetentionTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.reminder)
         layout.addLayout(form)
+        self.backups_note = QLabel(self.tr(
+            "The run also deletes the automatic backups made before a PrivDesk upgrade once they are over "
+            "{0} days old: they are copies of the whole case database and still hold the cases it "
+            "anonymises. Younger ones are kept in case an upgrade fails.").format(UPGRADE_BACKUP_DAYS))
+        self.backups_note.setObjectName("backups_note")
+        self.backups_note.setWordWrap(True)
+        layout.addWidget(self.backups_note)
         layout.addLayout(buttons)
         layout.addWidget(self.result, 1)
         self.update_reminder()
@@ -406,6 +414,7 @@ class RetentionTab(QWidget):
         verb = self.tr("would be anonymised") if result.dry_run else self.tr("anonymised")
         lines = [f"{c.reference} ({c.type}, closed {c.closed}, kept until {c.expired_on}) {verb}" for c in result.cases]
         lines.append(self.tr("{0} cases {1}.").format(len(result.cases), verb))
+        lines.extend(result.backup_lines())
         self.result.setPlainText("\n".join(lines))
         self.run_button.setEnabled(True)
         self.preview_button.setEnabled(True)

@@ -73,9 +73,16 @@ def test_retention_tab_runs_in_a_worker_and_clears_the_reminder(ctx: AppContext,
     qtbot.addWidget(pane)
     tab = pane.retention
     assert "due" in tab.reminder.text()
+    assert "backups made before a PrivDesk upgrade once they are over 30 days old" in tab.backups_note.text()
+    backup = ctx.db.backup("before-upgrade")
+    assert backup is not None
+    old = backup.with_name(backup.name.replace(backup.name.split("-")[1][:8], "20200101"))
+    backup.rename(old)
     tab.start(dry_run=False)
     qtbot.waitUntil(lambda: tab.run_button.isEnabled(), timeout=10000)
     assert f"{ref} (access" in tab.result.toPlainText()
+    assert f"deleted upgrade backup {old.name} (made 2020-01-01, over 30 days old)" in tab.result.toPlainText()
+    assert not old.exists()
     assert rq.get_request(ctx, ref).subject_name == retention.ANONYMISED
     assert "Last retention run" in tab.reminder.text()
     assert audit.verify(ctx).ok

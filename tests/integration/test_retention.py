@@ -155,3 +155,72 @@ def test_closed_breach_records_lose_the_peoples_details_after_five_years(ctx: Ap
                                        ("Pia Person", "pia@example.com")]
     assert audit.history(ctx, "breach", "BR-2020-0001")[-1].action == "anonymise"
     assert audit.verify(ctx).ok
+
+
+def _upgrade_backups(ctx: AppContext, made: date, days_before: int) -> tuple[Path, Path]:
+    """Two real copies of the case database as the upgrade makes them: one from ``made`` and one
+    ``days_before`` days older (the same file under an earlier stamp)."""
+    from datetime import timedelta
+
+    from privdesk.store.database import UPGRADE_BACKUP_REASON
+
+    young = ctx.db.backup(UPGRADE_BACKUP_REASON)
+    assert young is not None
+    stamp = young.name.split("-")[1]
+    young = young.rename(young.with_name(young.name.replace(stamp, made.strftime("%Y%m%d") + stamp[8:])))
+    old_day = (made - timedelta(days=days_before)).strftime("%Y%m%d")
+    old = young.with_name(young.name.replace(made.strftime("%Y%m%d"), old_day))
+    old.write_bytes(young.read_bytes())
+    return old, young
+
+
+def test_retention_deletes_upgrade_backups_past_30_days(ctx: AppContext, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    refs = _cases(ctx, tmp_path)
+    old, young = _upgrade_backups(ctx, date(2026, 11, 20), days_before=40)  # 51 and 11 days before TODAY
+    with sqlite3.connect(old) as c:  # the backup holds the case retention is about to anonymise
+        assert c.execute("SELECT subject_name FROM requests WHERE reference = ?", (refs["old"],)).fetchone() == (
+            "Greta Old",)
+    other = ctx.paths.backups_dir / "before-restore-20200101T000000Z"
+    other.mkdir()  # a restore's keepsake is the officer's, not an upgrade backup: left alone
+    d = ["--data-dir", str(ctx.paths.data_dir)]
+
+    assert main([*d, "retention", "run", "--dry-run", "--json", "--today", TODAY.isoformat()]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["would_remove_upgrade_backups"] == [{"file": old.name, "made": "2026-10-11"}]
+    assert out["upgrade_backups_kept"] == [{"file": young.name, "made": "2026-11-20"}]
+    assert out["upgrade_backups_removed"] == [] and out["upgrade_backup_days"] == 30
+    assert {"dry_run", "today", "anonymised", "would_anonymise", "count", "files_removed"} <= set(out)
+    assert old.exists() and young.exists()  # the dry run changes nothing
+    assert not [e for e in audit.recent(ctx) if e.entity_id == "upgrade-backups"]
+
+    assert main([*d, "retention", "run", "--dry-run", "--today", TODAY.isoformat()]) == 0
+    text_out = capsys.readouterr().out
+    assert f"would delete upgrade backup {old.name} (made 2026-10-11, over 30 days old)" in text_out
+    assert f"kept upgrade backup {young.name} (made 2026-11-20) for a failed upgrade" in text_out
+
+    assert main([*d, "retention", "run", "--json", "--as", ACTOR, "--today", TODAY.isoformat()]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["upgrade_backups_removed"] == [{"file": old.name, "made": "2026-10-11"}]
+    assert out["would_remove_upgrade_backups"] == []
+    assert not old.exists() and young.exists() and other.is_dir()
+    [entry] = audit.history(ctx, "settings", "upgrade-backups")
+    assert entry.action == "delete" and entry.actor == ACTOR
+    assert entry.changes["deleted"] == (f"{old.name} (made 2026-10-11)", None)
+    assert "older than 30 days" in entry.changes["retention"][1]
+    assert main([*d, "audit", "verify"]) == 0
+
+    # the newest backup goes too once it is past 30 days; nothing left, nothing audited twice
+    result = retention.run(ctx, ACTOR, today=date(2026, 12, 21))
+    assert [b.file for b in result.backups_removed] == [young.name] and not result.backups_kept
+    assert not young.exists() and retention.upgrade_backups(ctx) == []
+    assert len(audit.history(ctx, "settings", "upgrade-backups")) == 2
+    assert retention.run(ctx, ACTOR, today=date(2026, 12, 22)).backups_removed == ()
+    assert len(audit.history(ctx, "settings", "upgrade-backups")) == 2
+
+
+def test_an_upgrade_backup_of_exactly_30_days_is_kept(ctx: AppContext) -> None:
+    old, young = _upgrade_backups(ctx, date(2026, 11, 1), days_before=1)  # 30 and 31 days before TODAY
+    result = retention.run(ctx, ACTOR, dry_run=True, today=TODAY)
+    assert [b.file for b in result.backups_removed] == [old.name]
+    assert [b.file for b in result.backups_kept] == [young.name]

@@ -15,10 +15,12 @@ from privdesk.discovery.introspect import (
 )
 from privdesk.discovery.search import (
     SearchQuery,
+    _name_needles,
     digits_only,
     fold_variants,
     jsonable,
     matched_columns,
+    name_variants,
     plan_table,
     prepare,
     sa_table,
@@ -91,6 +93,17 @@ def test_fold_variants_cover_sqlite_ascii_lower() -> None:
     assert "zoë ødegård" in v  # Unicode lower (PostgreSQL, MySQL)
     assert "zoË ØdegÅrd" in v  # SQLite lower() of the upper-case spelling
     assert "zoë Ødegård" in v  # SQLite lower() of the title-case spelling
+
+
+def test_name_variants_cover_stored_spellings_and_few_prefilter_needles() -> None:
+    v = name_variants("Ayşe Yılmaz")
+    # SQLite's lower() of AYŞE YILMAZ, Ayşe Yilmaz, Ayşe Yılmaz; Python's of İ
+    assert {"ayŞe yilmaz", "ayşe yilmaz", "ayşe yılmaz", "ayşe yi\u0307lmaz"} <= set(v)
+    assert "ＡＹＳＥ ＹＩＬＭＡＺ" not in v  # full-width forms only for a name in ASCII letters
+    assert "ＹＩＬＭＡＺ" in name_variants("yilmaz")
+    assert "aye yilmaz" not in v and len(v) < 60
+    assert _name_needles(v) == ["lmaz"]  # one LIKE on SQLite, whatever the spellings
+    assert _name_needles(name_variants("Zoë Ødegård")) == ["deg"]
 
 
 def test_phone_keys_cover_stored_formats() -> None:

@@ -19,8 +19,9 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("retention", help="anonymise closed cases whose retention period ended")
     rsub = p.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
-    r = _with_actor(rsub.add_parser("run", help="anonymise expired cases (statistics and a tombstone stay)"))
-    r.add_argument("--dry-run", action="store_true", help="only list what would be anonymised")
+    r = _with_actor(rsub.add_parser("run", help="anonymise expired cases (statistics and a tombstone stay) and delete upgrade backups "
+                                        "over 30 days old"))
+    r.add_argument("--dry-run", action="store_true", help="only list what would be anonymised or deleted")
     r.add_argument("--json", action="store_true")
     r.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     r.set_defaults(func=_run)
@@ -46,6 +47,8 @@ def _run(args: argparse.Namespace) -> int:
     for c in result.cases:
         print(f"{verb} {c.reference} ({c.type}, closed {c.closed}, kept until {c.expired_on})")  # noqa: T201
     print(f"{len(result.cases)} cases {verb}")  # noqa: T201
+    for line in result.backup_lines():
+        print(line)  # noqa: T201
     return 0
 
 

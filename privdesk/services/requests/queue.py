@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
+from privdesk.domain.identifiers import normalise_name
 from privdesk.domain.periods import DUE_SOON_DAYS
 from privdesk.errors import ValidationError
 from privdesk.services.context import AppContext
@@ -57,7 +58,10 @@ def _filtered(stmt: _Stmt, q: RequestQuery, today: date) -> _Stmt:
     text = " ".join(q.text.split()).casefold()
     if text:
         for word in text.split(" "):
-            stmt = stmt.where(Request.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+            # the name sits in search_text as its comparison key (YILMAZ and Yılmaz as yilmaz);
+            # the word as typed still finds references, e-mails and older rows
+            forms = sorted({word, normalise_name(word)} - {""})
+            stmt = stmt.where(or_(*[Request.search_text.like(f"%{_escape_like(f)}%", escape="\\") for f in forms]))
     if q.statuses:
         stmt = stmt.where(Request.status.in_(q.statuses))
     if q.types:

@@ -60,6 +60,14 @@ def test_filters(ctx: AppContext, queue: dict[str, str], officers: dict[str, int
     assert summary.message() == "1 overdue, 0 due within 3 days"
 
 
+def test_filter_finds_a_name_however_it_is_typed(ctx: AppContext, new: New) -> None:
+    """The queue's filter compares the name by its key, as the subject search does."""
+    ref = new(name="Ayşe Yılmaz-Strauß", emails=("contact@example.com",)).reference
+    for typed in ("YILMAZ", "yılmaz", "Yilmaz", "STRAUSS", "yılmaz strauß", "ayşe"):
+        assert refs(ctx, Q(text=typed)) == [ref], typed
+    assert refs(ctx, Q(text="ayse")) == []  # ş is a letter of its own (as in the search)
+
+
 
 def test_due_soon_means_the_same_days_as_the_badge_and_dashboard(ctx: AppContext, queue: dict[str, str]) -> None:
     """The queue's reminder, the badge and the dashboard count "due soon" over one window."""
