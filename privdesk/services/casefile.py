@@ -308,6 +308,12 @@ def letter_inputs(ctx: AppContext, kind: str, reference: str, today: date | None
     if asks:
         req = replace(req, verification_asks=tuple(asks))
     check_letter_fits(kind, req, today)
+    if kind == "completion":
+        from privdesk.services.erasure import unfinished
+
+        waiting = unfinished(ctx, reference)  # a letter saying "erased" while billing still holds the data
+        if waiting:
+            raise ValidationError(waiting)
     snapshot = portability = art15 = None
     snapshot_id = None
     uncovered: tuple[str, ...] = ()

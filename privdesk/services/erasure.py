@@ -17,7 +17,7 @@ import os
 import secrets as pysecrets
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,11 @@ log = logging.getLogger("privdesk.services.erasure")
 
 ENTITY = "request"
 PLANNED, EXECUTED, FAILED, VERIFIED, UNVERIFIED = "planned", "executed", "failed", "verified", "unverified"
+#: some connections committed, others not yet (or PrivDesk stopped part-way): run it again for the rest
+PARTIAL = "partial"
+#: what happened on one connection (``result["connections"][name]["state"]``); none yet: not run
+COMMITTED, STARTED, HANDLED = "committed", "started", "handled outside"
+DONE_STATES = (COMMITTED, HANDLED)
 
 
 class StalePlan(ValidationError):
@@ -297,6 +302,54 @@ class PlanView:
     def to_json(self) -> dict[str, Any]:
         return self.plan.to_json()
 
+    @property
+    def states(self) -> dict[str, dict[str, Any]]:
+        """What happened on each connection so far (committed, failed, started, handled outside)."""
+        return {c: dict(v) for c, v in (self.result.get("connections") or {}).items()}
+
+    @property
+    def progress(self) -> str:
+        """'Carried out on crm; NOT on billing: why.' once anything ran; empty before."""
+        return progress_text(self.plan, self.states)
+
+
+def writable(plan: Plan) -> list[str]:
+    """The plan's connections that have a statement to run (a connection that only keeps rows has none)."""
+    return [c for c in plan.connections if any(s.connection == c and s.action != dom.KEEP for s in plan.steps)]
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def progress_text(plan: Plan, states: Mapping[str, Mapping[str, Any]]) -> str:
+    """Per connection, in plain words, whether the plan was carried out there and why not: the
+    officer sees 'carried out on crm and shop; NOT on billing: <reason>' instead of 'failed'."""
+    conns = writable(plan)
+    if not any(c in states for c in conns):
+        return ""
+    done = [c for c in conns if states.get(c, {}).get("state") == COMMITTED]
+    parts = [f"Carried out on {_and(done)}"] if done else []
+    for c in conns:
+        st = states.get(c, {})
+        if st.get("state") == HANDLED:
+            parts.append(f"handled outside PrivDesk on {c} ({st.get('reason', '')}, recorded by {st.get('by', '?')})")
+    for c in conns:
+        st = states.get(c, {})
+        state = st.get("state")
+        if state in DONE_STATES:
+            continue
+        if state == STARTED:
+            why = ("PrivDesk stopped while running it, before it recorded whether it committed; running the plan "
+                   "again checks the data first")
+        elif state == FAILED:
+            why = str(st.get("message") or "it failed")
+        else:
+            why = "not run yet"
+        parts.append(f"NOT on {c}: {why.rstrip('.')}")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
 
 def _stored(s: Session, r: Request) -> ErasurePlan | None:
     return s.scalar(select(ErasurePlan).where(ErasurePlan.request_id == r.id))
@@ -313,10 +366,17 @@ def build_plan(ctx: AppContext, reference: str, actor: str, rebuild: bool = Fals
         if row is not None and row.plan_hash and row.status in (EXECUTED, VERIFIED, FAILED, UNVERIFIED) \
                 and not rebuild and row.executed_at is not None:
             return PlanView(Plan.from_dict(json.loads(row.data)), row.status, False, json.loads(row.result))
+        if row is not None and row.plan_hash and row.status == PARTIAL and not rebuild:
+            # part of it ran: replanning the rest is the officer's decision (Rebuild), never silent
+            return PlanView(Plan.from_dict(json.loads(row.data)), row.status, False, json.loads(row.result))
+        earlier = PlanView(Plan.from_dict(json.loads(row.data)), row.status, False, json.loads(row.result)) \
+            if row is not None and row.plan_hash and row.status in (PARTIAL, FAILED) else None
+    carried, replanned = _carried_over(ctx, earlier)
     key = _hash_key(ctx)
-    steps: list[dom.Step] = []
-    for _conn, p in inputs.per_connection.items():
-        steps.extend(dom.build_steps(inputs.request_type, p, key))
+    steps: list[dom.Step] = [st for st in earlier.plan.steps if st.connection in carried] if earlier else []
+    for conn, p in inputs.per_connection.items():
+        if conn not in carried:
+            steps.extend(dom.build_steps(inputs.request_type, p, key))
     plan = Plan(inputs.reference, inputs.request_type, inputs.snapshot_sha, tuple(steps),
                 datetime.now(UTC).isoformat(timespec="seconds"), actor)
     if not plan.steps:
@@ -331,17 +391,47 @@ def build_plan(ctx: AppContext, reference: str, actor: str, rebuild: bool = Fals
             s.add(row)
         row.snapshot_id, row.inputs_sha, row.plan_hash, row.data = (inputs.snapshot_id, inputs.fingerprint,
                                                                     plan.hash, data)
-        row.status, row.result, row.built_by, row.built_at, row.executed_at = PLANNED, "{}", actor, \
-            datetime.now(UTC), None
+        status = _status_for(writable(plan), carried)
+        result = {"connections": carried} if carried else {}
+        row.status, row.result, row.built_by, row.built_at = status, json.dumps(result, default=str), actor, \
+            datetime.now(UTC)
+        row.executed_at = datetime.now(UTC) if status == EXECUTED else None
         counts = {a: sum(len(st.rows) for st in plan.steps if st.action == a) for a in dom.ACTIONS}
-        audit.append(s, actor, ENTITY, r.reference, "erasure_plan", {
+        changes: dict[str, tuple[Any, Any]] = {
             "plan_hash": (old_hash, plan.hash),
             "plan": (None, ", ".join(f"{n} rows to {a}" for a, n in counts.items() if n)),
             "snapshot": (None, f"#{inputs.snapshot_id} sha256 {inputs.snapshot_sha[:16]}"),
-        })
+        }
+        if carried:
+            changes["kept_as_done"] = (None, ", ".join(f"{c} ({st['state']})" for c, st in carried.items()))
+        if replanned:
+            changes["planned_again"] = (None, "; ".join(replanned))
+        audit.append(s, actor, ENTITY, r.reference, "erasure_plan", changes)
     _record_file(ctx, inputs.reference, "erasure-plan", f"plan-{plan.hash[:12]}.json", data.encode("utf-8"), actor)
     log.info("request %s: change plan built (%d steps)", inputs.reference, len(plan.steps))
-    return PlanView(plan, PLANNED, True)
+    return PlanView(plan, status, True, result)
+
+
+def _carried_over(ctx: AppContext, earlier: PlanView | None) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The connections a rebuilt plan keeps as they are: the earlier plan's steps there ran
+    (committed, or handled outside PrivDesk), so they are never planned or run again. A committed
+    connection whose state no longer holds (or one PrivDesk was stopped on and that is untouched)
+    is planned afresh from the new search; ``replanned`` says which and why."""
+    carried: dict[str, dict[str, Any]] = {}
+    replanned: list[str] = []
+    if earlier is None:
+        return carried, replanned
+    for conn, st in earlier.states.items():
+        state = st.get("state")
+        if state == HANDLED:
+            carried[conn] = {**st}
+        elif state in (COMMITTED, STARTED):
+            problems = _check_connection(ctx, earlier.plan, conn).problems
+            if not problems:
+                carried[conn] = {**st, "state": COMMITTED}
+            elif state == COMMITTED:
+                replanned.append(f"{conn}: no longer holds ({problems[0]})")
+    return carried, replanned
 
 
 def _empty_reason(inputs: _Inputs) -> str:
@@ -432,15 +522,17 @@ class DryStep:
     expected: int
     found: int
     stays: str
+    #: the connection's state when the plan already ran there (committed, handled outside): not counted
+    done: str = ""
 
     @property
     def stale(self) -> bool:
-        return self.action != dom.KEEP and self.found != self.expected
+        return not self.done and self.action != dom.KEEP and self.found != self.expected
 
     def to_json(self) -> dict[str, Any]:
         return {"step": self.index, "connection": self.connection, "table": self.table, "action": self.action,
                 "statement": self.statement, "rows": self.expected, "rows_now": self.found,
-                "stays": self.stays, "stale": self.stale}
+                "stays": self.stays, "stale": self.stale, "done": self.done}
 
 
 @dataclass(frozen=True)
@@ -450,20 +542,36 @@ class DryRun:
     current: bool
     #: rows a fresh search finds that the attached search did not: (connection, table, count)
     new_rows: tuple[tuple[str, str, int], ...] = ()
+    #: connections where the plan already ran (committed, handled outside): never run again
+    done: tuple[str, ...] = ()
+    #: what no longer holds on a committed connection ("crm · logins: 1 of 2 rows still there")
+    broken: tuple[str, ...] = ()
+    #: connections PrivDesk was stopped on before it recorded the outcome, found committed now
+    found_done: tuple[str, ...] = ()
 
     @property
     def stale(self) -> bool:
-        return not self.current or bool(self.new_rows) or any(s.stale for s in self.steps)
+        return not self.current or bool(self.new_rows) or bool(self.broken) or any(s.stale for s in self.steps)
 
     def to_json(self) -> dict[str, Any]:
         return {"hash": self.plan_hash, "stale": self.stale, "steps": [s.to_json() for s in self.steps],
-                "new_rows": [{"connection": c, "table": t, "rows": n} for c, t, n in self.new_rows]}
+                "new_rows": [{"connection": c, "table": t, "rows": n} for c, t, n in self.new_rows],
+                "done": list(self.done), "broken": list(self.broken)}
 
     def refusal(self, reference: str) -> str:
         if not self.current:
             return (f"The plan of {reference} no longer matches its search or defaults; rebuild it "
-                    f"(privdesk plan {reference} --rebuild) and review it again.")
-        tail = " Search again, attach the result and rebuild the plan."
+                    f"(privdesk plan {reference} --rebuild) and review it again."
+                    + (f" What was carried out on {_and(self.done)} stays recorded; only the other connections "
+                       "are planned again." if self.done else ""))
+        if self.broken:
+            conns = _and(sorted({b.split(" · ")[0] for b in self.broken}))
+            return (f"The plan was carried out on {conns}, but that no longer holds: {self.broken[0]}. Nothing was "
+                    f"run. Find out why (a restore from a backup?), then search again, attach the result and "
+                    f"rebuild the plan (privdesk plan {reference} --rebuild): {conns} is then planned afresh.")
+        stale = sorted({c for c, _t, _n in self.new_rows} | {s.connection for s in self.steps if s.stale})
+        tail = (f" Nothing was run. Search again, attach the result and rebuild the plan for {_and(stale)}"
+                + (f"; what was carried out on {_and(self.done)} stays as it is." if self.done else "."))
         if self.new_rows:
             c, t, n = self.new_rows[0]
             return f"The data changed since the search: {c} · {t} has {n} new rows about the subject.{tail}"
@@ -492,7 +600,25 @@ def dry_run(ctx: AppContext, reference: str, view: PlanView | None = None) -> Dr
     view = view or get_plan(ctx, reference)
     plan = view.plan
     out: list[DryStep] = []
+    states = view.states
+    done: list[str] = []
+    broken: list[str] = []
+    found_done: list[str] = []
     for conn in plan.connections:
+        state = states.get(conn, {}).get("state")
+        if state in (*DONE_STATES, STARTED):
+            # a committed connection is checked as the proof checks it, never counted for running again;
+            # one PrivDesk was stopped on counts as committed when its planned state holds
+            problems = [] if state == HANDLED else _check_connection(ctx, plan, conn).problems
+            if state != STARTED or not problems:
+                done.append(conn)
+                broken.extend(problems)
+                if state == STARTED:
+                    found_done.append(conn)
+                label = HANDLED if state == HANDLED else COMMITTED
+                out.extend(DryStep(i, conn, st.table, st.action, "", len(st.rows), 0, "", label)
+                           for i, st in enumerate(plan.steps, start=1) if st.connection == conn)
+                continue
         cmap = dsvc.cached_map(ctx, conn)
         if cmap is None:
             raise PlanError(f"Connection {conn!r} has no map; run 'privdesk connection map {conn}'.")
@@ -527,10 +653,15 @@ def dry_run(ctx: AppContext, reference: str, view: PlanView | None = None) -> Dr
                 sqls, exp, found = per_step.get(i, ([], len(step.rows), 0))
                 out.append(DryStep(i, conn, step.table, step.action, ";\n".join(sqls), exp, found,
                                    _stays(step, columns)))
-    return DryRun(plan.hash, tuple(out), view.current, _new_rows(ctx, plan))
+    fresh = _new_rows(ctx, plan, [c for c in plan.connections if states.get(c, {}).get("state") != HANDLED])
+    broken += [f"{c} · {t}: a search now finds {n} row{'s' if n != 1 else ''} about the subject the plan did not "
+               "cover" for c, t, n in fresh if c in done and plan.request_type == dom.ERASURE]
+    return DryRun(plan.hash, tuple(sorted(out, key=lambda d: d.index)), view.current,
+                  tuple(r for r in fresh if r[0] not in done), tuple(done), tuple(broken), tuple(found_done))
 
 
-def _second_search(ctx: AppContext, plan: Plan, row_cap: int | None = None) -> Any:
+def _second_search(ctx: AppContext, plan: Plan, row_cap: int | None = None,
+                   connections: Sequence[str] | None = None) -> Any:
     """The attached search run again now, with the same identifiers, connections and depth."""
     _info, snap = _latest_snapshot(ctx, plan.reference)
     query = dsvc.make_query(ctx, snap.identifiers.get("emails", ()), snap.identifiers.get("phones", ()),
@@ -539,12 +670,16 @@ def _second_search(ctx: AppContext, plan: Plan, row_cap: int | None = None) -> A
     for m in snap.matches:
         per_table[(m.connection, m.table)] = per_table.get((m.connection, m.table), 0) + 1
     cap = row_cap or max([200, *(2 * n + 10 for n in per_table.values())])
-    return snap, dsvc.search(ctx, query, list(plan.connections), SearchOptions(depth=snap.depth, row_cap=cap))
+    conns = list(plan.connections if connections is None else connections)
+    return snap, dsvc.search(ctx, query, conns, SearchOptions(depth=snap.depth, row_cap=cap))
 
 
-def _new_rows(ctx: AppContext, plan: Plan) -> tuple[tuple[str, str, int], ...]:
+def _new_rows(ctx: AppContext, plan: Plan, connections: Sequence[str] | None = None,
+              ) -> tuple[tuple[str, str, int], ...]:
     """Rows about the subject that a search now finds and the plan's search did not."""
-    snap, now = _second_search(ctx, plan)
+    if connections is not None and not connections:
+        return ()
+    snap, now = _second_search(ctx, plan, connections=connections)
     if now.errors:
         e = now.errors[0]
         raise ConnectionFailed(f"The dry run could not search {e.connection!r} again: {e.message}")
@@ -615,29 +750,72 @@ class ConnectionOutcome:
     ok: bool
     rows: int
     message: str
+    earlier: bool = False  # carried out (or handled outside) before this run; nothing ran on it now
 
     def to_json(self) -> dict[str, Any]:
         return {"connection": self.connection, "write_connection": self.through, "ok": self.ok, "rows": self.rows,
-                "message": self.message}
+                "message": self.message, "earlier": self.earlier}
 
 
 @dataclass(frozen=True)
 class Execution:
     plan_hash: str
     outcomes: tuple[ConnectionOutcome, ...]
+    summary: str = ""  # progress_text: carried out on ...; NOT on ...: why
 
     @property
     def ok(self) -> bool:
         return all(o.ok for o in self.outcomes)
 
     def to_json(self) -> dict[str, Any]:
-        return {"hash": self.plan_hash, "ok": self.ok, "connections": [o.to_json() for o in self.outcomes]}
+        return {"hash": self.plan_hash, "ok": self.ok, "summary": self.summary,
+                "connections": [o.to_json() for o in self.outcomes]}
+
+
+def _status_for(conns: Sequence[str], states: Mapping[str, Mapping[str, Any]]) -> str:
+    got = [states.get(c, {}).get("state") for c in conns]
+    if got and all(g in DONE_STATES for g in got):
+        return EXECUTED
+    if any(g in (*DONE_STATES, STARTED) for g in got):
+        return PARTIAL
+    return FAILED if FAILED in got else PLANNED
+
+
+def _record_state(ctx: AppContext, plan: Plan, conn: str, entry: Mapping[str, Any], actor: str) -> str:
+    """Record at once, in its own transaction, what happened on one connection (so a process that
+    dies after the next connection's commit still leaves this one's truth behind), audited; returns
+    the plan's new status."""
+    now = datetime.now(UTC)
+    with ctx.db.unit_of_work() as s:
+        r = _request(s, plan.reference)
+        row = _stored(s, r)
+        if row is None or row.plan_hash != plan.hash:
+            raise StalePlan(f"The plan of {plan.reference} was rebuilt meanwhile; review the new plan.")
+        result = json.loads(row.result or "{}")
+        states = result.setdefault("connections", {})
+        before = (states.get(conn) or {}).get("state")
+        states[conn] = {**entry, "plan_hash": plan.hash, "at": now.isoformat(timespec="seconds")}
+        old, row.status = row.status, _status_for(writable(plan), states)
+        row.result = json.dumps(result, ensure_ascii=False, default=str)
+        if row.status == EXECUTED:
+            row.executed_at = now
+        changes: dict[str, tuple[Any, Any]] = {"connection": (None, conn), "state": (before, entry["state"])}
+        if entry.get("message") or entry.get("reason"):
+            changes["why"] = (None, entry.get("message") or entry.get("reason"))
+        if old != row.status:
+            changes["erasure_status"] = (old, row.status)
+        audit.append(s, actor, ENTITY, r.reference, "erasure_connection", changes)
+        return row.status
 
 
 def execute(ctx: AppContext, reference: str, confirm: str, actor: str) -> Execution:
     """Run the reviewed plan through each database's write connection: one transaction per
     connection, every statement's row count checked, a statement time limit. The officer confirms
-    by typing the request reference. Nothing runs through a read-only connection."""
+    by typing the request reference. Nothing runs through a read-only connection.
+
+    A partly carried-out plan runs again only on the connections not yet done, after checking
+    that the done ones still hold; statements never run twice on a connection that committed.
+    Each connection's outcome is recorded as soon as it is known."""
     view = get_plan(ctx, reference)
     plan = view.plan
     if confirm.strip().upper() != plan.reference.upper():
@@ -646,9 +824,11 @@ def execute(ctx: AppContext, reference: str, confirm: str, actor: str) -> Execut
     if view.status in (EXECUTED, VERIFIED):
         raise ValidationError(f"The plan of {plan.reference} has already been executed; check it with "
                               f"'privdesk verify-erasure {plan.reference}'.")
-    conns = [c for c in plan.connections if any(s.connection == c and s.action != dom.KEEP for s in plan.steps)]
+    conns = writable(plan)
+    states = view.states
+    todo = [c for c in conns if states.get(c, {}).get("state") not in DONE_STATES]
     writers: dict[str, ConnectionSpec] = {}
-    for conn in conns:
+    for conn in todo:
         w = write_connection_for(ctx, conn)
         if w is None:
             raise ValidationError(
@@ -657,33 +837,93 @@ def execute(ctx: AppContext, reference: str, confirm: str, actor: str) -> Execut
                 f"script to the database owner (privdesk plan {plan.reference} --sql -o FILE.sql).")
         writers[conn] = w
     dry = dry_run(ctx, reference, view)
+    for conn in dry.found_done:
+        _record_state(ctx, plan, conn, {"state": COMMITTED, "through": states[conn].get("through", ""), "rows": 0,
+                                        "message": "committed (found carried out: PrivDesk had stopped before it "
+                                                   "recorded it)"}, actor)
+        states[conn] = {"state": COMMITTED, "through": states[conn].get("through", "")}
     if dry.stale:
         raise StalePlan(dry.refusal(plan.reference))
     outcomes: list[ConnectionOutcome] = []
     for conn in conns:
+        st = states.get(conn, {})
+        if st.get("state") in DONE_STATES:
+            what = "handled outside PrivDesk" if st["state"] == HANDLED else "carried out earlier"
+            outcomes.append(ConnectionOutcome(conn, str(st.get("through", "")), True, int(st.get("rows", 0)),
+                                              what, earlier=True))
+            continue
         cmap = dsvc.cached_map(ctx, conn)
         assert cmap is not None  # dry_run checked
         wspec = writers[conn]
         stmts = writer.statements(plan, conn, cmap.schema)
+        _record_state(ctx, plan, conn, {"state": STARTED, "through": wspec.name}, actor)
         engine = None
         try:
             engine = writer.build_write_engine(wspec, dsvc.password_for(wspec))
             counts = writer.execute_statements(engine, stmts, wspec.statement_timeout_s, conn)
-            outcomes.append(ConnectionOutcome(conn, wspec.name, True, sum(counts), "committed"))
+            outcome = ConnectionOutcome(conn, wspec.name, True, sum(counts), "committed")
         except writer.CountMismatch as exc:
-            outcomes.append(ConnectionOutcome(conn, wspec.name, False, 0, exc.message))
+            outcome = ConnectionOutcome(conn, wspec.name, False, 0, f"a row-count check rolled it back: {exc.message}")
         except Exception as exc:
             msg = explain(exc, wspec, wspec.statement_timeout_s)
-            outcomes.append(ConnectionOutcome(conn, wspec.name, False, 0, f"{msg} Nothing was changed in {conn!r}."))
+            outcome = ConnectionOutcome(conn, wspec.name, False, 0, f"{msg} Nothing was changed in {conn!r}.")
         finally:
             if engine is not None:
                 engine.dispose()
-    result = Execution(plan.hash, tuple(outcomes))
-    _save_result(ctx, plan.reference, actor, EXECUTED if result.ok else FAILED, {"execution": result.to_json()},
-                 "erasure_executed", {"plan_hash": (None, plan.hash),
-                                      "result": (None, "; ".join(f"{o.connection}: {o.message}" for o in outcomes))})
+        outcomes.append(outcome)
+        entry = {"state": COMMITTED if outcome.ok else FAILED, "through": wspec.name, "rows": outcome.rows,
+                 "message": outcome.message}
+        _record_state(ctx, plan, conn, entry, actor)
+        states[conn] = entry
+    summary = progress_text(plan, states)
+    result = Execution(plan.hash, tuple(outcomes), summary)
+    _save_result(ctx, plan.reference, actor, _status_for(conns, states), {"execution": result.to_json()},
+                 "erasure_executed", {"plan_hash": (None, plan.hash), "result": (None, summary)})
     log.info("request %s: plan executed, %s", plan.reference, "ok" if result.ok else "with failures")
     return result
+
+
+def record_handled_outside(ctx: AppContext, reference: str, connection: str, reason: str, actor: str) -> str:
+    """The officer records that the plan's part for ``connection`` was carried out (or settled)
+    outside PrivDesk, with the reason; audited. Returns the progress sentence. The completion
+    letter then names the connection as handled outside PrivDesk with that reason."""
+    view = get_plan(ctx, reference)
+    plan = view.plan
+    conns = writable(plan)
+    if connection not in conns:
+        raise ValidationError(f"The plan of {plan.reference} has nothing to run on {connection!r}; its connections "
+                              f"are {_and(conns) if conns else 'none'}.")
+    if not reason.strip():
+        raise ValidationError(f"Say how {connection} was handled outside PrivDesk (for example 'the database "
+                              "owner ran the script on 3 May'); the reason goes to the audit trail and the letter.")
+    state = view.states.get(connection, {}).get("state")
+    if state == COMMITTED:
+        raise ValidationError(f"PrivDesk already carried out the plan on {connection}; nothing to record.")
+    if state == STARTED:
+        raise ValidationError(f"PrivDesk was stopped while running the plan on {connection} and may have committed "
+                              f"it; run the plan again (it checks {connection} first) before recording anything.")
+    if view.status in (EXECUTED, VERIFIED):
+        raise ValidationError(f"The plan of {plan.reference} is already carried out everywhere.")
+    _record_state(ctx, plan, connection, {"state": HANDLED, "reason": " ".join(reason.split()), "by": actor},
+                  actor)
+    return get_plan(ctx, reference).progress
+
+
+def unfinished(ctx: AppContext, reference: str) -> str | None:
+    """Why the completion letter must wait: the plan ran on some connections and not on others
+    (None when there is no plan, nothing ran yet, or every connection is done)."""
+    with ctx.db.session() as s:
+        try:
+            r = _request(s, reference)
+        except NotFoundError:
+            return None
+        row = _stored(s, r)
+        if row is None or row.status != PARTIAL or not row.plan_hash:
+            return None
+        plan, states = Plan.from_dict(json.loads(row.data)), json.loads(row.result or "{}").get("connections", {})
+    return (f"The change plan of {plan.reference} is only partly carried out. {progress_text(plan, states)} The "
+            "completion letter waits until every connection is done: run the plan again, or record a connection as "
+            "handled outside PrivDesk with the reason.")
 
 
 def _save_result(ctx: AppContext, reference: str, actor: str, status: str, result: Mapping[str, Any],
@@ -714,38 +954,26 @@ def verify(ctx: AppContext, reference: str, actor: str) -> dict[str, Any]:
     problem. Recorded in the case file (JSON) and the audit trail."""
     view = get_plan(ctx, reference)
     plan = view.plan
+    if view.status == PARTIAL:
+        raise ValidationError(f"The plan of {plan.reference} is only partly carried out. {view.progress} The proof "
+                              f"follows when every connection is done: run it again (privdesk execute "
+                              f"{plan.reference} --confirm {plan.reference}) or record a connection as handled "
+                              "outside PrivDesk (--handled-outside CONNECTION --reason TEXT).")
     steps_out: list[dict[str, Any]] = []
     remaining: list[dict[str, Any]] = []
     problems: list[str] = []
     planned: set[tuple[str, str, str]] = set()
+    states = view.states
+    outside = {c: st for c, st in states.items() if st.get("state") == HANDLED}
     for conn in plan.connections:
-        cmap = dsvc.cached_map(ctx, conn)
-        if cmap is None:
-            raise PlanError(f"Connection {conn!r} has no map; run 'privdesk connection map {conn}'.")
-        spec, engine = _read_engine(ctx, conn)
-        try:
-            with read_only(engine, spec.statement_timeout_s) as c:
-                for step in (s for s in plan.steps if s.connection == conn):
-                    info = cmap.schema.table(step.table)
-                    if info is None:
-                        problems.append(f"{conn} · {step.table}: the table is gone from the map")
-                        continue
-                    keys = [r.key for r in step.rows]
-                    rows = writer.fetch_keys(c, info, keys)
-                    step_problems = _check_step(step, rows)
-                    problems.extend(f"{conn} · {step.table}: {p}" for p in step_problems)
-                    if step.action != dom.DELETE:
-                        for r in step.rows:
-                            planned.add((conn, step.table, dom.key_id(r.key)))
-                            remaining.append({"connection": conn, "table": step.table, "key": dict(r.key),
-                                              "action": step.action, "reason": step.reason})
-                    steps_out.append({**step.to_json(), "rows_left": len(rows), "ok": not step_problems,
-                                      "problems": step_problems})
-        except ConnectionFailed:
-            raise
-        except Exception as exc:
-            raise ConnectionFailed(explain(exc, spec, spec.statement_timeout_s)) from exc
-    _snap, second = _second_search(ctx, plan)
+        if conn in outside:
+            continue  # the officer recorded it as handled outside PrivDesk; the proof says so, unchecked
+        checked = _check_connection(ctx, plan, conn)
+        steps_out.extend(checked.steps)
+        problems.extend(checked.problems)
+        remaining.extend(checked.remaining)
+        planned.update((r["connection"], r["table"], dom.key_id(r["key"])) for r in checked.remaining)
+    _snap, second = _second_search(ctx, plan, connections=[c for c in plan.connections if c not in outside])
     if second.errors:
         problems.extend(f"second search: {e.connection}: {e.message}" for e in second.errors)
     if plan.request_type == dom.ERASURE:
@@ -757,9 +985,14 @@ def verify(ctx: AppContext, reference: str, actor: str) -> dict[str, Any]:
     with ctx.db.session() as s:
         row = _stored(s, _request(s, plan.reference))
         how = "executed by PrivDesk" if row is not None and row.executed_at is not None else "script run by the database owner"
+    if outside:
+        how += "; " + "; ".join(f"{c} handled outside PrivDesk ({st.get('reason', '')}), not checked"
+                                for c, st in outside.items())
     proof = {"reference": plan.reference, "hash": plan.hash, "ok": not problems,
              "checked_at": datetime.now(UTC).isoformat(timespec="seconds"), "carried_out": how,
              "steps": steps_out, "remaining": remaining, "problems": problems,
+             "handled_outside": {c: {"reason": st.get("reason", ""), "by": st.get("by", ""), "at": st.get("at", "")}
+                                 for c, st in outside.items()},
              "search": {"rows": len(second.matches), "connections": list(second.connections),
                         "matches": [m.to_json() for m in second.matches],
                         "errors": [{"connection": e.connection, "message": e.message} for e in second.errors]}}
@@ -770,6 +1003,44 @@ def verify(ctx: AppContext, reference: str, actor: str) -> dict[str, Any]:
                  {"proof": (None, f"{'ok' if proof['ok'] else str(len(problems)) + ' problems'}; second search "
                                   f"{len(second.matches)} rows; {how}")})
     return proof
+
+
+@dataclass(frozen=True)
+class _Checked:
+    steps: list[dict[str, Any]]
+    problems: list[str]  # "conn · table: what is wrong"
+    remaining: list[dict[str, Any]]  # rows that stay (masked, corrected, kept) with their reasons
+
+
+def _check_connection(ctx: AppContext, plan: Plan, conn: str) -> _Checked:
+    """Read-only: does each of the connection's steps hold now (deleted rows gone, masked and
+    corrected rows holding the planned values)? Used by the proof and, before running the rest of
+    a partly carried-out plan, for the connections that committed."""
+    cmap = dsvc.cached_map(ctx, conn)
+    if cmap is None:
+        raise PlanError(f"Connection {conn!r} has no map; run 'privdesk connection map {conn}'.")
+    out = _Checked([], [], [])
+    spec, engine = _read_engine(ctx, conn)
+    try:
+        with read_only(engine, spec.statement_timeout_s) as c:
+            for step in (s for s in plan.steps if s.connection == conn):
+                info = cmap.schema.table(step.table)
+                if info is None:
+                    out.problems.append(f"{conn} · {step.table}: the table is gone from the map")
+                    continue
+                rows = writer.fetch_keys(c, info, [r.key for r in step.rows])
+                step_problems = _check_step(step, rows)
+                out.problems.extend(f"{conn} · {step.table}: {p}" for p in step_problems)
+                if step.action != dom.DELETE:
+                    out.remaining.extend({"connection": conn, "table": step.table, "key": dict(r.key),
+                                          "action": step.action, "reason": step.reason} for r in step.rows)
+                out.steps.append({**step.to_json(), "rows_left": len(rows), "ok": not step_problems,
+                                  "problems": step_problems})
+    except ConnectionFailed:
+        raise
+    except Exception as exc:
+        raise ConnectionFailed(explain(exc, spec, spec.statement_timeout_s)) from exc
+    return out
 
 
 def _check_step(step: dom.Step, rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -803,7 +1074,12 @@ def completion_summary(ctx: AppContext, reference: str) -> str:
         if row is None or row.status not in (EXECUTED, VERIFIED) or row.data == "{}":
             return ""
         plan = Plan.from_dict(json.loads(row.data))
-    lines = dom.summary_lines(plan)
+        states = json.loads(row.result or "{}").get("connections", {})
+    outside = {c: st for c, st in states.items() if st.get("state") == HANDLED and c in plan.connections}
+    lines = dom.summary_lines(replace(plan, steps=tuple(st for st in plan.steps if st.connection not in outside)))
+    for c, st in outside.items():
+        lines += ["", f"In {c}:"] if lines else [f"In {c}:"]
+        lines.append(f"- handled outside PrivDesk: {st.get('reason', '')}")
     if any(st.action in (dom.KEEP, dom.MASK) and st.reason for st in plan.steps) and plan.request_type == dom.ERASURE:
         lines += ["", "Data we keep, we keep only for the reason given and only as long as that reason lasts "
                       "(GDPR Art. 17(3))."]

@@ -31,9 +31,16 @@ def register(sub: Any) -> None:
     p.add_argument("--as", dest="actor", metavar="EMAIL", help="who is acting, for the audit trail")
     p.set_defaults(func=_plan)
 
-    e = sub.add_parser("execute", help="run a reviewed plan through the write connections")
+    e = sub.add_parser("execute", help="run a reviewed plan through the write connections",
+                       description="Run a reviewed plan through the write connections, one transaction per "
+                                   "connection. Run it again after a failure: only the connections not yet done "
+                                   "run, once those done are checked to still hold.")
     e.add_argument("reference", metavar="REF")
     e.add_argument("--confirm", required=True, metavar="REF", help="type the request reference to confirm")
+    e.add_argument("--handled-outside", metavar="CONNECTION",
+                   help="run nothing: record that the plan's part for CONNECTION was handled outside PrivDesk "
+                        "(needs --reason; audited, named in the completion letter)")
+    e.add_argument("--reason", metavar="TEXT", default="", help="how CONNECTION was handled outside PrivDesk")
     e.add_argument("--json", action="store_true")
     e.add_argument("--as", dest="actor", metavar="EMAIL", help="who is acting, for the audit trail")
     e.set_defaults(func=_execute)
@@ -110,6 +117,8 @@ def _plan(args: argparse.Namespace) -> int:
         return 0
     print(f"Plan for {view.plan.reference} ({view.plan.request_type}), sha256:{view.plan.hash}"  # noqa: T201
           f" — {view.status}{'' if view.current else ', OUT OF DATE: rebuild'}")
+    if view.progress:
+        print(view.progress)  # noqa: T201
     for i, st in enumerate(view.plan.steps, start=1):
         cols = f" [{', '.join(st.columns)}]" if st.columns else ""
         why = f" — {st.reason}" if st.reason else ""
@@ -124,20 +133,33 @@ def _execute(args: argparse.Namespace) -> int:
 
     ctx = open_ctx(args)
     view = svc.get_plan(ctx, args.reference)
+    if args.handled_outside:
+        if args.confirm.strip().upper() != view.plan.reference.upper():
+            raise ValidationError(f"To record it, confirm by typing the request reference {view.plan.reference} "
+                                  "exactly.")
+        progress = svc.record_handled_outside(ctx, args.reference, args.handled_outside, args.reason, _actor(args))
+        if args.json:
+            emit_json({"summary": progress, "connection": args.handled_outside, "state": svc.HANDLED})
+        else:
+            print(progress)  # noqa: T201
+        return 0
     for conn in view.plan.connections:
         ensure_password(ctx, conn)
         w = svc.write_connection_for(ctx, conn)
-        if w is not None:
+        if w is not None and view.states.get(conn, {}).get("state") not in svc.DONE_STATES:
             ensure_password(ctx, w.name)
     result = svc.execute(ctx, args.reference, args.confirm, _actor(args))
     if args.json:
         emit_json(result.to_json())
     else:
         for o in result.outcomes:
-            print(f"{o.connection} (through {o.through}): {o.message}, {count(o.rows, 'row')}")  # noqa: T201
+            through = f" (through {o.through})" if o.through else ""
+            rows = "" if o.earlier else f", {count(o.rows, 'row')}"
+            print(f"{o.connection}{through}: {o.message}{rows}")  # noqa: T201
+        print(result.summary)  # noqa: T201
     if not result.ok:
-        failed = next(o for o in result.outcomes if not o.ok)
-        sys.stderr.write(f"privdesk: {failed.message}\n")
+        sys.stderr.write(f"privdesk: {result.summary} Fix the cause and run the same command again: only the "
+                         "connections not yet done run.\n")
         return 2
     return 0
 
