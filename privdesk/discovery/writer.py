@@ -327,9 +327,10 @@ def execute_statements(engine: Engine, stmts: Sequence[Statement], timeout_s: fl
             n = conn.execute(st.clause).rowcount
             if n != st.expected:
                 raise CountMismatch(
-                    f"Step {st.step} ({st.action} in {st.table.name}) of {connection!r} touched {n} rows where the "
-                    f"plan expects {st.expected}; nothing was changed in {connection!r}. Search again and "
-                    "rebuild the plan.")
+                    f"Step {st.step} ({st.action} in {st.table.name}) of {connection!r} touched {n} "
+                    f"row{'s' if n != 1 else ''} where the plan expects {st.expected}; nothing was changed in "
+                    f"{connection!r}. A trigger or rule in the database may have refused rows; a dry run shows "
+                    "whether the data changed since the search (then search again and rebuild the plan).")
             done.append(n)
     return done
 

@@ -616,7 +616,8 @@ def dry_run(ctx: AppContext, reference: str, view: PlanView | None = None) -> Dr
                 if state == STARTED:
                     found_done.append(conn)
                 label = HANDLED if state == HANDLED else COMMITTED
-                out.extend(DryStep(i, conn, st.table, st.action, "", len(st.rows), 0, "", label)
+                out.extend(DryStep(i, conn, st.table, st.action, "", len(st.rows), 0,
+                                   _stays(st, []) if st.action in (dom.DELETE, dom.KEEP) else st.reason, label)
                            for i, st in enumerate(plan.steps, start=1) if st.connection == conn)
                 continue
         cmap = dsvc.cached_map(ctx, conn)
@@ -705,7 +706,8 @@ def write_scripts(ctx: AppContext, reference: str, path: Path | str, actor: str)
         raise ValidationError(f"The folder {target.parent} does not exist.")
     written: list[Path] = []
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    conns = [c for c in plan.connections if any(s.connection == c and s.action != dom.KEEP for s in plan.steps)]
+    # never a script for a connection the plan already ran on: its statements must not run twice
+    conns = [c for c in writable(plan) if view.states.get(c, {}).get("state") not in DONE_STATES]
     for conn in conns:
         cmap = dsvc.cached_map(ctx, conn)
         if cmap is None:
@@ -718,6 +720,9 @@ def write_scripts(ctx: AppContext, reference: str, path: Path | str, actor: str)
         written.append(out)
         _record_file(ctx, plan.reference, "erasure-sql", out.name, body.encode("utf-8"), actor,
                      {"plan_hash": (None, plan.hash), "connection": (None, conn)})
+    if not conns and writable(plan):
+        raise PlanError(f"The plan of {plan.reference} is carried out on every connection; there is no statement "
+                        "left to run.")
     if not conns:
         raise PlanError(f"The plan of {plan.reference} only keeps rows; there is no statement to run.")
     return written

@@ -159,3 +159,70 @@ def test_removing_a_search_connection_in_the_dialog_removes_its_write_connection
     assert dlg.list.count() == 0 and ds.list_connections(ctx) == []
     assert audit.history(ctx, "connection", "shop-w")[-1].actor == ACTOR
     dlg.grab().save(str(tmp_path / "removed.png"))
+
+
+def test_partly_carried_out_plan_in_the_dialog(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    """The dialog after a run that failed on billing: crm's steps marked carried out, the reason
+    for billing in words, no proof yet; 'Execute the rest' then runs billing only."""
+    from tests.integration.erasure.test_erasure_partial import GUARD, make_two, zoe_logins
+
+    two = make_two(ctx, {"crm": f"sqlite:///{tmp_path / 'crm.sqlite3'}",
+                         "billing": f"sqlite:///{tmp_path / 'billing.sqlite3'}"})
+    erasure.build_plan(ctx, two.ref, ACTOR)
+    two.sql("billing", GUARD)
+    dlg = ErasurePlanDialog(ctx, two.ref, lambda: ACTOR)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.load()
+    qtbot.waitUntil(lambda: dlg.dry is not None and not dlg._busy, timeout=15000)
+    qtbot.keyClicks(dlg.confirm, two.ref)
+    dlg.execute()
+    qtbot.waitUntil(lambda: dlg.view is not None and dlg.view.status == erasure.PARTIAL and dlg.dry is not None
+                    and not dlg._busy and "NOT on billing" in dlg.message.text(), timeout=20000)
+    text_now = dlg.message.text()
+    assert "Carried out on crm; NOT on billing: a row-count check rolled it back" in text_now
+    assert "partly carried out" in dlg.header.text()
+    rows = {(dlg.table.item(r, 1).text(), dlg.table.item(r, 2).text()): r for r in range(dlg.table.rowCount())}
+    crm_logins, billing_logins = rows[("crm", "logins")], rows[("billing", "logins")]
+    assert dlg.table.item(crm_logins, 5).text() == "carried out"
+    assert dlg.table.item(crm_logins, 0).background().color().name() == "#dcfce7"
+    assert dlg.table.item(billing_logins, 5).text() == "2"
+    assert not dlg.verify_button.isEnabled() and "every connection is done" in dlg.verify_button.toolTip()
+    assert dlg.outside_button.isVisible() and dlg.execute_button.text() == "Execute the rest"
+    dlg.table.selectRow(crm_logins)
+    assert dlg.statement.toPlainText() == "Already carried out on crm; its statements never run again."
+    dlg.resize(1280, 720)
+    dlg.grab().save(str(tmp_path / "partial.png"))
+    # the cause fixed: the rest runs, crm untouched, then the proof
+    two.sql("billing", "DROP TRIGGER keep_login")
+    crm_after = dump(two.urls["crm"])
+    qtbot.keyClicks(dlg.confirm, two.ref)
+    assert dlg.execute_button.isEnabled()
+    dlg.execute()
+    qtbot.waitUntil(lambda: dlg.proof is not None, timeout=20000)
+    assert dlg.proof is not None and dlg.proof["ok"]
+    assert dump(two.urls["crm"]) == crm_after and zoe_logins(two.urls["billing"]) == []
+    assert not dlg.outside_button.isVisible()
+
+
+def test_handled_outside_from_the_dialog(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    from tests.integration.erasure.test_erasure_partial import GUARD, make_two
+
+    two = make_two(ctx, {"crm": f"sqlite:///{tmp_path / 'crm.sqlite3'}",
+                         "billing": f"sqlite:///{tmp_path / 'billing.sqlite3'}"})
+    erasure.build_plan(ctx, two.ref, ACTOR)
+    two.sql("billing", GUARD)
+    erasure.execute(ctx, two.ref, two.ref, ACTOR)
+    dlg = ErasurePlanDialog(ctx, two.ref, lambda: ACTOR)
+    qtbot.addWidget(dlg)
+    dlg.load()
+    qtbot.waitUntil(lambda: dlg.dry is not None and not dlg._busy, timeout=15000)
+    assert dlg.handled_outside("billing", "  ") is None
+    assert "Say how billing was handled outside PrivDesk" in dlg.message.text()
+    assert dlg.handled_outside("billing", "erased by the owner's own tool") == (
+        f"Carried out on crm; handled outside PrivDesk on billing (erased by the owner's own tool, recorded by "
+        f"{ACTOR}).")
+    qtbot.waitUntil(lambda: dlg.dry is not None and not dlg._busy and dlg.view is not None
+                    and dlg.view.status == erasure.EXECUTED, timeout=15000)
+    assert dlg.verify_button.isEnabled() and not dlg.execute_button.isEnabled()
+    assert "handled outside PrivDesk on billing" in dlg.message.text()

@@ -5,6 +5,7 @@ search again for the proof. Every database round trip runs in a worker; the GUI 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,8 @@ from privdesk.ui.workers import Task, run_task
 
 COLUMNS = ("Step", "Connection", "Table", "Action", "Rows planned", "Rows now", "Columns", "Why / what stays")
 STALE = QColor("#fde2e2")
+DONE = QColor("#dcfce7")  # steps of a connection the plan already ran on
+DONE_LABELS = {"committed": "carried out", "handled outside": "handled outside"}
 ACTION_LABELS = {"delete": "Delete", "mask": "Mask", "update": "Update", "keep": "Keep"}
 
 
@@ -116,6 +119,11 @@ class ErasurePlanDialog(QDialog):
         self.execute_button.setObjectName("executePlan")
         self.execute_button.setToolTip(self.tr("Run the plan through each database's write connection"))
         self.execute_button.clicked.connect(lambda: self.execute())
+        self.outside_button = QPushButton(self.tr("Handled outside…"))
+        self.outside_button.setObjectName("handledOutside")
+        self.outside_button.setToolTip(self.tr("Record, with the reason, that a connection not yet done was handled "
+                                               "outside PrivDesk (audited; named in the completion letter)"))
+        self.outside_button.clicked.connect(lambda: self.handled_outside())
         self.verify_button = QPushButton(self.tr("Verify (search again)"))
         self.verify_button.setObjectName("verifyPlan")
         self.verify_button.clicked.connect(lambda: self.verify())
@@ -125,7 +133,7 @@ class ErasurePlanDialog(QDialog):
             row.addWidget(w)
         row.addStretch(1)
         row.addWidget(self.confirm)
-        for b in (self.execute_button, self.verify_button, close):
+        for b in (self.execute_button, self.outside_button, self.verify_button, close):
             row.addWidget(b)
         layout.addLayout(row)
         self._busy = False
@@ -146,26 +154,35 @@ class ErasurePlanDialog(QDialog):
     def _loaded(self, value: tuple[erasure.PlanView, erasure.DryRun]) -> None:
         self.view, self.dry = value
         plan = self.view.plan
+        status = self.tr("partly carried out") if self.view.status == erasure.PARTIAL else self.view.status
         self.header.setText(self.tr("<b>{0}</b> · {1} · {2} steps · plan sha256 <code>{3}</code> · {4}").format(
-            plan.reference, plan.request_type, len(plan.steps), plan.hash[:16], self.view.status))
+            plan.reference, plan.request_type, len(plan.steps), plan.hash[:16], status))
         self.table.setRowCount(len(self.dry.steps))
         for r, s in enumerate(self.dry.steps):
             step = plan.steps[s.index - 1]
+            now = self.tr(DONE_LABELS.get(s.done, s.done)) if s.done else str(s.found)
             values = (str(s.index), s.connection, s.table, ACTION_LABELS.get(s.action, s.action), str(s.expected),
-                      str(s.found), ", ".join(step.columns), step.reason or s.stays)
+                      now, ", ".join(step.columns), step.reason or s.stays)
             for c, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 item.setToolTip(s.stays if c == len(COLUMNS) - 1 else v)
                 if s.stale:
                     item.setBackground(QBrush(STALE))
+                elif s.done:
+                    item.setBackground(QBrush(DONE))
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        progress = self._progress_html(self.view.progress, self.view.status)
         if self.dry.stale:
-            self.message.setText(error_html(PrivDeskError(self.dry.refusal(plan.reference))))
+            self.message.setText(progress + error_html(PrivDeskError(self.dry.refusal(plan.reference))))
+        elif self.view.status == erasure.PARTIAL or self.dry.done:
+            self.message.setText(progress + html.escape(self.tr(
+                "The connections not yet done still match the plan: type the reference and execute to carry it "
+                "out on them only, or record one as handled outside PrivDesk.")))
         else:
-            self.message.setText(self.tr("Counts match the attached search. Save the script for the database "
-                                         "owner, or type the reference and execute."))
+            self.message.setText(progress + self.tr("Counts match the attached search. Save the script for the "
+                                                    "database owner, or type the reference and execute."))
         self.changed.emit()
         self._update_buttons()
 
@@ -175,6 +192,10 @@ class ErasurePlanDialog(QDialog):
             self.statement.clear()
             return
         s = self.dry.steps[rows[0].row()]
+        if s.done:
+            self.statement.setPlainText(self.tr("Already {0} on {1}; its statements never run again.").format(
+                self.tr(DONE_LABELS.get(s.done, s.done)), s.connection))
+            return
         self.statement.setPlainText(s.statement or self.tr("No statement: these rows are kept ({0}).")
                                     .format(s.stays))
 
@@ -214,13 +235,58 @@ class ErasurePlanDialog(QDialog):
         return self._run(lambda _c: erasure.execute(ctx, ref, typed, actor), self._executed)
 
     def _executed(self, result: erasure.Execution) -> None:
-        lines = [html.escape(f"{o.connection}: {o.message} ({o.rows} rows)") for o in result.outcomes]
+        lines = [html.escape(f"{o.connection}: {o.message}" + ("" if o.earlier else f" ({o.rows} rows)"))
+                 for o in result.outcomes]
         colour = "#166534" if result.ok else "#b91c1c"
-        self.message.setText(f"<span style='color:{colour}'>" + "<br>".join(lines) + "</span>")
+        tail = "" if result.ok else "<br>" + html.escape(self.tr(
+            "Fix the cause and execute again: only the connections not yet done run."))
+        self.message.setText(f"<span style='color:{colour}'><b>{html.escape(result.summary)}</b><br>"
+                             + "<br>".join(lines) + tail + "</span>")
         self.confirm.clear()
         self.changed.emit()
         if result.ok:
+            if self.view is not None:  # no round trip on the GUI thread: every connection is done now
+                self.view = dataclasses.replace(self.view, status=erasure.EXECUTED)
             self.verify()
+        else:
+            self.load()  # the table shows what is done; the message says what is not, and why
+
+    def handled_outside(self, connection: str | None = None, reason: str | None = None) -> str | None:
+        """Record a connection not yet done as handled outside PrivDesk (asks which and why)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        if self.view is None:
+            return None
+        states = self.view.states
+        left = [c for c in erasure.writable(self.view.plan)
+                if states.get(c, {}).get("state") not in (*erasure.DONE_STATES, erasure.STARTED)]
+        if connection is None:
+            if not left:
+                return None
+            connection, ok = QInputDialog.getItem(self, self.tr("Handled outside PrivDesk"),
+                                                  self.tr("Which connection was handled outside PrivDesk?"),
+                                                  left, 0, False)
+            if not ok:
+                return None
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, self.tr("Handled outside PrivDesk"), self.tr(
+                "How was {0} handled? (audited, and named in the completion letter)").format(connection))
+            if not ok:
+                return None
+        try:
+            progress = erasure.record_handled_outside(self.ctx, self.reference, connection, reason, self.actor())
+        except PrivDeskError as exc:
+            self._error(exc)
+            return None
+        self.changed.emit()
+        self.load()
+        return progress
+
+    def _progress_html(self, progress: str, status: str) -> str:
+        if not progress:
+            return ""
+        colour = "#166534" if status in (erasure.EXECUTED, erasure.VERIFIED) else "#b45309"
+        return f"<p style='color:{colour}'><b>{html.escape(progress)}</b></p>"
 
     def verify(self) -> Task:
         ctx, ref, actor = self.ctx, self.reference, self.actor()
@@ -229,6 +295,8 @@ class ErasurePlanDialog(QDialog):
 
     def _verified(self, proof: dict[str, Any]) -> None:
         self.proof = proof
+        if self.view is not None:
+            self.view = dataclasses.replace(self.view, status=erasure.VERIFIED if proof["ok"] else erasure.UNVERIFIED)
         if proof["ok"]:
             kept = len(proof["remaining"])
             self.message.setText(self.tr("<span style='color:#166534'>Proof recorded: the plan's state holds; "
@@ -267,4 +335,12 @@ class ErasurePlanDialog(QDialog):
         self.script_button.setEnabled(bool(runnable))
         self.execute_button.setEnabled(bool(runnable) and self.confirm.text().strip().upper()
                                        == self.reference.upper())
-        self.verify_button.setEnabled(ready and self.view is not None)
+        partial = self.view is not None and self.view.status == erasure.PARTIAL
+        started = self.view is not None and any(st.get("state") for st in self.view.states.values())
+        self.execute_button.setText(self.tr("Execute the rest") if partial else self.tr("Execute"))
+        self.outside_button.setVisible(bool(started) and self.view is not None
+                                       and self.view.status not in (erasure.EXECUTED, erasure.VERIFIED))
+        self.outside_button.setEnabled(ready)
+        self.verify_button.setEnabled(ready and self.view is not None and not partial)
+        self.verify_button.setToolTip(self.tr("The proof follows when every connection is done") if partial
+                                      else self.tr("Search again and record the proof"))

@@ -94,7 +94,7 @@ def test_failure_on_one_connection_is_recorded_and_rerun_completes_only_it(
     plan = view.plan
     step = next(i for i, s in enumerate(plan.steps, 1) if s.connection == "billing" and s.table == "logins")
     said = (f"Carried out on crm; NOT on billing: a row-count check rolled it back: Step {step} (delete in logins) "
-            "of 'billing' touched 1 rows where the plan expects 2")
+            "of 'billing' touched 1 row where the plan expects 2; nothing was changed in 'billing'. A trigger or rule")
     assert view.progress.startswith(said)
     assert said in out and "only the connections not yet done run" in err
     entries = [e for e in audit.history(ctx, "request", ref) if e.action == "erasure_connection"]
@@ -141,7 +141,7 @@ def test_process_killed_between_connections_leaves_a_state_the_rerun_completes(
 
     def dies_after_first_commit(engine: Any, stmts: Any, timeout_s: float, connection: str) -> list[int]:
         calls.append(connection)
-        counts = real(engine, stmts, timeout_s, connection)
+        real(engine, stmts, timeout_s, connection)
         raise SystemExit("killed")  # after the commit, before PrivDesk records it
 
     monkeypatch.setattr(writer, "execute_statements", dies_after_first_commit)
