@@ -314,6 +314,18 @@ def is_mariadb(conn: Connection) -> bool:
     return bool(getattr(conn.dialect, "is_mariadb", False))
 
 
+def server_statement_timeout(conn: Connection, name: str, timeout_s: float) -> None:
+    """Make the server stop any statement of this transaction (PostgreSQL) or session (MySQL,
+    MariaDB) after ``timeout_s``; SQLite is stopped by its progress handler instead."""
+    if name == "postgresql":
+        conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(int(timeout_s * 1000))})
+    elif name in ("mysql", "mariadb"):
+        if is_mariadb(conn):
+            conn.execute(text("SET SESSION max_statement_time = :s"), {"s": float(timeout_s)})
+        else:
+            conn.execute(text("SET SESSION max_execution_time = :ms"), {"ms": int(timeout_s * 1000)})
+
+
 class Canceller:
     """Stops queries in flight when ``event`` is set: PostgreSQL through libpq's cancel request,
     MySQL/MariaDB with ``KILL QUERY`` on a second connection. (SQLite stops through its
@@ -386,13 +398,9 @@ def read_only(engine: Engine, timeout_s: float, cancel: threading.Event | None =
             raw.set_progress_handler(stop, 1_000_000)
         elif name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-            conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
-                         {"ms": str(int(timeout_s * 1000))})
+            server_statement_timeout(conn, name, timeout_s)
         elif name in ("mysql", "mariadb"):
-            if is_mariadb(conn):
-                conn.execute(text("SET SESSION max_statement_time = :s"), {"s": float(timeout_s)})
-            else:
-                conn.execute(text("SET SESSION max_execution_time = :ms"), {"ms": int(timeout_s * 1000)})
+            server_statement_timeout(conn, name, timeout_s)
             conn.exec_driver_sql("START TRANSACTION READ ONLY")
         token = canceller.register(engine, raw, name) if canceller is not None and name != "sqlite" else None
         try:

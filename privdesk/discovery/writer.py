@@ -45,7 +45,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import NullType
 
-from privdesk.discovery.connections import ConnectionSpec, build_engine, is_mariadb, read_only
+from privdesk.discovery.connections import (
+    ConnectionSpec,
+    build_engine,
+    read_only,
+    server_statement_timeout,
+)
 from privdesk.discovery.errors import ConnectionFailed
 from privdesk.discovery.introspect import SchemaInfo, TableInfo
 from privdesk.domain.erasure import DELETE, KEEP, Plan, RowChange
@@ -299,14 +304,8 @@ def writing(engine: Engine, timeout_s: float) -> Iterator[Connection]:
             deadline = time.monotonic() + timeout_s
             raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 100_000)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        elif name == "postgresql":
-            conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
-                         {"ms": str(int(timeout_s * 1000))})
-        elif name in ("mysql", "mariadb"):
-            if is_mariadb(conn):
-                conn.execute(text("SET SESSION max_statement_time = :s"), {"s": float(timeout_s)})
-            else:
-                conn.execute(text("SET SESSION max_execution_time = :ms"), {"ms": int(timeout_s * 1000)})
+        else:
+            server_statement_timeout(conn, name, timeout_s)
         try:
             yield conn
             conn.commit()
