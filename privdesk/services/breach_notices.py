@@ -293,12 +293,15 @@ class BatchResult:
     seconds: float
     warnings: tuple[str, ...] = ()
     notifications: tuple[svc.NotificationRecord, ...] = field(default_factory=tuple)
+    note: str = ""  # said instead of the counts when the run had nothing to do
 
     @property
     def rate(self) -> float:
         return self.written / self.seconds if self.seconds > 0 else 0.0
 
     def message(self) -> str:
+        if self.note:
+            return self.note
         text = f"{self.written} of {self.total} notices written"
         if self.failed:
             text += f", {len(self.failed)} failed"
@@ -349,6 +352,10 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
         # manifest in its own folder) and the people still pending go to a new batch.
         _close_batch(ctx, unfinished, actor)
         unfinished = None
+    if unfinished is None and record and out_dir is not None:
+        already = _folder_of_a_finished_batch(ctx, reference, Path(out_dir))
+        if already is not None:
+            return already
     if unfinished is not None:
         at, only_pending = unfinished.started_at, True
         delay_reasons = delay_reasons or unfinished.delay_reasons
@@ -499,6 +506,28 @@ def notify_subjects(ctx: AppContext, reference: str, actor: str, out_dir: Path |
     log.info("breach %s: %d notices written, %d failed in %.1f s", d.reference, outcomes_ok, len(failed), seconds)
     return BatchResult(total, outcomes_ok, tuple(failed), manifest_path, combined_path, sha, cancelled,
                        seconds, tuple(warnings[:100]), tuple(recs))
+
+
+def _folder_of_a_finished_batch(ctx: AppContext, reference: str, out_dir: Path) -> BatchResult | None:
+    """A run into the folder of a finished batch: nothing to do when everyone has their notice
+    (a run killed after its last chunk, run again, or a second click), else refused, since the new
+    batch's manifest.csv would replace the one whose hash is on the notification record."""
+    earlier = nb.finished_batch_in(ctx, reference, out_dir)
+    manifest = out_dir / "manifest.csv"
+    if earlier is None or not manifest.exists():
+        return None
+    when = earlier.finished_at.astimezone().strftime("%d %b %Y %H:%M")
+    pending = svc.count_affected(ctx, reference, only_pending=True)
+    if pending == 0:
+        note = (f"Nothing left to write: the batch in this folder finished on {when} and everyone affected "
+                f"has a notice ({earlier.written:,} in this folder). To send everyone a new notice, "
+                "choose a new folder.")
+        return BatchResult(0, 0, (), manifest, None, earlier.manifest_sha256, False, 0.0, note=note)
+    raise ValidationError(
+        f"This folder holds the notices of a batch that finished on {when} ({earlier.written:,} notices) and "
+        f"its manifest.csv, whose fingerprint is on the record; writing the {pending:,} "
+        f"{'person' if pending == 1 else 'people'} still pending here would replace it. Choose a new folder "
+        f"for {'them' if pending > 1 else 'this notice'}.")
 
 
 def _close_batch(ctx: AppContext, batch: nb.Batch, actor: str) -> None:

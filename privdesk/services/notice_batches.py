@@ -63,6 +63,17 @@ class Batch:
 
 
 @dataclass(frozen=True)
+class FinishedBatch:
+    """A batch that reached its end (``complete``) or was closed when the officer carried on elsewhere."""
+
+    id: int
+    written: int
+    finished_at: datetime
+    manifest_sha256: str
+    complete: bool
+
+
+@dataclass(frozen=True)
 class RecordPlan:
     """One notification record the batch keeps: which notice, under which law, late or not."""
 
@@ -91,6 +102,21 @@ def running_batch(ctx: AppContext, reference: str) -> Batch | None:
                                                        BreachNoticeBatch.status == RUNNING)
                        .order_by(BreachNoticeBatch.id.desc()).limit(1))
         return _batch(row, b.reference, True) if row is not None else None
+
+
+def finished_batch_in(ctx: AppContext, reference: str, out_dir: Path) -> FinishedBatch | None:
+    """The breach's last finished batch written to ``out_dir``, whose manifest a new batch there
+    would replace (its hash is on the record)."""
+    with ctx.db.session() as s:
+        b = _breach(s, reference)
+        row = s.scalar(select(BreachNoticeBatch).where(BreachNoticeBatch.breach_id == b.id,
+                                                       BreachNoticeBatch.status.in_((COMPLETE, CLOSED)),
+                                                       BreachNoticeBatch.out_dir == str(Path(out_dir).resolve()))
+                       .order_by(BreachNoticeBatch.id.desc()).limit(1))
+        if row is None:
+            return None
+        return FinishedBatch(row.id, row.written, row.finished_at or row.started_at, row.manifest_sha256,
+                             row.status == COMPLETE)
 
 
 def start_or_resume(ctx: AppContext, reference: str, actor: str, at: datetime, out_dir: Path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import threading
 from pathlib import Path
@@ -47,9 +48,33 @@ def test_cancelled_batch_is_recorded_chunk_by_chunk_and_completed_by_the_rerun(o
     assert all(p.notified_at == marked[0].notified_at for p in svc.list_affected(org_ctx, d.reference))
     rows = list(csv.DictReader(io.StringIO((tmp_path / "manifest.csv").read_text(encoding="utf-8"))))
     assert [r["name"] for r in rows] == [f"Person {i}" for i in range(60)]
+    manifest = (tmp_path / "manifest.csv").read_bytes()
+    for pending_only in (True, False):  # run again (a killed run's last chunk was its end): nothing to do
+        again = notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path, only_pending=pending_only)
+        assert (again.total, again.written) == (0, 0) and "Nothing left to write" in again.message()
+    assert (tmp_path / "manifest.csv").read_bytes() == manifest
+    assert [n.count for n in svc.get_breach(org_ctx, d.reference).notifications if n.kind == "individuals"] == [60]
     with pytest.raises(ValidationError, match="notified already"):
-        notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path, only_pending=True)
+        notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path / "elsewhere", only_pending=True)
     assert audit.verify(org_ctx).ok
+
+
+def test_a_finished_batch_folder_is_not_overwritten_by_a_new_batch(org_ctx: AppContext, tmp_path: Path) -> None:
+    d = svc.add_breach(org_ctx, breach_input(), ACTOR, now=NOW)
+    svc.add_affected(org_ctx, d.reference, [{"name": f"Person {i}", "email": f"p{i}@example.com"}
+                                            for i in range(5)], ACTOR)
+    first = notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path / "a")
+    manifest = (tmp_path / "a" / "manifest.csv").read_bytes()
+    svc.add_affected(org_ctx, d.reference, [{"name": "Late Comer", "email": "late@example.com"}], ACTOR)
+    with pytest.raises(ValidationError, match="Choose a new folder") as err:
+        notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path / "a", only_pending=True)
+    assert "1 person still pending" in err.value.message and "5 notices" in err.value.message
+    assert (tmp_path / "a" / "manifest.csv").read_bytes() == manifest  # the recorded evidence stays
+    rest = notices.notify_subjects(org_ctx, d.reference, ACTOR, out_dir=tmp_path / "b", only_pending=True)
+    assert (first.written, rest.written) == (5, 1)
+    recs = [n for n in svc.get_breach(org_ctx, d.reference).notifications if n.kind == "individuals"]
+    assert [n.count for n in recs] == [5, 1]
+    assert recs[0].document_sha256 == hashlib.sha256(manifest).hexdigest()
 
 
 def test_carrying_on_in_another_folder_closes_the_unfinished_batch(org_ctx: AppContext, tmp_path: Path) -> None:
