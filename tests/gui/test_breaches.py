@@ -224,6 +224,10 @@ def test_batch_dialog_progress_cancel_and_result(qtbot: QtBot, pane: BreachesPan
     rest = blocker.args[0]
     assert not rest.cancelled and rest.written == 120 - result.written
     assert seen and max(seen) >= rest.written
+    dlg.start()  # a second click: the folder's batch is finished and nobody is pending
+    with qtbot.waitSignal(dlg.finished_batch, timeout=60000) as blocker:
+        pass
+    assert blocker.args[0].written == 0 and dlg.status.text().startswith("Nothing left to write")
     dlg.grab().save(str(tmp_path / "batch.png"))
     assert "Affected people (120)" in pane.detail.tabs.tabText(3)
 

@@ -184,7 +184,8 @@ class BatchNoticesDialog(QDialog):
         self._running(False)
         self.progress.setValue(result.written + len(result.failed))
         where = result.manifest or result.combined
-        self.status.setText(self.tr("{0} in {1:.1f} s. Manifest: {2}").format(result.message(), result.seconds, where))
+        self.status.setText(result.note or self.tr("{0} in {1:.1f} s. Manifest: {2}").format(
+            result.message(), result.seconds, where))
         for f in result.failed:
             self.failures.addItem(f"{f.name or f.person_id}: {f.error}")
         self.finished_batch.emit(result)
