@@ -20,6 +20,10 @@ ENV_DATA_DIR = "PRIVDESK_DATA_DIR"
 ENV_DB_URL = "PRIVDESK_DB_URL"
 #: The key of erasure's masking hashes, in the data folder (and under this name in a backup).
 ERASURE_KEY_NAME = "erasure-hash.key"
+#: A restore keeps the case data it replaces in ``backups/before-restore-STAMP/`` (STAMP in UTC, in
+#: this format); the retention run finds those folders by this name and deletes them after 30 days.
+RESTORE_COPY_PREFIX = "before-restore-"
+RESTORE_COPY_STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
 def _bundle_dir() -> Path | None:

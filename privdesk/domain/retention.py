@@ -21,6 +21,8 @@ MAX_YEARS = 100
 #: also undo a month of casework. It is a full copy of the case database, so it still holds the
 #: cases each retention run anonymises: the run deletes the older ones (a younger one, the newest
 #: included, is kept for a failed upgrade and goes at the first run after it turns 30 days old).
+#: The copy a restore keeps of the case data it replaced (``backups/before-restore-STAMP/``) holds
+#: the same and is there to undo a mistaken restore, which also shows within days: the same rule.
 UPGRADE_BACKUP_DAYS = 30
 
 
@@ -53,5 +55,6 @@ def parse_years(text: str) -> int:
 
 
 def upgrade_backup_expired(made: date, today: date) -> bool:
-    """Whether an upgrade backup made on ``made`` is past :data:`UPGRADE_BACKUP_DAYS`."""
+    """Whether an upgrade backup or a before-restore copy made on ``made`` is past
+    :data:`UPGRADE_BACKUP_DAYS`."""
     return (today - made).days > UPGRADE_BACKUP_DAYS

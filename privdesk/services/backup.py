@@ -6,7 +6,8 @@ online backup API (so the window may keep running and writing), the ``documents/
 value masked after a restore on another machine gets the same token as before), and
 ``manifest.json`` with the SHA-256 and size of every other member. An archive without the key (one
 made by an older PrivDesk) restores as before and leaves the installation's own key in place. Restoring checks every hash before it touches anything, refuses to replace existing case
-data unless told to, and keeps the data it replaces under ``backups/before-restore-STAMP/``.
+data unless told to, and keeps the data it replaces under ``backups/before-restore-STAMP/`` (which the
+retention run deletes once it is over 30 days old: it holds cases anonymised since).
 
 A PostgreSQL (or MySQL) case database is shared by a team and backed up by its own tools; the
 error says which ``pg_dump`` line to run.
@@ -34,7 +35,7 @@ from sqlalchemy.engine import URL, make_url
 from privdesk import __version__
 from privdesk.errors import PrivDeskError
 from privdesk.files import copy_private
-from privdesk.paths import ERASURE_KEY_NAME, AppPaths
+from privdesk.paths import ERASURE_KEY_NAME, RESTORE_COPY_PREFIX, RESTORE_COPY_STAMP, AppPaths
 from privdesk.store.revisions import packaged_revisions
 
 log = logging.getLogger("privdesk.backup")
@@ -331,8 +332,7 @@ def restore(paths: AppPaths, archive: str | os.PathLike[str], replace: bool = Fa
 def _keep_current(paths: AppPaths) -> Path:
     """Move the current data folders, and copy the database and the masking-hash key, to a dated
     folder (the key stays in place too: an archive without one leaves it in use)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    keep = paths.backups_dir / f"before-restore-{stamp}"
+    keep = paths.backups_dir / f"{RESTORE_COPY_PREFIX}{datetime.now(UTC).strftime(RESTORE_COPY_STAMP)}"
     keep.mkdir(parents=True, mode=0o700)
     db_file = paths.sqlite_path
     if db_file is not None and db_file.exists():

@@ -8,14 +8,18 @@ officer, so the dashboard's figures stay true; and a tombstone audit entry that 
 and vouches for the redacted audit entries (see :mod:`privdesk.store.audit_redaction`), so
 ``audit verify`` still passes.
 
-The automatic copies of the case database made before a schema upgrade (``backups/``) hold the
-same cases unanonymised: the run deletes those older than
-:data:`~privdesk.domain.retention.UPGRADE_BACKUP_DAYS` and says which it keeps.
+The copies of the case data PrivDesk makes by itself hold the same cases unanonymised: the
+automatic copy of the case database made before a schema upgrade (``backups/*-before-upgrade.*``)
+and the case data a restore replaced (``backups/before-restore-STAMP/``). The run deletes those
+older than :data:`~privdesk.domain.retention.UPGRADE_BACKUP_DAYS`, audits what it deleted and says
+which it keeps. The officer's own backups (archives written by ``privdesk backup``, wherever they
+are) are never touched.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +38,8 @@ from privdesk.domain.retention import (
     parse_years,
     upgrade_backup_expired,
 )
-from privdesk.errors import ValidationError
+from privdesk.errors import PrivDeskError, ValidationError
+from privdesk.paths import RESTORE_COPY_PREFIX
 from privdesk.services import audit
 from privdesk.services.context import AppContext
 from privdesk.store.audit_redaction import (
@@ -128,15 +133,29 @@ class Expired:
                 "closed": self.closed.isoformat(), "expired_on": self.expired_on.isoformat()}
 
 
+#: The two kinds of copy PrivDesk makes by itself in ``backups/``.
+UPGRADE = "upgrade"
+RESTORE_COPY = "before-restore"
+
+
 @dataclass(frozen=True)
-class UpgradeBackup:
-    """An automatic copy of the case database made before a schema upgrade."""
+class AutomaticBackup:
+    """A copy of the case data PrivDesk made by itself: of the case database before a schema
+    upgrade (a file), or of the case data a restore replaced (a ``before-restore-STAMP`` folder)."""
 
     file: str  # its name in the backups folder
     made: date
+    kind: str = UPGRADE
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "made": self.made.isoformat()}
+
+
+UpgradeBackup = AutomaticBackup  # its name before restore copies joined it
+
+
+class RetentionError(PrivDeskError):
+    """An expired copy of the case data could not be deleted."""
 
 
 @dataclass(frozen=True)
@@ -145,12 +164,15 @@ class RunResult:
     today: date
     cases: tuple[Expired, ...]
     files_removed: int = 0
-    backups_removed: tuple[UpgradeBackup, ...] = ()  # with ``dry_run``: would be removed
-    backups_kept: tuple[UpgradeBackup, ...] = ()
+    backups_removed: tuple[AutomaticBackup, ...] = ()  # upgrade backups; with ``dry_run``: would be removed
+    backups_kept: tuple[AutomaticBackup, ...] = ()
+    restore_copies_removed: tuple[AutomaticBackup, ...] = ()  # before-restore copies, likewise
+    restore_copies_kept: tuple[AutomaticBackup, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         # the first keys are a contract (scripts read them); new keys are only added
         removed = [b.to_json() for b in self.backups_removed]
+        copies = [b.to_json() for b in self.restore_copies_removed]
         return {"dry_run": self.dry_run, "today": self.today.isoformat(),
                 "anonymised": [] if self.dry_run else [c.to_json() for c in self.cases],
                 "would_anonymise": [c.to_json() for c in self.cases] if self.dry_run else [],
@@ -158,15 +180,25 @@ class RunResult:
                 "upgrade_backups_removed": [] if self.dry_run else removed,
                 "would_remove_upgrade_backups": removed if self.dry_run else [],
                 "upgrade_backups_kept": [b.to_json() for b in self.backups_kept],
-                "upgrade_backup_days": UPGRADE_BACKUP_DAYS}
+                "upgrade_backup_days": UPGRADE_BACKUP_DAYS,
+                "before_restore_copies_removed": [] if self.dry_run else copies,
+                "would_remove_before_restore_copies": copies if self.dry_run else [],
+                "before_restore_copies_kept": [b.to_json() for b in self.restore_copies_kept],
+                "before_restore_copy_days": UPGRADE_BACKUP_DAYS}
 
     def backup_lines(self) -> list[str]:
-        """What the run did (or would do) with the upgrade backups, a line each (CLI and window)."""
+        """What the run did (or would do) with the upgrade backups and the copies kept before a
+        restore, a line each (CLI and window)."""
         verb = "would delete" if self.dry_run else "deleted"
         lines = [f"{verb} upgrade backup {b.file} (made {b.made}, over {UPGRADE_BACKUP_DAYS} days old)"
                  for b in self.backups_removed]
         lines += [f"kept upgrade backup {b.file} (made {b.made}) for a failed upgrade; it goes at the first "
                   f"run after it is {UPGRADE_BACKUP_DAYS} days old" for b in self.backups_kept]
+        lines += [f"{verb} the copy of the case data a restore replaced, backups/{b.file}/ (made {b.made}, "
+                  f"over {UPGRADE_BACKUP_DAYS} days old)" for b in self.restore_copies_removed]
+        lines += [f"kept the copy of the case data a restore replaced, backups/{b.file}/ (made {b.made}) in case "
+                  f"the restore was a mistake; it goes at the first run after it is {UPGRADE_BACKUP_DAYS} days old"
+                  for b in self.restore_copies_kept]
         return lines
 
 
@@ -174,7 +206,7 @@ class RunResult:
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def upgrade_backups(ctx: AppContext) -> list[UpgradeBackup]:
+def upgrade_backups(ctx: AppContext) -> list[AutomaticBackup]:
     """The upgrade backups in the data folder's ``backups/``, oldest first (the date from the
     UTC stamp in the name, else the file's time)."""
     folder = ctx.paths.backups_dir
@@ -189,21 +221,80 @@ def upgrade_backups(ctx: AppContext) -> list[UpgradeBackup]:
             made = datetime.strptime(stamp[:8], "%Y%m%d").date()
         except ValueError:
             made = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
-        out.append(UpgradeBackup(path.name, made))
+        out.append(AutomaticBackup(path.name, made))
     return sorted(out, key=lambda b: (b.made, b.file))
 
 
-def _remove_upgrade_backups(ctx: AppContext, old: list[UpgradeBackup], actor: str, today: date) -> None:
-    """Delete the expired upgrade backups (with their WAL/journal leftovers) and audit it."""
+#: A folder a restore made: the prefix and the UTC stamp it writes (the date is what counts).
+_RESTORE_COPY_NAME = re.compile(re.escape(RESTORE_COPY_PREFIX) + r"(\d{8})T\d{6}\d*Z")
+
+
+def before_restore_copies(ctx: AppContext) -> list[AutomaticBackup]:
+    """The folders in ``backups/`` where a restore kept the case data it replaced, oldest first
+    (the date from the UTC stamp in the name). A folder or file named otherwise, or a link, is
+    not one of them and is left alone."""
     folder = ctx.paths.backups_dir
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in folder.glob(f"{RESTORE_COPY_PREFIX}*"):
+        match = _RESTORE_COPY_NAME.fullmatch(path.name)
+        if match is None or path.is_symlink() or not path.is_dir():
+            continue
+        try:
+            made = datetime.strptime(match[1], "%Y%m%d").date()
+        except ValueError:
+            continue
+        out.append(AutomaticBackup(path.name, made, RESTORE_COPY))
+    return sorted(out, key=lambda b: (b.made, b.file))
+
+
+#: Per kind: the audit entry's entity id and the words for what was deleted.
+_AUDITED_AS = {UPGRADE: ("upgrade-backups", "upgrade backups"),
+               RESTORE_COPY: ("before-restore-copies", "copies of the case data kept before a restore")}
+
+
+def _delete(folder: Path, b: AutomaticBackup) -> None:
+    if b.kind == RESTORE_COPY:
+        try:
+            shutil.rmtree(folder / b.file)
+        except FileNotFoundError:  # deleted by hand meanwhile: gone is what the run wants
+            pass
+        return
+    for path in (folder / b.file, *(folder / f"{b.file}{x}" for x in _SQLITE_SIDE_FILES)):
+        path.unlink(missing_ok=True)
+
+
+def _remove_backups(ctx: AppContext, old: list[AutomaticBackup], actor: str, today: date) -> None:
+    """Delete the expired automatic copies (an upgrade backup with its WAL/journal leftovers, a
+    before-restore folder whole) and audit what went, one entry per kind. A copy that cannot be
+    deleted stops the run with a sentence after the others are deleted and audited."""
+    folder = ctx.paths.backups_dir
+    removed: list[AutomaticBackup] = []
+    failed: list[tuple[AutomaticBackup, OSError]] = []
     for b in old:
-        for path in (folder / b.file, *(folder / f"{b.file}{x}" for x in _SQLITE_SIDE_FILES)):
-            path.unlink(missing_ok=True)
-    with ctx.db.unit_of_work() as s:
-        audit.append(s, actor, "settings", "upgrade-backups", "delete", {
-            "deleted": (", ".join(f"{b.file} (made {b.made.isoformat()})" for b in old), None),
-            "retention": (None, f"upgrade backups older than {UPGRADE_BACKUP_DAYS} days, run of {today.isoformat()}"),
-        })
+        try:
+            _delete(folder, b)
+        except OSError as exc:
+            failed.append((b, exc))
+        else:
+            removed.append(b)
+    for kind, (entity, words) in _AUDITED_AS.items():
+        gone = [b for b in removed if b.kind == kind]
+        if not gone:
+            continue
+        with ctx.db.unit_of_work() as s:
+            audit.append(s, actor, "settings", entity, "delete", {
+                "deleted": (", ".join(f"{b.file} (made {b.made.isoformat()})" for b in gone), None),
+                "retention": (None, f"{words} older than {UPGRADE_BACKUP_DAYS} days, run of {today.isoformat()}"),
+            })
+    if failed:
+        first, why = failed[0]
+        log.warning("retention run: %d expired backups could not be deleted", len(failed))
+        raise RetentionError(
+            f"Could not delete {folder / first.file} ({why.strerror or why}); it is over {UPGRADE_BACKUP_DAYS} days old "
+            "and still holds case data. The expired cases were anonymised and the other old backups deleted. "
+            "Check that you may change that folder and that no other program has it open, then run retention again.")
 
 
 def _closing(r: Request) -> date:
@@ -303,26 +394,28 @@ def _anonymise_breach(ctx: AppContext, case: Expired, actor: str) -> int:
 
 
 def run(ctx: AppContext, actor: str, dry_run: bool = False, today: date | None = None) -> RunResult:
-    """Anonymise every expired case and delete the upgrade backups past
-    :data:`~privdesk.domain.retention.UPGRADE_BACKUP_DAYS` (or only list both with ``dry_run``)."""
+    """Anonymise every expired case and delete the upgrade backups and before-restore copies past
+    :data:`~privdesk.domain.retention.UPGRADE_BACKUP_DAYS` (or only list them with ``dry_run``)."""
     today = today or date.today()
     cases = expired_cases(ctx, today)
-    backups = upgrade_backups(ctx)
-    old = [b for b in backups if upgrade_backup_expired(b.made, today)]
+    backups, copies = upgrade_backups(ctx), before_restore_copies(ctx)
+    old = tuple(b for b in backups if upgrade_backup_expired(b.made, today))
+    old_copies = tuple(b for b in copies if upgrade_backup_expired(b.made, today))
     kept = tuple(b for b in backups if b not in old)
+    copies_kept = tuple(b for b in copies if b not in old_copies)
     if dry_run:
-        return RunResult(True, today, tuple(cases), backups_removed=tuple(old), backups_kept=kept)
+        return RunResult(True, today, tuple(cases), 0, old, kept, old_copies, copies_kept)
     files = 0
     for case in cases:
         files += (_anonymise_request if case.kind == "request" else _anonymise_breach)(ctx, case, actor)
-    if old:
-        _remove_upgrade_backups(ctx, old, actor, today)
+    if old or old_copies:
+        _remove_backups(ctx, [*old, *old_copies], actor, today)
     with ctx.db.unit_of_work() as s:
         row = s.get(Setting, LAST_RUN_KEY)
         if row is None:
             s.add(Setting(key=LAST_RUN_KEY, value=today.isoformat()))
         else:
             row.value = today.isoformat()
-    log.info("retention run: %d cases anonymised, %d files removed, %d upgrade backups deleted",
-             len(cases), files, len(old))
-    return RunResult(False, today, tuple(cases), files, tuple(old), kept)
+    log.info("retention run: %d cases anonymised, %d files removed, %d upgrade backups and %d before-restore "
+             "copies deleted", len(cases), files, len(old), len(old_copies))
+    return RunResult(False, today, tuple(cases), files, old, kept, old_copies, copies_kept)

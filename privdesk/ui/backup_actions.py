@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressDialog
 
+from privdesk.domain.retention import UPGRADE_BACKUP_DAYS
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
 from privdesk.ui.workers import Task, TaskControl, run_task
@@ -81,8 +82,9 @@ class BackupActions(QObject):
                 answer = QMessageBox.question(
                     self.window, self.tr("Replace the case data?"),
                     self.tr("Restoring replaces the requests, breaches, documents, attachments and law files in {0}. "
-                            "The current data is kept under its backups folder. PrivDesk closes when the "
-                            "restore is done.").format(self.ctx.paths.data_dir))
+                            "The current data is kept in its backups folder (before-restore-…) until the "
+                            "retention run after it is over {1} days old. PrivDesk closes when the "
+                            "restore is done.").format(self.ctx.paths.data_dir, UPGRADE_BACKUP_DAYS))
                 if answer != QMessageBox.StandardButton.Yes:
                     return None
                 replace = True
@@ -128,7 +130,8 @@ class BackupActions(QObject):
     def _restored(self, result: svc.RestoreResult) -> None:
         text = self.tr("Restored {0} files from the backup made {1}.").format(result.files, result.created)
         if result.kept is not None:
-            text += " " + self.tr("The data it replaced is kept in {0}.").format(result.kept)
+            text += " " + self.tr("The data it replaced is kept in {0}; the retention run deletes it once it is "
+                                  "over {1} days old.").format(result.kept, UPGRADE_BACKUP_DAYS)
         self.done.emit(text)
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("Restore finished"),
                           text + "\n\n" + self.tr("PrivDesk closes now; start it again to work on the restored data."),

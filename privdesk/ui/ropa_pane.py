@@ -377,9 +377,10 @@ class RetentionTab(QWidget):
         layout.addWidget(self.reminder)
         layout.addLayout(form)
         self.backups_note = QLabel(self.tr(
-            "The run also deletes the automatic backups made before a PrivDesk upgrade once they are over "
-            "{0} days old: they are copies of the whole case database and still hold the cases it "
-            "anonymises. Younger ones are kept in case an upgrade fails.").format(UPGRADE_BACKUP_DAYS))
+            "The run also deletes the automatic backups made before a PrivDesk upgrade, and the copies of "
+            "the case data a restore replaced (backups/before-restore-…), once they are over {0} days old: "
+            "they still hold the cases it anonymises. Younger ones are kept in case an upgrade fails or a "
+            "restore was a mistake. Your own backup archives are never touched.").format(UPGRADE_BACKUP_DAYS))
         self.backups_note.setObjectName("backups_note")
         self.backups_note.setWordWrap(True)
         layout.addWidget(self.backups_note)

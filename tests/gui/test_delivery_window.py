@@ -54,7 +54,7 @@ def test_file_menu_restore_replaces_data_and_closes_the_window(qtbot: QtBot, ctx
     win = make_window(qtbot, ctx)
     with qtbot.waitSignal(win.backups.done, timeout=20000) as blocker:
         win.backups.restore(archive, replace=True)
-    assert "kept in" in blocker.args[0]
+    assert "kept in" in blocker.args[0] and "the retention run deletes it once it is over 30 days old" in blocker.args[0]
     assert get_settings(ctx)["org.name"] == "Backed Up Ltd"
     box = win.findChild(QMessageBox, "restoreDoneBox")
     assert box is not None and "start it again" in box.text()

@@ -63,7 +63,10 @@ def test_editor_saves_keeps_text_on_error_and_maps_tables(ctx: AppContext, tmp_p
     assert [e.action for e in audit.history(ctx, "ropa", f"ACT-{saved[0].id}")] == ["create", "map", "delete"]
 
 
-def test_retention_tab_runs_in_a_worker_and_clears_the_reminder(ctx: AppContext, qtbot: QtBot) -> None:
+def test_retention_tab_runs_in_a_worker_and_clears_the_reminder(ctx: AppContext, qtbot: QtBot,
+                                                                tmp_path: Path) -> None:
+    from privdesk.services import backup as backup_svc
+
     ref = rq.open_request(ctx, rq.NewRequest(type="access", law="gdpr", received=date(2020, 1, 6), name="Old Case",
                                              emails=("old@example.com",)), actor="t", today=date(2020, 1, 6)).reference
     rq.change_status(ctx, ref, "in_progress", actor="t")
@@ -73,16 +76,25 @@ def test_retention_tab_runs_in_a_worker_and_clears_the_reminder(ctx: AppContext,
     qtbot.addWidget(pane)
     tab = pane.retention
     assert "due" in tab.reminder.text()
-    assert "backups made before a PrivDesk upgrade once they are over 30 days old" in tab.backups_note.text()
+    note = " ".join(tab.backups_note.text().split())
+    assert "backups made before a PrivDesk upgrade, and the copies of the case data a restore replaced" in note
+    assert "once they are over 30 days old" in note and "own backup archives are never touched" in note
     backup = ctx.db.backup("before-upgrade")
     assert backup is not None
     old = backup.with_name(backup.name.replace(backup.name.split("-")[1][:8], "20200101"))
     backup.rename(old)
+    own = backup_svc.backup(ctx.paths, tmp_path / "own.zip").archive
+    kept = backup_svc.restore(ctx.paths, own, replace=True).kept
+    assert kept is not None
+    copy = kept.rename(kept.with_name("before-restore-20200102" + kept.name.removeprefix("before-restore-")[8:]))
     tab.start(dry_run=False)
     qtbot.waitUntil(lambda: tab.run_button.isEnabled(), timeout=10000)
-    assert f"{ref} (access" in tab.result.toPlainText()
-    assert f"deleted upgrade backup {old.name} (made 2020-01-01, over 30 days old)" in tab.result.toPlainText()
-    assert not old.exists()
+    shown = tab.result.toPlainText()
+    assert f"{ref} (access" in shown
+    assert f"deleted upgrade backup {old.name} (made 2020-01-01, over 30 days old)" in shown
+    assert (f"deleted the copy of the case data a restore replaced, backups/{copy.name}/ "
+            "(made 2020-01-02, over 30 days old)") in shown
+    assert not old.exists() and not copy.exists() and own.is_file()
     assert rq.get_request(ctx, ref).subject_name == retention.ANONYMISED
     assert "Last retention run" in tab.reminder.text()
     assert audit.verify(ctx).ok

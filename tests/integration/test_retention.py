@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -181,8 +182,8 @@ def test_retention_deletes_upgrade_backups_past_30_days(ctx: AppContext, tmp_pat
     with sqlite3.connect(old) as c:  # the backup holds the case retention is about to anonymise
         assert c.execute("SELECT subject_name FROM requests WHERE reference = ?", (refs["old"],)).fetchone() == (
             "Greta Old",)
-    other = ctx.paths.backups_dir / "before-restore-20200101T000000Z"
-    other.mkdir()  # a restore's keepsake is the officer's, not an upgrade backup: left alone
+    other = ctx.paths.backups_dir / "privdesk-backup-2020-01-01.zip"
+    other.write_bytes(b"the officer's own archive")  # not an upgrade backup: left alone
     d = ["--data-dir", str(ctx.paths.data_dir)]
 
     assert main([*d, "retention", "run", "--dry-run", "--json", "--today", TODAY.isoformat()]) == 0
@@ -203,7 +204,7 @@ def test_retention_deletes_upgrade_backups_past_30_days(ctx: AppContext, tmp_pat
     out = json.loads(capsys.readouterr().out)
     assert out["upgrade_backups_removed"] == [{"file": old.name, "made": "2026-10-11"}]
     assert out["would_remove_upgrade_backups"] == []
-    assert not old.exists() and young.exists() and other.is_dir()
+    assert not old.exists() and young.exists() and other.is_file()
     [entry] = audit.history(ctx, "settings", "upgrade-backups")
     assert entry.action == "delete" and entry.actor == ACTOR
     assert entry.changes["deleted"] == (f"{old.name} (made 2026-10-11)", None)
@@ -224,3 +225,122 @@ def test_an_upgrade_backup_of_exactly_30_days_is_kept(ctx: AppContext) -> None:
     result = retention.run(ctx, ACTOR, dry_run=True, today=TODAY)
     assert [b.file for b in result.backups_removed] == [old.name]
     assert [b.file for b in result.backups_kept] == [young.name]
+
+
+def _restore_copies(ctx: AppContext, archive: Path, *days: date) -> list[Path]:
+    """Real copies of the case data a restore replaces, one per restore, renamed to the given days
+    (the stamp a restore on that day would have given them)."""
+    from privdesk.services import backup
+
+    copies = []
+    for day in days:
+        kept = backup.restore(ctx.paths, archive, replace=True).kept
+        assert kept is not None and kept.name.startswith("before-restore-")
+        stamp = kept.name.removeprefix("before-restore-")
+        copies.append(kept.rename(kept.with_name(f"before-restore-{day.strftime('%Y%m%d')}{stamp[8:]}")))
+    return copies
+
+
+def test_retention_deletes_the_copies_kept_before_a_restore_past_30_days(
+        ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    from privdesk.services import backup
+
+    refs = _cases(ctx, tmp_path)
+    # the officer's own backups, one even in the backups folder and dated years ago: never touched
+    own_outside = backup.backup(ctx.paths, tmp_path / "privdesk-backup-2020-01-01.zip").archive
+    own_inside = backup.backup(ctx.paths, ctx.paths.backups_dir / "privdesk-backup-2020-02-01.zip").archive
+    for own in (own_outside, own_inside):
+        os.utime(own, (1580515200, 1580515200))  # 2020-02-01
+    named_by_officer = ctx.paths.backups_dir / "before-restore-keep-me"  # not a restore's stamp
+    named_by_officer.mkdir()
+    (named_by_officer / "notes.txt").write_text("mine")
+    old, young = _restore_copies(ctx, own_outside, date(2026, 10, 11), date(2026, 11, 20))  # 51 and 11 days
+    with sqlite3.connect(old / "privdesk.sqlite3") as c:  # it holds the case retention anonymises
+        assert c.execute("SELECT subject_name FROM requests WHERE reference = ?", (refs["old"],)).fetchone() == (
+            "Greta Old",)
+    assert (old / "attachments").is_dir()
+    d = ["--data-dir", str(ctx.paths.data_dir), "retention", "run", "--today", TODAY.isoformat()]
+
+    assert main([*d, "--dry-run", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["would_remove_before_restore_copies"] == [{"file": old.name, "made": "2026-10-11"}]
+    assert out["before_restore_copies_kept"] == [{"file": young.name, "made": "2026-11-20"}]
+    assert out["before_restore_copies_removed"] == [] and out["before_restore_copy_days"] == 30
+    assert out["would_remove_upgrade_backups"] == [] and out["upgrade_backups_kept"] == []
+    assert old.is_dir() and young.is_dir()  # the dry run changes nothing
+    assert main([*d, "--dry-run"]) == 0
+    text_out = capsys.readouterr().out
+    assert (f"would delete the copy of the case data a restore replaced, backups/{old.name}/ "
+            "(made 2026-10-11, over 30 days old)") in text_out
+    assert (f"kept the copy of the case data a restore replaced, backups/{young.name}/ (made 2026-11-20) "
+            "in case the restore was a mistake") in text_out
+    assert not audit.history(ctx, "settings", "before-restore-copies")
+
+    assert main([*d, "--json", "--as", ACTOR]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["before_restore_copies_removed"] == [{"file": old.name, "made": "2026-10-11"}]
+    assert out["would_remove_before_restore_copies"] == []
+    assert not old.exists() and young.is_dir() and (young / "privdesk.sqlite3").is_file()
+    assert own_outside.is_file() and own_inside.is_file() and (named_by_officer / "notes.txt").is_file()
+    assert backup.check(own_inside).files >= 1  # still a whole archive
+    [entry] = audit.history(ctx, "settings", "before-restore-copies")
+    assert entry.action == "delete" and entry.actor == ACTOR
+    assert entry.changes["deleted"] == (f"{old.name} (made 2026-10-11)", None)
+    assert "older than 30 days" in entry.changes["retention"][1]
+    assert not audit.history(ctx, "settings", "upgrade-backups")
+    assert main(["--data-dir", str(ctx.paths.data_dir), "audit", "verify"]) == 0
+
+    # the younger copy goes once it is past 30 days; nothing left, nothing audited twice
+    result = retention.run(ctx, ACTOR, today=date(2026, 12, 21))
+    assert [b.file for b in result.restore_copies_removed] == [young.name] and not result.restore_copies_kept
+    assert not young.exists() and retention.before_restore_copies(ctx) == []
+    assert retention.run(ctx, ACTOR, today=date(2026, 12, 22)).restore_copies_removed == ()
+    assert len(audit.history(ctx, "settings", "before-restore-copies")) == 2
+    assert own_inside.is_file() and named_by_officer.is_dir()
+
+
+@contextmanager
+def _undeletable(folder: Path) -> Iterator[None]:
+    """Make ``folder``'s files undeletable for this process (read-only, or immutable for root),
+    and deletable again afterwards; skip where neither works."""
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        try:
+            yield
+        finally:
+            folder.chmod(0o700)
+        return
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("cannot make a folder undeletable here (root without chattr)")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_a_copy_that_cannot_be_deleted_stops_the_run_with_a_sentence(
+        ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from privdesk.services import backup
+
+    archive = backup.backup(ctx.paths, tmp_path / "own.zip").archive
+    stuck, loose = _restore_copies(ctx, archive, date(2026, 9, 1), date(2026, 9, 2))
+    upgrade_old, _young = _upgrade_backups(ctx, date(2026, 11, 20), days_before=40)
+    d = ["--data-dir", str(ctx.paths.data_dir), "retention", "run", "--as", ACTOR, "--today", TODAY.isoformat()]
+    with _undeletable(stuck):
+        assert main(d) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"Could not delete {stuck}" in err and "run retention again" in err
+    assert stuck.is_dir() and not loose.exists() and not upgrade_old.exists()  # the others went, and say so
+    [entry] = audit.history(ctx, "settings", "before-restore-copies")
+    assert entry.changes["deleted"] == (f"{loose.name} (made 2026-09-02)", None)
+    assert len(audit.history(ctx, "settings", "upgrade-backups")) == 1
+    assert retention.last_run(ctx) is None  # the reminder stays until a run finishes
+
+    assert main(d) == 0  # once it can be deleted, the next run does
+    assert not stuck.exists() and retention.last_run(ctx) == TODAY
+    assert len(audit.history(ctx, "settings", "before-restore-copies")) == 2

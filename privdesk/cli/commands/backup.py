@@ -10,6 +10,8 @@ RESTORE_HELP = "check a backup archive and restore it into the data folder"
 
 
 def register(sub: Any) -> None:
+    from privdesk.domain.retention import UPGRADE_BACKUP_DAYS
+
     b = sub.add_parser("backup", help=BACKUP_HELP,
                        description=BACKUP_HELP + (
                            ". The key of erasure's masking hashes goes with them, so masks made after a restore "
@@ -20,7 +22,8 @@ def register(sub: Any) -> None:
     b.set_defaults(func=_backup)
     r = sub.add_parser("restore", help=RESTORE_HELP, description=RESTORE_HELP + (
         ". Every file is checked against the archive's SHA-256 manifest first; data already in the "
-        "folder is kept under backups/before-restore-*/."))
+        "folder is kept under backups/before-restore-*/ until the retention run after it is over "
+        f"{UPGRADE_BACKUP_DAYS} days old."))
     r.add_argument("archive", metavar="FILE", help="an archive written by privdesk backup")
     r.add_argument("--replace", action="store_true", help="replace the case data already in the data folder")
     r.add_argument("--check", action="store_true", help="only check the archive; change nothing")
@@ -45,6 +48,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     from privdesk.cli import emit_json
+    from privdesk.domain.retention import UPGRADE_BACKUP_DAYS
     from privdesk.paths import resolve_paths
     from privdesk.services import backup as svc
 
@@ -60,5 +64,6 @@ def _restore(args: argparse.Namespace) -> int:
     else:
         print(f"Restored {result.files} files (backup made {result.created})")  # noqa: T201
         if result.kept:
-            print(f"The data it replaced is kept in {result.kept}")  # noqa: T201
+            print(f"The data it replaced is kept in {result.kept}; the retention run deletes it once "  # noqa: T201
+                  f"it is over {UPGRADE_BACKUP_DAYS} days old")
     return 0

@@ -16,11 +16,13 @@ from privdesk.cli.common import open_ctx
 
 def register(sub: Any) -> None:
     from privdesk.cli.common import with_actor as _with_actor
+    from privdesk.domain.retention import UPGRADE_BACKUP_DAYS
 
     p = sub.add_parser("retention", help="anonymise closed cases whose retention period ended")
     rsub = p.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
     r = _with_actor(rsub.add_parser("run", help="anonymise expired cases (statistics and a tombstone stay) and delete upgrade backups "
-                                        "over 30 days old"))
+                                        "and the copies kept before a restore (backups/before-restore-*) over "
+                                        f"{UPGRADE_BACKUP_DAYS} days old"))
     r.add_argument("--dry-run", action="store_true", help="only list what would be anonymised or deleted")
     r.add_argument("--json", action="store_true")
     r.add_argument("--today", type=date.fromisoformat, metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
