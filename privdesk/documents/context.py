@@ -27,6 +27,7 @@ from privdesk.documents.templates import (
     CITATION_KEYS,
     LAW_LETTER_PLACEHOLDERS,
     LISTS,
+    NO_AUTHORITY_ROUTE,
     PLACEHOLDERS,
     TemplateSet,
 )
@@ -254,8 +255,13 @@ def build_context(
         "art15_criteria": info.criteria or Art15Info.defaults().criteria,
         "appeal_of": request.appeal_of,
     }
-    # The law's own rights and complaint route; their texts may quote every other value.
-    raw.update({key: law.letter[key].format_map(raw) for key in (*LAW_LETTER_PLACEHOLDERS, "appeal_route")})
+    # The law's own rights and complaint route; their texts may quote every other value. Without an
+    # authority in Settings the route the law gives stands alone (GDPR Art. 77: the authority of the
+    # Member State where the person lives, works or the infringement took place), never an empty block.
+    letter_texts = dict(law.letter)
+    if not has_authority and letter_texts.get(NO_AUTHORITY_ROUTE):
+        letter_texts["complaint_route"] = letter_texts[NO_AUTHORITY_ROUTE]
+    raw.update({key: letter_texts[key].format_map(raw) for key in (*LAW_LETTER_PLACEHOLDERS, "appeal_route")})
     missing = set(PLACEHOLDERS) - set(raw)
     assert not missing, missing  # a placeholder was added to the whitelist but not here
     values = {k: guard.clean(v, PLACEHOLDERS[k]) for k, v in raw.items()}
@@ -270,6 +276,7 @@ def build_context(
             f"{s.title} ({rows_label.format(rows=len(s.rows))})" for s in sources if s.rows
         ),
         "identifiers": snapshot.identifiers if snapshot else (),
+        "systems_searched": snapshot.systems_searched if snapshot else (),
         "withheld": snapshot.withheld if snapshot else (),
         "law_rights": tuple(r.format_map(raw) for r in law.other_rights),
         "ccpa_sold": _lines(profile.ccpa_sold),
@@ -290,6 +297,9 @@ def build_context(
         "has_portability_file": portability_file is not None,
         "has_snapshot": snapshot is not None,
         "has_rows": bool(snapshot and snapshot.row_count),
+        # the search ran and found nothing, not even data then withheld: the letter says we hold none
+        "found_nothing": bool(snapshot and not snapshot.row_count and not snapshot.withheld),
+        "has_systems_searched": bool(snapshot and snapshot.systems_searched),
         "has_subject_address": bool(request.subject_address.strip()),
         "has_completion_summary": bool(request.completion_summary.strip()),
         "has_dpo": bool(profile.dpo_name or profile.dpo_email),

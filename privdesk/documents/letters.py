@@ -200,7 +200,8 @@ def build_letter(
     ctx = build_context(request, profile, tset, guard, today, snapshot, portability_file, art15)
     labels = tset.common
     story = letter_story(template, ctx, guard, labels)
-    if kind == "export" and snapshot is not None:
+    if kind == "export" and snapshot is not None and snapshot.row_count:
+        # nothing found: the letter says so; an appendix would only print an empty copy
         story.extend(appendix_story(template, ctx, guard, labels, snapshot))
     title = fill(template.title, ctx, guard, template.file)
     subject = fill(template.subject, ctx, guard, template.file)

@@ -100,10 +100,18 @@ class ExportSnapshot:
     truncated: tuple[str, ...] = ()
     #: what the officer left out and on which ground, one sentence each (Art. 15(4))
     withheld: tuple[str, ...] = ()
+    #: the systems (connections) the search covered, found something or not
+    connections: tuple[str, ...] = ()
 
     @property
     def row_count(self) -> int:
         return sum(len(s.rows) for s in self.sources)
+
+    @property
+    def systems_searched(self) -> tuple[str, ...]:
+        """What the letter names as searched: the search's connections, else those of its sources,
+        so a reply that found nothing still says where we looked (EDPB 01/2022; ICO)."""
+        return self.connections or tuple(dict.fromkeys(s.connection for s in self.sources))
 
     @classmethod
     def from_search(cls, search: Any) -> ExportSnapshot:
@@ -124,7 +132,7 @@ class ExportSnapshot:
         errors = tuple(f"{e.connection}: {e.message}" for e in getattr(search, "errors", ()))
         truncated = tuple(f"{c} · {t}" for c, t in getattr(search, "truncated", ()))
         return cls(sources=tuple(sources), identifiers=identifiers, taken_at=taken_at, errors=errors,
-                   truncated=truncated)
+                   truncated=truncated, connections=tuple(getattr(search, "connections", ())))
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,10 @@ PLACEHOLDERS: dict[str, str] = {
     "cite_remedy": "the article on judicial remedies",
     "cite_appeal": "the article on appeals to the organisation (US state laws)",
     "cite_portability": "the article on data portability",
+    "cite_purposes": "the provision the purposes the export letter lists rest on (GDPR Art. 15(1)(a); the privacy notice under the VCDPA and CPA)",
+    "cite_categories": "the provision the categories of personal data the export letter lists rest on",
+    "cite_recipients": "the provision the recipients the export letter lists rest on",
+    "cite_copy": "the provision giving the copy of the data (GDPR Art. 15(3) and its equivalents)",
     "portability_file_name": "the portability file's name",
     "portability_file_sha256": "the portability file's SHA-256",
     "snapshot_taken_at": "when the subject search ran",
@@ -88,14 +92,19 @@ PLACEHOLDERS: dict[str, str] = {
     "rights_heading": "the heading of the law's list of the person's other rights (laws.toml [law.letter])",
     "rights_how": "how to use those rights (laws.toml [law.letter])",
     "complaint_heading": "the heading of the law's complaint route (laws.toml [law.letter])",
-    "complaint_route": "the complaint route the law gives, in full (laws.toml [law.letter])",
+    "complaint_route": "the complaint route the law gives, in full (laws.toml [law.letter]; its complaint_route_no_authority when the profile names no authority)",
     "appeal_of": "for an appeal: the reference of the refused request it contests",
     "appeal_route": "where to turn after a denied appeal (laws.toml [law.letter] appeal_route)",
 }
 
 #: Placeholders whose text comes from the law's [letter] table; those texts may use every other one.
 LAW_LETTER_PLACEHOLDERS = ("rights_heading", "rights_how", "complaint_heading", "complaint_route")
-LAW_LETTER_KEYS = (*LAW_LETTER_PLACEHOLDERS, "rights", "appeal_route")
+#: The complaint route when Settings name no supervisory authority: required when ``complaint_route``
+#: quotes the profile's authority, so a letter never prints an empty "The authority responsible for us is:".
+NO_AUTHORITY_ROUTE = "complaint_route_no_authority"
+LAW_LETTER_KEYS = (*LAW_LETTER_PLACEHOLDERS, "rights", "appeal_route", NO_AUTHORITY_ROUTE)
+#: Placeholders naming the authority of the organisation profile.
+PROFILE_AUTHORITY_PLACEHOLDERS = ("authority_contact", "authority_address", "authority_email")
 
 #: Lists a section can print as bullets with ``list = "<name>"``.
 LISTS: dict[str, str] = {
@@ -104,6 +113,7 @@ LISTS: dict[str, str] = {
     "art15_categories": "categories of personal data (Art. 15(1)(b))",
     "art15_recipients": "recipients or categories of recipient (Art. 15(1)(c))",
     "sources_summary": "each table searched that held data, with its number of records",
+    "systems_searched": "each system (connection) the search covered, whether or not it held data",
     "identifiers": "the identifiers the search used",
     "withheld": "what was left out of the copy and on which ground (Art. 15(4))",
     "law_rights": "the person's other rights under the law, one per line (laws.toml [law.letter] rights)",
@@ -115,7 +125,7 @@ BASE_FLAGS = (
     "verification_pending", "verified", "extended", "has_requester", "has_portability_file",
     "has_snapshot", "has_rows", "has_subject_address", "has_completion_summary", "has_dpo",
     "has_authority", "has_withheld", "sells", "shares", "appeal", "ask_reply", "ask_account",
-    "ask_id_document",
+    "ask_id_document", "found_nothing", "has_systems_searched",
 )
 #: Conditions a section can test with ``when`` / ``when_any`` / ``unless``.
 FLAGS: frozenset[str] = frozenset(
@@ -124,7 +134,8 @@ FLAGS: frozenset[str] = frozenset(
     + tuple("law_" + law.replace("-", "_") for law in LAWS)
 )
 
-CITATION_KEYS = ("right", "deadline", "extension", "refusal", "complaint", "remedy", "appeal", "portability")
+CITATION_KEYS = ("right", "deadline", "extension", "refusal", "complaint", "remedy", "appeal", "portability",
+                 "purposes", "categories", "recipients", "copy")
 
 _LETTER_KEYS = {"title", "subject", "salutation", "closing", "signature", "section", "appendix"}
 _SECTION_KEYS = {"heading", "text", "list", "when", "when_any", "unless", "item", "numbered"}
@@ -402,11 +413,24 @@ def _parse_law_letter(file: str, where: str, raw: Any) -> tuple[dict[str, str], 
     if not isinstance(rights, list) or not rights or not all(isinstance(r, str) and r.strip() for r in rights):
         raise TemplateError(f"{file}: {where}.letter.rights must be a non-empty list of texts.")
     items = tuple(_check_text(r.strip(), file, f"{where}.letter.rights", allowed) for r in rights)
-    route = raw.get("appeal_route", "")
-    if not isinstance(route, str):
-        raise TemplateError(f"{file}: {where}.letter.appeal_route must be text.")
-    texts["appeal_route"] = _check_text(route.strip(), file, f"{where}.letter.appeal_route", allowed)
+    for key in ("appeal_route", NO_AUTHORITY_ROUTE):
+        route = raw.get(key, "")
+        if not isinstance(route, str):
+            raise TemplateError(f"{file}: {where}.letter.{key} must be text.")
+        texts[key] = _check_text(route.strip(), file, f"{where}.letter.{key}", allowed)
+    if quotes_profile_authority(texts["complaint_route"]):
+        if not texts[NO_AUTHORITY_ROUTE]:
+            raise TemplateError(f"{file}: {where}.letter.complaint_route names the authority of Settings; give "
+                                f"{NO_AUTHORITY_ROUTE}, the route to print when Settings name none.")
+        if quotes_profile_authority(texts[NO_AUTHORITY_ROUTE]):
+            raise TemplateError(f"{file}: {where}.letter.{NO_AUTHORITY_ROUTE} is printed when Settings name no "
+                                "authority, so it cannot quote the authority's name, address or e-mail.")
     return texts, items
+
+
+def quotes_profile_authority(text: str) -> bool:
+    """Whether ``text`` prints the authority of the organisation profile (its name, address or e-mail)."""
+    return any("{" + name + "}" in text for name in PROFILE_AUTHORITY_PLACEHOLDERS)
 
 
 _SPECIAL_FILES = {"common.toml", "laws.toml", "art15_defaults.toml"}
@@ -446,3 +470,25 @@ def _load_templates(directory: Path) -> TemplateSet:
     common = parse_common(directory / "common.toml")
     laws = parse_laws(directory / "laws.toml")
     return TemplateSet(directory=directory, letters=letters, common=common, laws=laws)
+
+
+def authority_problem(templates: TemplateSet, kind: str, law: str, authority_name: str) -> str | None:
+    """Why a ``kind`` letter under ``law`` will name no supervisory authority, or None.
+
+    A law whose complaint route names the authority of Settings has a route without it
+    (``complaint_route_no_authority``: GDPR Art. 77, the authority where the person lives, works or
+    the infringement took place), so the letter is still right; but the officer should know it names
+    none before sending it, and fill in Settings if an authority is responsible for the organisation.
+    """
+    text = templates.laws.get(law)
+    if text is None or authority_name.strip() or not text.letter.get(NO_AUTHORITY_ROUTE):
+        return None
+    quoted = ("{complaint_route}", "{authority_name}", *("{" + p + "}" for p in PROFILE_AUTHORITY_PLACEHOLDERS))
+    sections = templates.pick(kind, law).sections
+    if not any(q in section.text or q in section.heading for section in sections for q in quoted):
+        return None
+    cite = text.citations.get("complaint", "")
+    return (f"Settings name no supervisory authority, so this {text.short} letter names none: it gives only the "
+            f"right to complain and the route the law gives{f' ({cite})' if cite else ''}. If an authority is "
+            "responsible for your organisation, fill in Supervisory authority (name, address, e-mail) in "
+            "Settings before you send the letter.")

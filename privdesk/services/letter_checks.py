@@ -1,13 +1,17 @@
-"""Letters that would contradict the record: warned before they are produced.
+"""Letters that would contradict the record, or that the profile leaves short: warned before they
+are produced.
 
 An acknowledgement for a request already overdue, dated today, would promise an answer by a
-date that has passed; the officer should extend (if the law allows) or answer instead.
+date that has passed; the officer should extend (if the law allows) or answer instead. A GDPR
+letter written while Settings name no supervisory authority gives the route of Art. 77 but names no
+authority; the officer is told so before sending it.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from privdesk.services.context import AppContext
 from privdesk.services.requests import RequestDetail
 
 #: letters that tell the subject when the answer will come
@@ -29,3 +33,20 @@ def date_warnings(kind: str, d: RequestDetail, today: date | None = None) -> lis
     if kind == "acknowledgement" and d.acknowledge_by is not None and d.acknowledge_by < today:
         out.append(f"The acknowledgement was due by {d.acknowledge_by:%d %b %Y}.")
     return out
+
+
+def profile_warnings(ctx: AppContext, kind: str, d: RequestDetail) -> list[str]:
+    """Sentences for the officer about what the organisation profile leaves out of this letter."""
+    from privdesk.documents.templates import authority_problem, load_templates
+    from privdesk.domain.laws import base_law_id, get_law
+    from privdesk.services.settings import get_settings
+
+    law = get_law(d.law)
+    letters_law = law.letters_as or base_law_id(d.law)  # the wording the letter uses (casefile.letter_request)
+    problem = authority_problem(load_templates(), kind, letters_law, get_settings(ctx).get("authority.name", ""))
+    return [problem] if problem else []
+
+
+def letter_warnings(ctx: AppContext, kind: str, d: RequestDetail, today: date | None = None) -> list[str]:
+    """Everything the officer should know before the letter is final: its dates, then the profile."""
+    return date_warnings(kind, d, today) + profile_warnings(ctx, kind, d)

@@ -89,3 +89,27 @@ def test_verification_choices_change_what_the_letter_asks_for(qtbot: QtBot, ctx:
     assert doc is not None
     dlg.select("acknowledgement")
     assert not dlg.asks_box.isVisible()
+
+
+def test_preview_warns_when_settings_name_no_authority(qtbot: QtBot, ctx: AppContext, tmp_path: Path) -> None:
+    """Issue: a GDPR letter without an authority in Settings; the officer learns it before saving."""
+    from privdesk.services.settings import set_setting
+
+    ref = open_request(ctx)
+    rq.deny(ctx, ref, "The request is manifestly unfounded.", ACTOR)
+    set_setting(ctx, "authority.name", "")
+    dlg = LettersDialog(ctx, ref, lambda: ACTOR, open_after_save=False)
+    qtbot.addWidget(dlg)
+    dlg.select("acknowledgement")
+    qtbot.waitUntil(lambda: dlg.pdf_bytes is not None, timeout=10000)
+    assert "supervisory authority" not in dlg.message.text()  # the acknowledgement names none anyway
+    dlg.select("denial")
+    qtbot.waitUntil(lambda: "Preparing" not in dlg.message.text(), timeout=10000)
+    assert "Settings name no supervisory authority" in dlg.message.text()
+    assert dlg.save_button.isEnabled()  # warned, not refused: the letter gives the Art. 77 route
+    set_setting(ctx, "authority.name", "CNIL")
+    dlg.select("acknowledgement")
+    qtbot.waitUntil(lambda: dlg.pdf_bytes is not None, timeout=10000)
+    dlg.select("denial")
+    qtbot.waitUntil(lambda: dlg.pdf_bytes is not None and "Preparing" not in dlg.message.text(), timeout=10000)
+    assert "supervisory authority" not in dlg.message.text()

@@ -102,6 +102,22 @@ def test_export_letter_with_appendix_and_portability_file(case: tuple[AppContext
     assert any(e.action == "document_export" for e in audit.history(ctx, "request", ref))
 
 
+def test_export_letter_after_a_search_that_found_nothing(case: tuple[AppContext, str], tmp_path: Path) -> None:
+    """A real search of the CRM that finds nobody: the letter names the system searched, says we hold
+    no data, and has no copy section and no appendix."""
+    ctx, _ = case
+    ref = rq.open_request(ctx, rq.NewRequest(type="access", law="gdpr", received=date.today(), name="Nina Berg",
+                                             emails=("nina@example.org",)), actor=ACTOR).reference
+    rq.change_status(ctx, ref, "in_progress", ACTOR)
+    result = ds.search(ctx, ds.make_query(ctx, emails=["nina@example.org"]))
+    casefile.attach_snapshot(ctx, ref, ds.make_snapshot(ctx, result), ACTOR)
+    casefile.generate_letter(ctx, "export", ref, tmp_path / "letter.pdf", ACTOR)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "letter.pdf").pages).split())
+    assert "found no personal data about you" in text and "holds no personal data about you" in text
+    assert "We searched these systems: crm" in text.replace("•", "").replace("  ", " ")
+    assert "Your copy of the data" not in text and "Appendix" not in text
+
+
 def test_letter_that_does_not_fit_is_refused(case: tuple[AppContext, str], tmp_path: Path) -> None:
     ctx, _ = case
     erasure = rq.open_request(ctx, rq.NewRequest(type="erasure", law="gdpr", received=date.today(),

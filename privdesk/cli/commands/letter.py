@@ -48,8 +48,9 @@ def _letter(args: argparse.Namespace) -> int:
 
     password = read_secret_stdin() if args.password_stdin else None
     ctx = open_ctx(args)
-    # a letter that contradicts the record is still written (the officer may need it), but not silently
-    for warning in letter_checks.date_warnings(args.kind, get_request(ctx, args.reference)):
+    # a letter that contradicts the record, or names no authority, is still written (the officer may
+    # need it), but not silently
+    for warning in letter_checks.letter_warnings(ctx, args.kind, get_request(ctx, args.reference)):
         sys.stderr.write(f"privdesk: warning: {warning}\n")
     doc = casefile.generate_letter(ctx, args.kind, args.reference, args.output, _actor(args),
                                    password=password, asks=args.ask)

@@ -181,10 +181,10 @@ class LettersDialog(QDialog):
         item = self.kinds.currentItem()
         kind = str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
         try:
-            warnings = letter_checks.date_warnings(kind, svc.get_request(self.ctx, self.reference))
+            warnings = letter_checks.letter_warnings(self.ctx, kind, svc.get_request(self.ctx, self.reference))
         except PrivDeskError:
             warnings = []
-        if warnings:  # a letter that contradicts the record: say so before it is saved
+        if warnings:  # a letter that contradicts the record or lacks a profile fact: say so before it is saved
             text = "<span style='color:#92400e'>⚠ " + html.escape(" ".join(warnings)) + "</span><br>" + text
         self.message.setText(text)
         self.save_button.setEnabled(True)

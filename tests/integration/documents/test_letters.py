@@ -140,7 +140,8 @@ def test_export_without_data_says_so(request_: LetterRequest, profile: OrgProfil
     empty = ExportSnapshot(sources=(), identifiers=("email: zoe@example.com",))
     text = flat(pdf_text(render_letter("export", request_, profile, empty, today=TODAY)))
     assert "found no personal data about you" in text
-    assert "Our search found no records about you." in text
+    # no appendix reproducing nothing (the empty appendix was the bug: tests in test_access_reply.py)
+    assert "Appendix" not in text and "Our search found no records about you." not in text
 
 
 UNICODE_NAMES = ["Zoë Ødegård", "Łukasz Wróbel", "Ζωή Παπαδοπούλου", "Дмитрий Иванов"]
