@@ -184,3 +184,27 @@ def test_a_cancelled_prompt_leaves_the_connection_out_and_names_it(
     assert "pg: not searched, because the password prompt was cancelled" in str(
         entry.changes["connections_not_searched"][1])
     assert errors_shown == []
+
+
+def test_a_csv_of_e_mails_asks_for_the_password_too(
+        qtbot: QtBot, pane: BreachesPane, postgres_server: Server, postgres_db: str, tmp_path: Path,
+        errors_shown: list[str]) -> None:
+    """A CSV of e-mails/phones goes through the same search, so it asks the same way; a CSV of
+    people with names is taken as it is and asks nothing."""
+    household_pg(pane.ctx, postgres_server, postgres_db)
+    people = tmp_path / "people.csv"
+    people.write_text(f"name,email\n{BOB[0]},{BOB[1]}\n", encoding="utf-8")
+    task = pane.detail.add_affected(people)
+    assert task is not None
+    qtbot.waitUntil(lambda: "added" in pane.detail.message.text(), timeout=15000)
+    assert getattr(pane.detail, "password_dialog", None) is None
+
+    leaked = tmp_path / "leaked.csv"
+    leaked.write_text(f"email\n{ALICE[1]}\n", encoding="utf-8")
+    pane.detail.add_affected(leaked)
+    dlg = _prompt(qtbot, pane)
+    dlg.setTextValue(postgres_server.password)
+    dlg.accept()
+    qtbot.waitUntil(lambda: pane.detail.affected.rowCount() == 2, timeout=30000)
+    assert sorted(pane.detail.affected.item(i, 1).text() for i in range(2)) == [ALICE[1], BOB[1]]  # type: ignore[union-attr]
+    assert errors_shown == []
