@@ -415,19 +415,30 @@ def read_only(engine: Engine, timeout_s: float, cancel: threading.Event | None =
 
 # -- errors in plain words --------------------------------------------------------------------
 
+def _driver_error(exc: BaseException) -> tuple[BaseException, str, int | None]:
+    """The driver's own exception under SQLAlchemy's, its text in lower case, its error code."""
+    orig = getattr(exc, "orig", None) or exc
+    code = orig.args[0] if getattr(orig, "args", None) and isinstance(orig.args[0], int) else None
+    return orig, str(orig).lower(), code
+
+
+def login_refused(exc: BaseException) -> bool:
+    """Whether the server refused the user name or password (not an unreachable server)."""
+    _orig, msg, code = _driver_error(exc)
+    return code == 1045 or any(s in msg for s in (
+        "password authentication failed", "access denied", "no password supplied", "authentication failed"))
+
+
 def explain(exc: BaseException, spec: ConnectionSpec, timeout_s: float | None = None) -> str:
     """Turn a driver exception into one sentence the officer can act on (no secrets inside)."""
     if isinstance(exc, ConnectionFailed):
         return exc.message
     if isinstance(exc, (NoSuchModuleError, ImportError)):
         return _driver_missing(spec)
-    orig = getattr(exc, "orig", None) or exc
-    msg = str(orig).lower()
-    code = orig.args[0] if getattr(orig, "args", None) and isinstance(orig.args[0], int) else None
+    orig, msg, code = _driver_error(exc)
     url = make_url(spec.url)
     where = f"{url.host or 'localhost'}:{url.port}" if url.port else (url.host or "localhost")
-    if code == 1045 or "password authentication failed" in msg or "access denied" in msg \
-            or "no password supplied" in msg or "authentication failed" in msg:
+    if login_refused(exc):
         return f"Wrong user name or password for connection {spec.name!r}."
     if code == 1049 or "unknown database" in msg or ("database" in msg and "does not exist" in msg):
         return f"The database {url.database!r} does not exist on {where}."
@@ -451,9 +462,12 @@ def explain(exc: BaseException, spec: ConnectionSpec, timeout_s: float | None = 
 
 @dataclass(frozen=True)
 class ProbeResult:
+    """A connection test's outcome; ``login_refused`` when the server refused the password."""
+
     ok: bool
     message: str
     elapsed_s: float
+    login_refused: bool = False
 
 
 def _with_deadline(fn: Callable[[], str], timeout_s: float) -> tuple[str | None, BaseException | None, bool]:
@@ -534,7 +548,7 @@ def probe_connection(spec: ConnectionSpec, password: str | None, timeout_s: floa
     if error is not None:
         if not isinstance(error, (SQLAlchemyError, DBAPIError, ConnectionFailed, ImportError, OSError)):
             log.error("connection test of %s failed unexpectedly: %s", spec.name, type(error).__name__)
-        return ProbeResult(False, explain(error, spec, timeout_s), elapsed)
+        return ProbeResult(False, explain(error, spec, timeout_s), elapsed, login_refused(error))
     return ProbeResult(True, f"Connected to {value} in {elapsed:.2f} s (read-only).", elapsed)
 
 

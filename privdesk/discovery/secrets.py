@@ -95,6 +95,14 @@ def remember_for_session(name: str, password: str, scope: str = "") -> None:
         _session[(scope, name)] = password
 
 
+def forget_for_session(name: str, scope: str = "") -> None:
+    """Drop a password typed this session (one the server refused), so it is asked for again;
+    the keyring is left alone."""
+    with _lock:
+        for key in ((scope, name), ("", name)):
+            _session.pop(key, None)
+
+
 def get_password(name: str, scope: str = "") -> str | None:
     """The session password first (typed this session), then the keyring; None when neither.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -267,6 +267,32 @@ def password_for(spec: ConnectionSpec) -> str | None:
     return pw
 
 
+def passwords_to_ask(ctx: AppContext, typed: Sequence[str] = (), skip: Collection[str] = ()) -> list[PasswordNeeded]:
+    """What to ask the officer before a search of every searchable connection, each as the
+    :class:`PasswordNeeded` a search would raise: first each password ``typed`` this round that
+    the server refuses (forgotten, so it is asked for again, not retried), then each connection
+    whose server asks for a password none is saved for. Connections in ``skip`` (the officer
+    cancelled their prompt) are not asked again. Talks to the servers: run it in a worker."""
+    asks: list[PasswordNeeded] = []
+    for name in searchable_connections(ctx):
+        if name in skip:
+            continue
+        spec = _spec(ctx, name)
+        if name in typed:
+            probe = probe_connection(spec, secrets.get_password(name, scope=spec.scope))
+            if probe.login_refused:
+                secrets.forget_for_session(name, scope=spec.scope)
+                log.info("connection %s refused the password typed for it", name)
+                asks.append(PasswordNeeded(f"{probe.message} Enter the password again, or Cancel to leave it "
+                                           "out of this search.", name))
+            continue
+        try:
+            password_for(spec)
+        except PasswordNeeded as exc:
+            asks.append(exc)
+    return asks
+
+
 def test_connection(ctx: AppContext, name: str) -> ProbeResult:
     """Connect read-only and answer within 5 s with a plain sentence (never raises for a failure
     of the remote database; the result says what went wrong)."""
@@ -433,10 +459,15 @@ def make_query(ctx: AppContext, emails: Sequence[str] = (), phones: Sequence[str
     return SearchQuery(tuple(emails), tuple(phones), tuple(names), tuple(customer_ids), default_region(ctx))
 
 
+def searchable_connections(ctx: AppContext) -> list[str]:
+    """The connections a search covers when none is named: all but write connections."""
+    # write connections (``--write-for``) are for executing change plans, never searched
+    return [c.name for c in list_connections(ctx) if not c.options.get("write_for")]
+
+
 def prepare_targets(ctx: AppContext, connections: Sequence[str] = ()) -> list[SearchTarget]:
     """Resolve names, passwords and cached maps on the caller's thread (quick, case DB only)."""
-    # write connections (``--write-for``) are for executing change plans, never searched
-    names = list(connections) or [c.name for c in list_connections(ctx) if not c.options.get("write_for")]
+    names = list(connections) or searchable_connections(ctx)
     targets: list[SearchTarget] = []
     for n in dict.fromkeys(names):
         spec = _spec(ctx, n)

@@ -406,14 +406,8 @@ class ConnectionsDialog(QDialog):
         self.refresh_button.setEnabled(True)
         self.test_button.setEnabled(True)
         if isinstance(exc, PasswordNeeded):
-            from PySide6.QtWidgets import QInputDialog
+            from privdesk.ui.passwords import ask_password
 
-            dlg = QInputDialog(self)
-            dlg.setObjectName("passwordDialog")
-            dlg.setLabelText(exc.message)
-            dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
-            dlg.textValueSelected.connect(lambda text: svc.set_password(exc.connection, text, session_only=True))
-            dlg.open()
-            self.password_dialog = dlg
+            self.password_dialog = ask_password(self, exc)
             return
         self.status.setText(str(exc))

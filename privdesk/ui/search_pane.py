@@ -71,6 +71,7 @@ from privdesk.services import discovery as svc
 from privdesk.services.casefile import SnapshotInfo
 from privdesk.services.context import AppContext
 from privdesk.ui.dialogs import show_error
+from privdesk.ui.passwords import ask_password
 from privdesk.ui.vocabulary import count
 from privdesk.ui.workers import Task, run_task
 
@@ -752,20 +753,9 @@ class SearchPane(QWidget):
         show_error(self, exc)
 
     def ask_password(self, exc: PasswordNeeded) -> QInputDialog:
-        dlg = QInputDialog(self)
-        dlg.setObjectName("passwordDialog")
-        dlg.setWindowTitle(self.tr("Password for {0}").format(exc.connection))
-        dlg.setLabelText(exc.message)
-        dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
-
-        def got(text: str) -> None:
-            svc.set_password(exc.connection, text, session_only=True)
-            self.start_search()
-
-        dlg.textValueSelected.connect(got)
-        dlg.open()
-        self.password_dialog = dlg
-        return dlg
+        """Ask for the password (kept for the session), then run the search again."""
+        self.password_dialog = ask_password(self, exc, self.start_search)
+        return self.password_dialog
 
     def _cancelled(self) -> None:
         self.status.setText(self.tr("Search cancelled: {0} rows found before it stopped.").format(self.model.rows))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
 from privdesk.errors import ValidationError
@@ -62,16 +63,17 @@ def read_people_csv(path: Path) -> list[dict[str, str]]:
     return out
 
 
-def find_affected_in_csv(ctx: AppContext, path: Path) -> AffectedSearch:
+def find_affected_in_csv(ctx: AppContext, path: Path, skipped: Collection[str] = ()) -> AffectedSearch:
     """What adding a CSV would add, before anything is written.
 
     A CSV of identifiers only (no names, no addresses) goes through the subject search when
-    there is one, so its candidates can be shown apart; any other CSV is taken as it is.
+    there is one, so its candidates can be shown apart (but not through the connections
+    ``skipped``, see :func:`find_affected`); any other CSV is taken as it is.
     """
     rows = read_people_csv(path)
     if rows and not any(r.get("name") or r.get("address") for r in rows):
         try:
-            return find_affected(ctx, rows)
+            return find_affected(ctx, rows, skipped=skipped)
         except SearchUnavailable:
             log.info("no subject search available; identifiers imported as they are")
     return AffectedSearch(as_given=tuple(rows), source="csv")

@@ -206,12 +206,20 @@ def _group(matches: Iterable[Any], why: bool) -> dict[str, FoundPerson]:
     return out
 
 
+#: Why a connection whose password prompt the officer cancelled was left out, as the review, the
+#: message and the audit entry name it among the connections not searched.
+PROMPT_CANCELLED = "not searched, because the password prompt was cancelled"
+
+
 def find_affected(ctx: AppContext, identifiers: Iterable[Mapping[str, str]],
-                  search: SearchFn | None = None) -> AffectedSearch:
+                  search: SearchFn | None = None, skipped: Collection[str] = ()) -> AffectedSearch:
     """Run each identifier row (``email``, ``phone`` or ``identifier``) through the subject
-    search; nothing is written."""
-    fn = search or _subject_search(ctx)
-    errors: list[SearchError] = []
+    search; nothing is written. The connections in ``skipped`` (the officer cancelled their
+    password prompt) are not searched and are named among those not searched."""
+    from privdesk.discovery.search import SearchError
+
+    fn = search or _subject_search(ctx, skipped)
+    errors: list[SearchError] = [SearchError(name, PROMPT_CANCELLED, whole=True) for name in skipped]
 
     def searched() -> Iterable[tuple[Mapping[str, str], Sequence[Any]]]:
         for ident in identifiers:
@@ -294,16 +302,18 @@ def add_affected_from_matches(ctx: AppContext, reference: str, matches: Iterable
     return add_found(ctx, reference, _sort_out([(None, list(matches))], _region(ctx)), actor, include_candidates)
 
 
-def _subject_search(ctx: AppContext) -> SearchFn:
-    """The subject search of ``privdesk.services.discovery`` for one identifier row: its e-mail
-    and its phone together, so a row holding both is confirmed and one holding the phone with
-    another e-mail is a candidate with that conflict named."""
+def _subject_search(ctx: AppContext, skipped: Collection[str] = ()) -> SearchFn:
+    """The subject search of ``privdesk.services.discovery`` for one identifier row, over the
+    searchable connections but ``skipped``: its e-mail and its phone together, so a row holding
+    both is confirmed and one holding the phone with another e-mail is a candidate with that
+    conflict named."""
     try:
         from privdesk.services import discovery as disc
     except ImportError:
         raise SearchUnavailable() from None
     if not disc.list_connections(ctx):
         raise SearchUnavailable()
+    names = [n for n in disc.searchable_connections(ctx) if n not in skipped]
 
     def run(c: AppContext, ident: Mapping[str, str]) -> SearchResult | Sequence[Any]:
         email = (ident.get("email") or "").strip()
@@ -311,10 +321,10 @@ def _subject_search(ctx: AppContext) -> SearchFn:
         other = (ident.get("identifier") or "").strip()
         if other and not (email or phone):
             email, phone = (other, "") if "@" in other else ("", other)
-        if not (email or phone):
+        if not (email or phone) or not names:  # nothing to search for, or nowhere left to search
             return []
         query = disc.make_query(c, emails=[email] if email else [], phones=[phone] if phone else [])
-        return disc.search(c, query)
+        return disc.search(c, query, names)
 
     return run
 

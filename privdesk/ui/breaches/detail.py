@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privdesk.discovery.errors import PasswordNeeded
 from privdesk.domain import breach as dom
 from privdesk.errors import PrivDeskError
 from privdesk.services import breach_notices as notices
@@ -67,6 +68,7 @@ class BreachDetailView(QWidget):
         self.task: Task | None = None
         self.batch_dialog: BatchNoticesDialog | None = None
         self.review_dialog: QDialog | None = None
+        self.password_dialog: QInputDialog | None = None  # the last password prompt of a search
         layout = QVBoxLayout(self)
         self.heading = QLabel(self.tr("Select a breach"))
         self.heading.setObjectName("breachHeading")
@@ -319,13 +321,9 @@ class BreachDetailView(QWidget):
             if not chosen:
                 return None
             path = Path(chosen)
-        ctx, ref, csv_file = self.ctx, self.detail.reference, path
-
-        def job(_control: TaskControl) -> svc.AffectedSearch:
-            return svc.find_affected_in_csv(ctx, csv_file)
-
+        ctx, csv_file = self.ctx, path
         self.message.setText(self.tr("Reading {0}…").format(csv_file.name))
-        return self._find(job, ref)
+        return self._find(lambda skipped: svc.find_affected_in_csv(ctx, csv_file, skipped), self.detail.reference)
 
     def add_from_search(self, identifiers: str | None = None) -> Task | None:
         """Search the connected databases for each e-mail or phone (one a line) in the background."""
@@ -342,20 +340,52 @@ class BreachDetailView(QWidget):
         if not rows:
             return None
         ctx = self.ctx
-
-        def job(control: TaskControl) -> svc.AffectedSearch:
-            control.progress(0, len(rows), "searching")
-            return svc.find_affected(ctx, rows)
-
         self.message.setText(self.tr("Searching the connected databases for {0}…").format(
             count(len(rows), "identifier")))
-        return self._find(job, self.detail.reference)
+        return self._find(lambda skipped: svc.find_affected(ctx, rows, skipped=skipped), self.detail.reference)
 
-    def _find(self, job: Callable[[TaskControl], svc.AffectedSearch], ref: str) -> Task:
-        """Run a search (or CSV read) for ``ref``; the breach shown may change meanwhile."""
+    def _find(self, find: Callable[[Sequence[str]], svc.AffectedSearch], ref: str, typed: Sequence[str] = (),
+              skipped: Sequence[str] = ()) -> Task:
+        """Run ``find(skipped)`` (a search or CSV read) for ``ref`` in a worker; the breach shown
+        may change meanwhile. When a connection's server wants a password none is saved for, the
+        officer is asked for each such connection in the Search area's prompt, and another round
+        runs: it first checks the passwords ``typed`` (a wrong one is said so and asked again),
+        then searches every connection but the ``skipped`` ones (their prompt was cancelled)."""
+        ctx = self.ctx
+
+        def job(_control: TaskControl) -> svc.AffectedSearch | list[PasswordNeeded]:
+            from privdesk.services import discovery
+
+            asks = discovery.passwords_to_ask(ctx, typed, skipped) if typed else []
+            if asks:
+                return asks
+            try:
+                return find(skipped)
+            except PasswordNeeded:
+                asks = discovery.passwords_to_ask(ctx, (), skipped)
+                if not asks:
+                    raise
+                return asks
+
+        def done(got: svc.AffectedSearch | list[PasswordNeeded]) -> None:
+            if isinstance(got, svc.AffectedSearch):
+                self._found(ref, got)
+                return
+            from privdesk.ui.passwords import ask_in_turn
+
+            self.message.setText(self.tr("Waiting for the password of {0}…").format(
+                ", ".join(n.connection for n in got)))
+            def asked(now_typed: list[str], cancelled: list[str]) -> None:
+                self._find(find, ref, now_typed, [*skipped, *cancelled])
+
+            ask_in_turn(self, got, asked, shown=self._prompted)
+
         self._finding(True)
-        self.task = run_task(job, lambda found: self._found(ref, found), self._find_failed, pool=self.pool)
+        self.task = run_task(job, done, self._find_failed, pool=self.pool)
         return self.task
+
+    def _prompted(self, dlg: QInputDialog) -> None:
+        self.password_dialog = dlg
 
     def _finding(self, on: bool) -> None:
         self.affected_button.setEnabled(not on)

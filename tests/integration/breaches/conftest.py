@@ -13,6 +13,7 @@ from privdesk.domain.breach import BreachInput
 from privdesk.services import breaches as svc
 from privdesk.services import settings
 from privdesk.services.context import AppContext
+from tests.servers import Server
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -68,3 +69,24 @@ def household_crm(ctx: AppContext, folder: Path) -> str:
             (1, *ALICE, HOUSEHOLD_PHONE, "1984-02-03"), (2, *BOB, "020 7946 0123", "1982-07-09")])
     discovery.add_connection(ctx, "crm", f"sqlite:///{crm}")
     return "crm"
+
+
+def household_pg(ctx: AppContext, server: Server, database_url: str, name: str = "pg") -> str:
+    """The household of :func:`household_crm` on the real PostgreSQL server, registered without
+    its password (the server refuses a login without one, so PrivDesk must ask); returns the
+    connection's name."""
+    from sqlalchemy import create_engine, make_url, text
+
+    from privdesk.services import discovery
+
+    engine = create_engine(database_url)
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE customers (id int PRIMARY KEY, full_name text, email text, phone text)"))
+        c.execute(text("INSERT INTO customers VALUES (:i, :n, :e, :p)"), [
+            {"i": 1, "n": ALICE[0], "e": ALICE[1], "p": HOUSEHOLD_PHONE},
+            {"i": 2, "n": BOB[0], "e": BOB[1], "p": "020 7946 0123"}])
+    engine.dispose()
+    db = make_url(database_url).database
+    discovery.add_connection(ctx, name, f"postgresql://{server.user}@{server.host}:{server.port}/{db}")
+    return name
+

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import keyring
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 from privdesk.cli import main
 from privdesk.discovery import secrets
 from privdesk.services import breaches as svc
 from privdesk.services import discovery
 from privdesk.services.context import AppContext
-from tests.integration.breaches.conftest import ALICE, BOB, HOUSEHOLD_PHONE, household_crm
+from tests.integration.breaches.conftest import ALICE, BOB, household_crm, household_pg
 from tests.servers import Server
 
 ACTOR = "dpo@northwind.example"
@@ -101,14 +100,7 @@ def test_cli_asks_for_a_refused_password_as_search_does(org_ctx: AppContext, bre
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     """The server refuses a login without a password and none is saved: asked once on the
     terminal, kept for the process only; without a terminal, a plain line and exit 2."""
-    engine = create_engine(postgres_db)
-    with engine.begin() as c:
-        c.execute(text("CREATE TABLE customers (id int PRIMARY KEY, full_name text, email text, phone text)"))
-        c.execute(text("INSERT INTO customers VALUES (1, :n, :e, :p)"), {"n": BOB[0], "e": BOB[1],
-                                                                          "p": HOUSEHOLD_PHONE})
-    engine.dispose()
-    db = make_url(postgres_db).database
-    discovery.add_connection(org_ctx, "pg", f"postgresql://privdesk@127.0.0.1:{postgres_server.port}/{db}")
+    household_pg(org_ctx, postgres_server, postgres_db)
     secrets.forget_session()
     csv_file = tmp_path / "leaked.csv"
     csv_file.write_text(f"{BOB[1]}\n", encoding="utf-8")
