@@ -279,18 +279,35 @@ def passwords_to_ask(ctx: AppContext, typed: Sequence[str] = (), skip: Collectio
             continue
         spec = _spec(ctx, name)
         if name in typed:
-            probe = probe_connection(spec, secrets.get_password(name, scope=spec.scope))
-            if probe.login_refused:
-                secrets.forget_for_session(name, scope=spec.scope)
-                log.info("connection %s refused the password typed for it", name)
-                asks.append(PasswordNeeded(f"{probe.message} Enter the password again, or Cancel to leave it "
-                                           "out of this search.", name))
+            refused = _refused(spec)
+            if refused is not None:
+                asks.append(refused)
             continue
         try:
             password_for(spec)
         except PasswordNeeded as exc:
             asks.append(exc)
     return asks
+
+
+def _refused(spec: ConnectionSpec) -> PasswordNeeded | None:
+    """Try the password typed for ``spec`` this session; when the server refuses it, forget it
+    and say what to ask the officer (the search would only report the refusal, every time)."""
+    probe = probe_connection(spec, secrets.get_password(spec.name, scope=spec.scope))
+    if not probe.login_refused:
+        return None
+    secrets.forget_for_session(spec.name, scope=spec.scope)
+    log.info("connection %s refused the password typed for it", spec.name)
+    return PasswordNeeded(f"{probe.message} Enter the password again, or Cancel to leave it out of this "
+                          "search.", spec.name)
+
+
+def check_typed_password(ctx: AppContext, name: str) -> None:
+    """Raise PasswordNeeded (asking again) when the server refuses the password just typed for
+    ``name``. Talks to the server: run it in a worker."""
+    refused = _refused(_spec(ctx, name))
+    if refused is not None:
+        raise refused
 
 
 def test_connection(ctx: AppContext, name: str) -> ProbeResult:

@@ -419,6 +419,7 @@ class SearchPane(QWidget):
         self._switch_interval: float | None = None
         self._pending: deque[object] = deque()
         self._final: SearchResult | None = None
+        self._typed: list[str] = []  # connections whose password was typed for the next search
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(30)
         self._flush_timer.timeout.connect(self._flush)
@@ -614,7 +615,11 @@ class SearchPane(QWidget):
         self._stop = stop
         ctx = self.ctx
 
+        typed, self._typed = [n for n in self._typed if n in names], []
+
         def work(control: Any) -> SearchResult:
+            for name in typed:  # a refused password is asked for again, not reported search after search
+                svc.check_typed_password(ctx, name)
             return svc.search(ctx, query, names, options, on_event=control.partial, cancel=stop)
 
         self._set_running(True)
@@ -754,8 +759,16 @@ class SearchPane(QWidget):
 
     def ask_password(self, exc: PasswordNeeded) -> QInputDialog:
         """Ask for the password (kept for the session), then run the search again."""
-        self.password_dialog = ask_password(self, exc, self.start_search)
+        def given() -> None:
+            self._typed.append(exc.connection)
+            self.start_search()
+
+        self.password_dialog = ask_password(self, exc, given, self._password_cancelled)
         return self.password_dialog
+
+    def _password_cancelled(self) -> None:
+        self.status.setText(self.tr("Search not started: no password was given. Untick the connection to "
+                                    "search the others, or search again to enter it."))
 
     def _cancelled(self) -> None:
         self.status.setText(self.tr("Search cancelled: {0} rows found before it stopped.").format(self.model.rows))

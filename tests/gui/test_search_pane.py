@@ -237,8 +237,19 @@ def test_password_asked_when_no_keyring(qtbot: QtBot, ctx: AppContext, postgres_
     pane.email_edit.setText("a@example.com")
     pane.start_search()
     qtbot.waitUntil(lambda: isinstance(getattr(pane, "password_dialog", None), QInputDialog), timeout=10000)
+    first = pane.password_dialog
+    assert "Enter it for this session" in first.labelText()
+    first.setTextValue("not-the-password")  # refused: asked again, not reported at every search
+    first.accept()
+    qtbot.waitUntil(lambda: pane.password_dialog is not first and pane.password_dialog.isVisible(), timeout=15000)
+    again = pane.password_dialog
+    assert "Enter the password again" in again.labelText() and "'pg'" in again.labelText()
+    assert secrets.get_password("pg") is None
+    again.reject()
+    assert "no password was given" in pane.status.text() and pane.search_button.isEnabled()
+    pane.start_search()
+    qtbot.waitUntil(lambda: pane.password_dialog is not again and pane.password_dialog.isVisible(), timeout=15000)
     dlg = pane.password_dialog
-    assert "Enter it for this session" in dlg.labelText()
     dlg.setTextValue("privdesk-test")
     with qtbot.waitSignal(pane.finished, timeout=15000) as blocker:
         dlg.accept()
