@@ -15,10 +15,15 @@ from privdesk.services.context import AppContext
 
 @dataclass(frozen=True)
 class Area:
+    """``services``: the modules below the UI the page imports, which the window imports in a
+    worker before it builds the page in the background (tests/integration/test_cli_startup.py
+    keeps the list complete)."""
+
     key: str
     title: str
     icon: QStyle.StandardPixmap
     factory: Callable[[AppContext], QWidget]
+    services: tuple[str, ...] = ()
 
 
 def _requests(ctx: AppContext) -> QWidget:
@@ -61,9 +66,13 @@ def available_areas() -> list[Area]:
     """The areas in sidebar order."""
     return [
         Area("requests", "Requests", QStyle.StandardPixmap.SP_FileDialogListView, _requests),
-        Area("search", "Search", QStyle.StandardPixmap.SP_FileDialogContentsView, _search),
-        Area("breaches", "Breaches", QStyle.StandardPixmap.SP_MessageBoxWarning, _breaches),
+        Area("search", "Search", QStyle.StandardPixmap.SP_FileDialogContentsView, _search, (
+            "privdesk.services.discovery", "privdesk.services.casefile")),
+        Area("breaches", "Breaches", QStyle.StandardPixmap.SP_MessageBoxWarning, _breaches, (
+            "privdesk.services.breach_notices", "privdesk.services.breaches.affected",
+            "privdesk.services.breaches.legal_facts", "privdesk.services.audit_text")),
         Area("dashboard", "Dashboard", QStyle.StandardPixmap.SP_FileDialogInfoView, _dashboard),
-        Area("register", "Register", QStyle.StandardPixmap.SP_FileIcon, _register),
-        Area("settings", "Settings", QStyle.StandardPixmap.SP_FileDialogDetailedView, _settings),
+        Area("register", "Register", QStyle.StandardPixmap.SP_FileIcon, _register, ("privdesk.services.ropa",)),
+        Area("settings", "Settings", QStyle.StandardPixmap.SP_FileDialogDetailedView, _settings,
+             ("privdesk.domain.holiday_places",)),
     ]

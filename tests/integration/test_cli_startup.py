@@ -160,3 +160,43 @@ def test_breaches_area_leaves_the_pdf_layout_for_the_first_notice(data_dir: Path
     assert "privdesk.ui.breaches.pane" in modules or any(m.startswith("privdesk.ui.breaches") for m in modules)
     assert "privdesk.services.breach_notices" in modules
     assert not {m for m in modules if m.split(".")[0] == "reportlab"}
+
+
+_AREAS_PROBE = """
+import argparse, importlib, json, sys
+from privdesk.ui import app
+ctx = app._below_the_ui_first(argparse.Namespace(data_dir=sys.argv[1], db_url=None))
+from PySide6.QtWidgets import QApplication
+qapp = QApplication([])
+from privdesk.ui.main_window import MainWindow
+win = MainWindow(ctx)
+win.show()
+qapp.processEvents()
+late = {}
+for area in win.areas:
+    if area.key in win._built:
+        continue
+    for name in area.services:
+        importlib.import_module(name)
+    before = set(sys.modules)
+    win.page(area.key)
+    late[area.key] = sorted(m for m in set(sys.modules) - before
+                            if m.startswith("privdesk.") and not m.startswith("privdesk.ui."))
+print(json.dumps(late))
+"""
+
+
+def test_each_area_names_the_services_its_page_imports(data_dir: Path) -> None:
+    """The window imports the areas' services in a worker (with the holiday calendar) before it
+    builds them after the first paint; a module below the UI an area's page imports but does not
+    name would make the GUI thread wait for it again (the Search area took 0.25-0.35 s, 0.11 s
+    with its services loaded first)."""
+    _imported(["request", "list", "--json"], data_dir)  # the schema exists before the window opens
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, "-c", _AREAS_PROBE, str(data_dir)], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    late = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert set(late) == {"search", "breaches", "dashboard", "register", "settings"}
+    assert not {key: mods for key, mods in late.items() if mods}, (
+        f"imported by building the area but not in its Area.services (ui/areas.py): {late}")
