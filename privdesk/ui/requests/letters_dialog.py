@@ -163,8 +163,12 @@ class LettersDialog(QDialog):
         def shown(pdf: bytes) -> None:
             self._show(kind, pdf)
 
+        def failed(exc: BaseException) -> None:
+            if self._task is task:  # a preview replaced meanwhile does not speak over the current one
+                self._failed(exc)
+
         task = run_task(lambda _c: casefile.preview_letter(ctx, kind, ref, asks=asks), on_done=shown,
-                        on_error=self._failed)
+                        on_error=failed)
         self._task = task
         return task
 
