@@ -54,10 +54,10 @@ _INSERT = text(
     " '', :name, :key, '', :email, '', 'pending', :status, '', '', '', '', '', '', '[]', '', '', :text, 3)")
 
 
-def _old_database(data_dir: Path) -> Path:
-    """A case database at 0007_hardening holding OLD_ROWS as the old code saved them."""
-    db_file = data_dir / "privdesk.sqlite3"
-    old = Database(f"sqlite:///{db_file}", backups_dir=data_dir / "backups")
+def _old_database(data_dir: Path, url: str = "") -> None:
+    """A case database (by default the data directory's SQLite file) at 0007_hardening holding
+    OLD_ROWS as the old code saved them."""
+    old = Database(url or f"sqlite:///{data_dir / 'privdesk.sqlite3'}", backups_dir=data_dir / "backups")
     old.upgrade_to("0007_hardening")
     with old.engine.begin() as c:
         for n, (ref, (name, email, key, search)) in enumerate(OLD_ROWS.items(), start=1):
@@ -67,11 +67,10 @@ def _old_database(data_dir: Path) -> Path:
                 c.execute(text("INSERT INTO subject_identifiers (request_id, kind, value, normalised)"
                                " VALUES (:id, 'email', :v, :n)"), {"id": n, "v": email, "n": email.casefold()})
     old.dispose()
-    return db_file
 
 
-def _stored(ctx: AppContext) -> dict[str, tuple[str, str, int]]:
-    with ctx.db.engine.connect() as c:
+def _stored(db: Database) -> dict[str, tuple[str, str, int]]:
+    with db.engine.connect() as c:
         return {ref: (key, txt, version) for ref, key, txt, version in c.execute(
             text("SELECT reference, subject_key, search_text, version FROM requests ORDER BY id"))}
 
@@ -80,7 +79,7 @@ def test_upgrade_recomputes_name_keys_after_a_backup(data_dir: Path) -> None:
     _old_database(data_dir)
     ctx = AppContext.open(data_dir)
     assert ctx.db.migration_state().up_to_date
-    stored = _stored(ctx)
+    stored = _stored(ctx.db)
     assert {ref: (key, txt) for ref, (key, txt, _v) in stored.items()} == NEW_KEYS
     # the stored values are what the service writes today (same rules, same identifier order)
     for ref, (name, email, key, _t) in OLD_ROWS.items():
@@ -129,5 +128,14 @@ def test_a_request_opened_after_the_upgrade_gets_the_migrated_rows_key(upgraded:
     again = svc.open_request(upgraded, svc.NewRequest(type="access", law="gdpr", received=date(2026, 11, 20),
                                                       name="AYŞE YILMAZ", emails=("ayse@example.org",)),
                              ACTOR, today=TODAY).reference
-    stored = _stored(upgraded)
+    stored = _stored(upgraded.db)
     assert stored[again][0] == stored["DSR-2026-0001"][0] == "ayşe yilmaz"
+
+
+@pytest.mark.postgres
+def test_upgrade_recomputes_name_keys_on_postgres(postgres_db: str, data_dir: Path) -> None:
+    _old_database(data_dir, postgres_db)
+    db = Database(postgres_db)
+    db.upgrade(confirmed=True)
+    assert {ref: (key, txt) for ref, (key, txt, _v) in _stored(db).items()} == NEW_KEYS
+    db.dispose()
