@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Deliberately pragmatic: one @, a dot in the domain, no spaces. RFC 5322 allows far more, but an
 # officer typing a requester's address wants typos caught, not quoted local parts accepted.
@@ -126,6 +127,22 @@ def normalise_name(value: str) -> str:
     v = unicodedata.normalize("NFKC", value).translate(_NAME_PUNCT).casefold()
     v = v.replace("i\u0307", "i")  # a decomposed İ (I + combining dot) after casefold
     return " ".join(unicodedata.normalize("NFC", v).split())
+
+
+
+def request_search_text(reference: str, name: str, identifiers: Iterable[tuple[str, str, str]]) -> str:
+    """The text the queue's free-text filter matches a request by (stored, so SQL can filter):
+    the case-folded reference, the name's :func:`normalise_name` key and each identifier's
+    normalised form (and its typed form when that differs), as ``(kind, value, normalised)``.
+
+    Kept beside :func:`normalise_name` because it is stored: the migration that recomputes
+    stored keys after the name rule changed applies this same function."""
+    parts = [reference.casefold(), normalise_name(name)]
+    for _kind, value, norm in identifiers:
+        parts.append(norm.casefold())
+        if value.casefold() != norm.casefold():
+            parts.append(value.casefold())
+    return " ".join(parts)
 
 
 #: The spellings of one name a stored value may have (before letter case) that

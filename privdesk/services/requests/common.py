@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from privdesk.domain.deadlines import Pause
-from privdesk.domain.identifiers import normalise_name
+from privdesk.domain.identifiers import request_search_text
 from privdesk.domain.laws import get_law, law_ids
 from privdesk.domain.requests import (
     RequestType,
@@ -88,13 +88,8 @@ def _is_paused(law_id: str, status: str, verification: str, paused_since: date |
                                         and law_pauses_for_identity(law_id))
 
 
-def _search_text(reference: str, name: str, idents: Iterable[tuple[str, str, str]]) -> str:
-    parts = [reference.casefold(), normalise_name(name)]
-    for _kind, value, norm in idents:
-        parts.append(norm.casefold())
-        if value.casefold() != norm.casefold():
-            parts.append(value.casefold())
-    return " ".join(parts)
+#: The stored free-text of a request; the rule lives in the domain so a migration can reapply it.
+_search_text = request_search_text
 
 
 def _escape_like(text: str) -> str:
