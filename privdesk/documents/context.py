@@ -30,6 +30,7 @@ from privdesk.documents.templates import (
     NO_AUTHORITY_ROUTE,
     PLACEHOLDERS,
     TemplateSet,
+    names_settings_authority,
 )
 from privdesk.domain.laws import GDPR_LETTER_LAWS, get_law
 from privdesk.domain.profile import OrgProfile
@@ -192,10 +193,13 @@ def build_context(
         f"{profile.dpo_name} ({profile.dpo_email})" if profile.dpo_name and profile.dpo_email
         else profile.dpo_name or profile.dpo_email or profile.org_email
     )
-    # The profile's authority is the GDPR one (Settings: "the GDPR authority your letters name"); a
-    # letter under another law names that law's own body (law file ``authority_default``).
+    # One rule for every letter kind: the authority of Settings is named only under a law whose
+    # complaint route is "the authority responsible for us" (the GDPR: an EU organisation may answer
+    # to any of the Member States' authorities). Every other law names its own body (law file
+    # ``authority_default``): the UK GDPR the Information Commissioner's Office, whatever EU
+    # authority Settings name for an organisation under both laws.
     rule = get_law(request.law)
-    if request.law in GDPR_LETTER_LAWS:
+    if names_settings_authority(law):
         has_authority = bool(profile.authority_name.strip())
         authority_name = authority_in_sentence(profile.authority_name) or rule.authority_default
         authority_contact = "\n".join(

@@ -428,6 +428,13 @@ def _parse_law_letter(file: str, where: str, raw: Any) -> tuple[dict[str, str], 
     return texts, items
 
 
+def names_settings_authority(text: LawText) -> bool:
+    """Whether this law's letters name the supervisory authority of Settings: only a law whose
+    complaint route quotes it (the GDPR's "the supervisory authority responsible for us"). The
+    others name their own body in every letter kind (UK GDPR: the Information Commissioner)."""
+    return quotes_profile_authority(text.letter.get("complaint_route", ""))
+
+
 def quotes_profile_authority(text: str) -> bool:
     """Whether ``text`` prints the authority of the organisation profile (its name, address or e-mail)."""
     return any("{" + name + "}" in text for name in PROFILE_AUTHORITY_PLACEHOLDERS)

@@ -235,9 +235,14 @@ def letter_request(ctx: AppContext, reference: str) -> LetterRequest:
     """The plain facts a letter quotes, copied out of the request."""
     d = rq.get_request(ctx, reference)
     law = get_law(d.law)
-    citations = {"right": d.legal_basis, "deadline": law.citations.get("response", ""),
-                 "extension": law.extension.citation if law.extension else ""}
-    citations = {k: v for k, v in citations.items() if v}
+    # A shipped law's letters cite from the letter wording (templates/laws.toml), in that law's one
+    # citation style; the rule file's citations are the app's (notes such as "(right to know)").
+    # An appeal (its own periods) and an organisation's law (its own provisions) cite their rule file.
+    citations: dict[str, str] = {}
+    if law.origin != "shipped":
+        citations = {"right": d.legal_basis, "deadline": law.citations.get("response", ""),
+                     "extension": law.extension.citation if law.extension else ""}
+        citations = {k: v for k, v in citations.items() if v}
     reasons = tuple(x.strip() for x in d.decision_reason.split("\n") if x.strip()) if d.status == "denied" else ()
     appeal_of = ""
     if law.origin == "appeal":  # an appeal's letters use its law's wording, citing the appeal rules
@@ -351,14 +356,16 @@ def generate_letter(ctx: AppContext, kind: str, reference: str, path: Path | str
 
     For an export letter the machine-readable copy is written beside it first (JSON, named after
     the letter) unless one was already made from the same snapshot, so the letter can name the
-    file and its SHA-256.
+    file and its SHA-256. When the copy would hold nothing (the search found nothing, or all that
+    was found is withheld) no file is written or recorded: the letter names none, and an empty
+    file beside it would only suggest data was sent.
     """
     target = Path(path)
     if not target.parent.is_dir():
         raise ValidationError(f"The folder {target.parent} does not exist.")
     inputs = letter_inputs(ctx, kind, reference, today, asks=asks)
     portability = inputs.portability
-    if kind == "export" and portability is None:
+    if kind == "export" and portability is None and inputs.snapshot is not None and inputs.snapshot.row_count:
         data_file = target.with_name(f"{target.stem}-data.json")
         doc = export_portability(ctx, reference, "json", data_file, actor)
         portability = PortabilityFile(doc.filename, doc.sha256)

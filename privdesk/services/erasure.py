@@ -86,7 +86,7 @@ def retention_reason(ctx: AppContext, connection: str, table: str) -> str | None
     for name, basis, retention in rows:
         if dom.is_legal_obligation(basis):
             kept = f": {retention.strip().rstrip('.')}" if retention and retention.strip() else ""
-            return f"{name}{kept} (legal obligation, GDPR Art. 17(3)(b))"
+            return f"{name}{kept} (legal obligation, Article 17(3)(b) GDPR)"
     return None
 
 
@@ -1087,6 +1087,6 @@ def completion_summary(ctx: AppContext, reference: str) -> str:
         lines.append(f"- handled outside PrivDesk: {st.get('reason', '')}")
     if any(st.action in (dom.KEEP, dom.MASK) and st.reason for st in plan.steps) and plan.request_type == dom.ERASURE:
         lines += ["", "Data we keep, we keep only for the reason given and only as long as that reason lasts "
-                      "(GDPR Art. 17(3))."]
+                      "(Article 17(3) GDPR)."]
     return "\n".join(lines)
 

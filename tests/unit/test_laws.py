@@ -69,8 +69,8 @@ def test_law_facts(
         ("ccpa", T.RECTIFICATION, "Cal. Civ. Code §1798.106 (right to correct)"),
         ("ccpa", T.OPT_OUT, "Cal. Civ. Code §1798.120 (right to opt out of sale or sharing)"),
         ("lgpd", T.PORTABILITY, "LGPD Art. 18, V"),
-        ("vcdpa", T.ERASURE, "Va. Code §59.1-577(A)(3)"),
-        ("cpa", T.ACCESS, "C.R.S. 6-1-1306(1)(b)"),
+        ("vcdpa", T.ERASURE, "Va. Code § 59.1-577(A)(3)"),
+        ("cpa", T.ACCESS, "C.R.S. § 6-1-1306(1)(b)"),
     ],
 )
 def test_legal_basis(law_id: str, rtype: RequestType, basis: str) -> None:

@@ -88,7 +88,7 @@ def test_withholding_rules() -> None:
     assert filter_row({"id": 1, "ip": "1.2.3.4"}, "m", "subs", {"id": 1}, rules) == {"id": 1}
     assert row_rule.describe() == "one record from m · events"
     assert col_rule.describe() == "the field ip of the records from m · subs"
-    assert "DPA 2018" in ground("uk-gdpr", "legal-privilege").citation
+    assert "Data Protection Act 2018" in ground("uk-gdpr", "legal-privilege").citation
     assert set(grounds_for("no-such-law")) == set(grounds_for("gdpr"))
     with pytest.raises(ValidationError, match="not a ground"):
         ground("ccpa", "negotiations")

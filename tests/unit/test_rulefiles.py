@@ -163,7 +163,7 @@ def _grounds_file(tmp_path: Path, old: str = "", new: str = "") -> Path:
 
 def test_shipped_grounds_load(tmp_path: Path) -> None:
     grounds = load_grounds(_grounds_file(tmp_path))
-    assert grounds["gdpr"]["rights-of-others"].citation == "GDPR Art. 15(4)"
+    assert grounds["gdpr"]["rights-of-others"].citation == "Article 15(4) GDPR"
     assert "negotiations" in grounds["uk-gdpr"] and "default" in grounds
 
 
@@ -171,9 +171,9 @@ def test_shipped_grounds_load(tmp_path: Path) -> None:
     ('trade-secret = { label = "disclosure would reveal a trade secret or intellectual property", ',
      'trade-secret = { lable = "disclosure would reveal a trade secret or intellectual property", ',
      r"Withholding grounds file .*grounds.toml, line \d+: key 'default.trade-secret.label' is missing."),
-    ('citation = "GDPR Recital 63" }', 'citation = "" }',
+    ('citation = "Recital 63 GDPR" }', 'citation = "" }',
      r", line \d+: key 'default.trade-secret.citation' must be a non-empty text."),
-    ('citation = "GDPR Art. 15(4)" }', 'citation = "GDPR Art. 15(4)", note = "x" }',
+    ('citation = "Article 15(4) GDPR" }', 'citation = "Article 15(4) GDPR", note = "x" }',
      r"key 'default.rights-of-others.note' is not a known setting \(check the spelling\)."),
     ("\n[default]\n", '\ncpra = "as ccpa"\n\n[default]\n', r", line \d+: key 'cpra' must be a table."),
     ("\n[default]\n", "\n[fallback]\n", r"key 'default' is missing: it holds the grounds of every law without a table"),

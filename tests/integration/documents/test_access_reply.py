@@ -52,17 +52,17 @@ def _sentence_with(text: str, citation: str) -> str:
 
 #: (law, the request's right as the rule file gives it, sentence -> the citation beside it)
 CITED = {
-    "vcdpa": ("Va. Code §59.1-577(A)(1)", {
-        f"We confirm that {ORG} processes personal data about you": "Va. Code §59.1-577(A)(1)",
-        "We process personal data for these purposes": "Va. Code § 59.1-578 C 2",
-        "We process these categories of personal data": "Va. Code § 59.1-578 C 1",
+    "vcdpa": ("Va. Code § 59.1-577(A)(1)", {
+        f"We confirm that {ORG} processes personal data about you": "Va. Code § 59.1-577(A)(1)",
+        "We process personal data for these purposes": "Va. Code § 59.1-578(C)(2)",
+        "We process these categories of personal data": "Va. Code § 59.1-578(C)(1)",
         "We share personal data with the following recipients or categories of recipient":
-            "Va. Code § 59.1-578 C 4 and 5",
+            "Va. Code § 59.1-578(C)(4) and (5)",
         "The appendix to this letter contains a copy of the personal data we hold about you":
-            "Va. Code § 59.1-577 A 1",
+            "Va. Code § 59.1-577(A)(1)",
     }),
-    "cpa": ("C.R.S. 6-1-1306(1)(b)", {
-        f"We confirm that {ORG} processes personal data about you": "C.R.S. 6-1-1306(1)(b)",
+    "cpa": ("C.R.S. § 6-1-1306(1)(b)", {
+        f"We confirm that {ORG} processes personal data about you": "C.R.S. § 6-1-1306(1)(b)",
         "We process personal data for these purposes": "C.R.S. § 6-1-1308(1)(a)(II)",
         "We process these categories of personal data": "C.R.S. § 6-1-1308(1)(a)(I)",
         "We share personal data with the following recipients or categories of recipient":
@@ -97,7 +97,7 @@ def test_each_sentence_cites_the_provision_it_rests_on(law: str, request_: Lette
 
 
 def _tokens(citation: str) -> list[str]:
-    """A provision without the law's name and the words around it: "Va. Code § 59.1-578 C 2" and
+    """A provision without the law's name and the words around it: "Va. Code § 59.1-578(C)(2)" and
     "Va. Code §59.1-578(C)(2) (privacy notice: ...)" both start 59.1-578, c, 2."""
     bare = re.sub(r"Va\. Code|C\.R\.S\.|Cal\. Civ\. Code|UK GDPR|GDPR|LGPD|Article|Art\.|of the|§", " ", citation)
     return [t.casefold() for t in re.findall(r"\d+(?:[.\-]\d+)*|[A-Za-z]+", bare)]

@@ -114,7 +114,7 @@ def test_letters_outside_the_gdpr_cite_no_gdpr_articles_from_the_generic_facts(
     Art. 6(1)(b)", "processors under Art. 28 contracts"); under another law they mean nothing, or
     something else, and are left out, as the register's facts already were."""
     text = flat(letter_part(export_pdf(request_, profile, snapshot, law)))
-    assert "To provide the services you signed up for and manage your account (contract)." in text
+    assert "To provide our services to customers and manage their accounts (contract)." in text
     assert re.search(r"\bArt\. \d", text) is None, re.findall(r".{40}\bArt\. \d.{10}", text)
 
 

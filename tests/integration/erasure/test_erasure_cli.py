@@ -149,7 +149,7 @@ def test_completion_letter_lists_each_system(case: Case, tmp_path: Path) -> None
     assert "In shop:" in words and "logins: 2 rows erased" in words
     assert "orders: 2 rows masked (ship_name, ship_address), because: tax records" in words
     assert "order_items: 2 rows kept, because: tax records: lines of kept orders" in words
-    assert "GDPR Art. 17(3)" in words
+    assert "Article 17(3) GDPR" in words
 
 
 def test_hostile_names_and_other_peoples_rows(ctx: AppContext, tmp_path: Path) -> None:
@@ -210,7 +210,7 @@ def test_retention_duty_from_the_processing_register(case: Case, capsys: pytest.
     steps = {s["table"]: s for s in json.loads(capsys.readouterr().out)["steps"]}
     assert steps["logins"]["action"] == "keep"
     assert steps["logins"]["reason"] == ("Fraud prevention: 5 years after the login "
-                                         "(legal obligation, GDPR Art. 17(3)(b))")
+                                         "(legal obligation, Article 17(3)(b) GDPR)")
     assert steps["newsletter"]["action"] == "delete"  # consent is no reason to keep
     # the officer's default still wins
     assert _cli(case.ctx, "connection", "erasure", "shop", "logins", "--action", "delete") == 0

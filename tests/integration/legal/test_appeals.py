@@ -63,7 +63,7 @@ def test_appeal_letters_acknowledge_and_decide_with_the_attorney_general_route(
     appeal = open_appeal(ctx, original, RECEIVED + timedelta(days=10), ACTOR)
     ack = flat(pdf_text(casefile.preview_letter(ctx, "acknowledgement", appeal.reference)))
     assert f"appeal of our decision on your request {original}" in ack
-    assert "Va. Code §59.1-577(C)" in ack
+    assert "Va. Code § 59.1-577(C)" in ack
     assert appeal.due.strftime("%Y") in ack
     rq.verify_identity(ctx, appeal.reference, ACTOR)
     rq.deny(ctx, appeal.reference, "The records are required by tax law for seven years.", ACTOR)
