@@ -7,6 +7,11 @@ import os
 import shutil
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The command lines the tests start (``python -m privdesk ...``) share one bytecode cache outside
+# the tree, so each does not compile the whole app again where PYTHONDONTWRITEBYTECODE is set.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+os.environ.setdefault("PYTHONPYCACHEPREFIX", os.path.join(os.path.realpath(
+    os.environ.get("TMPDIR", "/tmp")), f"privdesk-test-pycache-{os.getuid()}"))
 
 from collections.abc import Iterator
 from pathlib import Path
