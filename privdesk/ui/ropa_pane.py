@@ -143,10 +143,14 @@ class ActivityEditor(QWidget):
         for a in self.activities.values():
             item = QListWidgetItem(a.name if a.tables else self.tr("{0} (no tables)").format(a.name))
             item.setData(Qt.ItemDataRole.UserRole, a.id)
+            item.setToolTip(item.text())
             self.list.addItem(item)
             if a.id == select:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
+        # Wide enough for the names (within reason), not a horizontal scroll bar under six words.
+        fits = self.list.sizeHintForColumn(0) + 2 * self.list.frameWidth() + 12
+        self.list.setMinimumWidth(min(max(fits, 160), 300))
         if select is None and self.list.count():
             self.list.setCurrentRow(0)
         elif select is not None:
