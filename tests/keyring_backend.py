@@ -1,9 +1,10 @@
-"""An in-memory keyring backend, selected with keyring's documented ``set_keyring``."""
+"""Keyring backends for tests, selected with keyring's documented ``set_keyring``: one in memory,
+and none at all (a headless Linux machine)."""
 
 from __future__ import annotations
 
 from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from keyring.errors import NoKeyringError, PasswordDeleteError
 
 
 class MemoryKeyring(KeyringBackend):
@@ -24,3 +25,18 @@ class MemoryKeyring(KeyringBackend):
             del self.store[(service, username)]
         except KeyError as exc:
             raise PasswordDeleteError(username) from exc
+
+
+class NoKeyring(KeyringBackend):
+    """A headless Linux machine: no keyring backend at all."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise NoKeyringError("no backend")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise NoKeyringError("no backend")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise NoKeyringError("no backend")

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import NoKeyringError
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -33,24 +31,10 @@ from tests.integration.breaches.conftest import (
     household_crm,
     household_pg,
 )
+from tests.keyring_backend import NoKeyring
 from tests.servers import Server
 
 pytestmark = pytest.mark.postgres
-
-
-class _NoKeyring(KeyringBackend):
-    """A headless Linux machine: no keyring backend at all."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def get_password(self, service: str, username: str) -> str | None:
-        raise NoKeyringError("none")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise NoKeyringError("none")
-
-    def delete_password(self, service: str, username: str) -> None:
-        raise NoKeyringError("none")
 
 
 @pytest.fixture
@@ -109,7 +93,7 @@ def _nothing_written(ctx: AppContext, password: str, caplog: pytest.LogCaptureFi
 def test_asks_for_the_password_without_a_keyring_then_finds_the_household(
         qtbot: QtBot, pane: BreachesPane, postgres_server: Server, postgres_db: str, tmp_path: Path,
         errors_shown: list[str], caplog: pytest.LogCaptureFixture) -> None:
-    keyring.set_keyring(_NoKeyring())
+    keyring.set_keyring(NoKeyring())
     caplog.set_level(logging.DEBUG)
     household_pg(pane.ctx, postgres_server, postgres_db)
     ref = pane.detail.detail.reference  # type: ignore[union-attr]

@@ -212,23 +212,10 @@ def test_results_model_passes_qtmodeltester(qtmodeltester: object) -> None:
 @pytest.mark.postgres
 def test_password_asked_when_no_keyring(qtbot: QtBot, ctx: AppContext, postgres_db: str) -> None:
     import keyring
-    from keyring.backend import KeyringBackend
-    from keyring.errors import NoKeyringError
     from PySide6.QtWidgets import QInputDialog
 
     from privdesk.discovery import secrets
-
-    class NoKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def get_password(self, service: str, username: str) -> str | None:
-            raise NoKeyringError("none")
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            raise NoKeyringError("none")
-
-        def delete_password(self, service: str, username: str) -> None:
-            raise NoKeyringError("none")
+    from tests.keyring_backend import NoKeyring
 
     keyring.set_keyring(NoKeyring())
     svc.add_connection(ctx, "pg", postgres_db)

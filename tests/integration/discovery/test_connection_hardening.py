@@ -19,7 +19,7 @@ from privdesk.discovery.errors import ConnectionFailed
 from privdesk.errors import ValidationError
 from privdesk.services import discovery as svc
 from privdesk.services.context import AppContext
-from tests.integration.discovery.test_registry import _NoKeyring
+from tests.keyring_backend import NoKeyring
 from tests.servers import Server
 
 
@@ -124,7 +124,7 @@ def test_pgpass_works_without_keyring(ctx: AppContext, postgres_server: Server, 
                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 9 point 6: no keyring, no password saved, the password in .pgpass: no prompt."""
-    keyring.set_keyring(_NoKeyring())
+    keyring.set_keyring(NoKeyring())
     secrets.forget_session()
     url = make_url(postgres_db)
     pgpass = tmp_path / "pgpass"
@@ -153,7 +153,7 @@ def test_pgpass_works_without_keyring(ctx: AppContext, postgres_server: Server, 
 @pytest.mark.mariadb
 def test_account_without_password_works_without_keyring(ctx: AppContext, mariadb_server: Server,
                                                         mariadb_db: str) -> None:
-    keyring.set_keyring(_NoKeyring())
+    keyring.set_keyring(NoKeyring())
     secrets.forget_session()
     url = make_url(mariadb_db)
     with pymysql.connect(host=url.host, port=url.port, user="privdesk", password="privdesk-test") as conn, \

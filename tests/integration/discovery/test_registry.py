@@ -11,8 +11,6 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import NoKeyringError
 
 from privdesk.cli import main
 from privdesk.discovery import secrets
@@ -20,6 +18,7 @@ from privdesk.discovery.errors import PasswordNeeded
 from privdesk.errors import NotFoundError, ValidationError
 from privdesk.services import discovery as svc
 from privdesk.services.context import AppContext
+from tests.keyring_backend import NoKeyring
 
 
 def _all_bytes(folder: Path) -> bytes:
@@ -50,22 +49,9 @@ def test_duplicate_and_bad_names(ctx: AppContext, company_sqlite: Path) -> None:
         svc.add_connection(ctx, "b", "nonsense")
 
 
-class _NoKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def get_password(self, service: str, username: str) -> str | None:
-        raise NoKeyringError("no backend")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise NoKeyringError("no backend")
-
-    def delete_password(self, service: str, username: str) -> None:
-        raise NoKeyringError("no backend")
-
-
 @pytest.mark.postgres
 def test_without_keyring_the_password_is_kept_for_the_session(ctx: AppContext, postgres_db: str) -> None:
-    keyring.set_keyring(_NoKeyring())
+    keyring.set_keyring(NoKeyring())
     secrets.forget_session()
     info = svc.add_connection(ctx, "pg", postgres_db)
     assert info.warning and "keyring" in info.warning and "this session" in info.warning
