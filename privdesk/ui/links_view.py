@@ -197,8 +197,12 @@ class LinksView(QWidget):
             colour = "#b91c1c" if "broken" in lk.evidence else _COLOURS.get(lk.status, "#000000")
             item.setForeground(COL_STATUS, QBrush(QColor(colour)))
             item.setToolTip(COL_EVIDENCE, evidence_text(lk))
+            item.setToolTip(COL_STATUS, status_text(lk))
             item.setTextAlignment(COL_SCORE, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.addTopLevelItem(item)
+        for col in (COL_FROM, COL_TO, COL_STATUS):  # as wide as the names, so the evidence shows without scrolling
+            self.tree.resizeColumnToContents(col)
+            self.tree.setColumnWidth(col, min(self.tree.columnWidth(col), 260))
         self._update_buttons()
 
     def selected_ids(self) -> list[str]:

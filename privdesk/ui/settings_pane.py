@@ -134,7 +134,9 @@ class SettingsPane(QWidget):
         self.officers = QTableWidget(0, 3)
         self.officers.setObjectName("officersTable")
         self.officers.setHorizontalHeaderLabels([self.tr("Name"), self.tr("E-mail"), self.tr("Role")])
-        self.officers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.officers.horizontalHeader()  # the e-mail takes the room, name and role what they need
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.officers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.officers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.officers.verticalHeader().hide()
@@ -169,6 +171,7 @@ class SettingsPane(QWidget):
         layout.addWidget(self.law_files)  # every rule of each law with its citation (issue 10)
 
         bar = QHBoxLayout()
+        bar.setContentsMargins(9, 4, 9, 4)  # off the window's edge, as the page above
         self.message = QLabel()
         self.message.setObjectName("settingsMessage")
         self.message.setWordWrap(True)
@@ -214,6 +217,7 @@ class SettingsPane(QWidget):
         for row, o in enumerate(officers):
             for col, text in enumerate((o.name, o.email, o.role)):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)  # a long address is still cut off in a narrow window
                 item.setData(Qt.ItemDataRole.UserRole, o.email)
                 self.officers.setItem(row, col, item)
 

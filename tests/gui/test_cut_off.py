@@ -80,3 +80,35 @@ def test_no_text_cut_off_in_the_main_dialogs(qtbot: QtBot, queue_ctx: AppContext
                 tabs.setCurrentIndex(i)
                 assert cut_off(dlg) == [], (name, tabs.tabText(i))
         assert cut_off(dlg) == [], name
+
+
+def test_the_check_finds_an_elided_cell(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+    root = QWidget()
+    qtbot.addWidget(root)
+    table = QTableWidget(1, 1, root)
+    table.setHorizontalHeaderLabels(["E-mail"])
+    table.setColumnWidth(0, 80)
+    item = QTableWidgetItem("priya.natarajan@northwind.example")
+    table.setItem(0, 0, item)
+    root.show()
+    assert [p.split(" (")[0] for p in cut_off(root)] == ["cell 'priya.natarajan@northwind.example' in 'E-mail'"]
+    item.setToolTip(item.text())
+    assert cut_off(root) == []
+
+
+def test_no_cell_cut_off_in_the_links_of_a_connection(qtbot: QtBot, demo_ctx: AppContext) -> None:
+    """The links tab of the connections dialog with the demo's declared links."""
+    from PySide6.QtCore import QThreadPool
+
+    from privdesk.ui.connections_dialog import ConnectionsDialog
+
+    dlg = ConnectionsDialog(demo_ctx)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    dlg.tabs.setCurrentWidget(dlg.links_view)
+    qtbot.waitUntil(lambda: dlg.links_view.tree.topLevelItemCount() > 0, timeout=10000)
+    QThreadPool.globalInstance().waitForDone(3000)
+    assert cut_off(dlg) == []
