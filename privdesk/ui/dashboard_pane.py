@@ -346,9 +346,10 @@ class DashboardPane(QWidget):
             if key in WARN_WHEN_ANY:  # a warning colour only when there is something to warn about
                 self.tiles[key].set_colour(WARN_WHEN_ANY[key][0 if c[key] else 1])
         met = data.deadlines_met_rate
+        # no-break spaces: a narrow tile wraps before "(18 of 36)", not inside it ("(90" / "%: 87)")
         self.tiles["deadlines_met"].value.setText("–" if met is None else f"{met:.0%}")
         self.tiles["deadlines_met"].set_colour(RATE_COLOURS[rate_band(met)])
-        self.tiles["deadlines_met"].caption.setText(self.tr("Deadlines met ({0} of {1})").format(
+        self.tiles["deadlines_met"].caption.setText(self.tr("Deadlines met ({0}\u00a0of\u00a0{1})").format(
             c["closed_on_time"], c["closed"] + c["overdue"]))
         self.tiles["deadlines_met"].setToolTip(self.tr(
             "{0} answered on time, out of {1} answered in the period plus {2} open past their deadline now. "
@@ -357,12 +358,12 @@ class DashboardPane(QWidget):
         rate = data.on_time_rate
         self.tiles["closed_on_time"].set_colour(RATE_COLOURS[rate_band(rate)])
         self.tiles["closed_on_time"].caption.setText(
-            self.tr("Answered on time ({0} of {1} answered)").format(c["closed_on_time"], c["closed"])
+            self.tr("Answered on time ({0}\u00a0of\u00a0{1} answered)").format(c["closed_on_time"], c["closed"])
             if rate is not None else self.tr("Answered on time (none answered)"))
         median = data.median_days_to_close
         self.tiles["median"].value.setText("–" if median is None else f"{median:g}")
         self.tiles["median"].caption.setText(
-            self.tr("Median days to answer (90 %: {0})").format(data.p90_days_to_close)
+            self.tr("Median days to answer (90\u00a0%: {0})").format(data.p90_days_to_close)
             if data.p90_days_to_close is not None else self.tr("Median days to answer"))
         self._show_breach(data)
         self._show_chart(data)

@@ -44,8 +44,8 @@ def test_pane_shows_the_period_and_does_not_reassure_falsely(qtbot: QtBot, case:
     t = {k: tile.value.text() for k, tile in pane.tiles.items()}
     assert (t["open"], t["overdue"], t["due_soon"], t["received"], t["closed_on_time"], t["closed_late"]) == (
         "5", "1", "1", "6", "2", "1")
-    assert t["deadlines_met"] == "50%" and pane.tiles["deadlines_met"].caption.text() == "Deadlines met (2 of 4)"
-    assert pane.tiles["closed_on_time"].caption.text() == "Answered on time (2 of 3 answered)"
+    assert t["deadlines_met"] == "50%" and pane.tiles["deadlines_met"].caption.text() == "Deadlines met (2\u00a0of\u00a04)"
+    assert pane.tiles["closed_on_time"].caption.text() == "Answered on time (2\u00a0of\u00a03 answered)"
     # colours say how good a figure is: 50 % met is red, not green; counts warn only above zero
     colours = {k: tile.colour for k, tile in pane.tiles.items()}
     assert colours["deadlines_met"] == RED and RED in pane.tiles["deadlines_met"].value.styleSheet()

@@ -133,6 +133,8 @@ class BreachDetailView(QWidget):
         self.affected.setObjectName("affectedTable")
         self.affected.setHorizontalHeaderLabels(["Name", "E-mail / phone", "Language", "Notified"])
         self.affected.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for table in (self.notifications, self.affected):  # no row numbers, as the other tables
+            table.verticalHeader().hide()
         self.tabs.addTab(self.record, self.tr("Record"))
         self.tabs.addTab(self.notifications, self.tr("Notifications"))
         self.tabs.addTab(self.timeline, self.tr("Timeline"))
