@@ -181,9 +181,9 @@ def test_late_authority_notice_asks_for_reasons_then_runs_in_background(qtbot: Q
     out = tmp_path / "authority.pdf"
     task = pane.detail.notify_authority(out)
     assert task is not None and asked and "reasons for the delay" in asked[0]
-    with qtbot.waitSignal(task.signals.finished, timeout=20000):
-        pass
-    qtbot.waitUntil(lambda: "recorded" in pane.detail.message.text(), timeout=5000)
+    # Waiting on what the officer sees, not on the task's signal (a fast task can finish before a
+    # waitSignal connects to it).
+    qtbot.waitUntil(lambda: "recorded" in pane.detail.message.text(), timeout=20000)
     assert out.exists()
     d = svc.get_breach(pane.ctx, pane.detail.detail.reference if pane.detail.detail else "", now=NOW)
     assert d.notifications[0].late and d.notifications[0].delay_reasons.startswith("The forensic report")
@@ -306,11 +306,8 @@ def test_add_from_search_without_connections_says_why(qtbot: QtBot, pane: Breach
     pane.table.selectRow(0)
     task = pane.detail.add_from_search("zoe@example.com\n+44 20 7946 0958\n")
     assert task is not None
-    with qtbot.waitSignal(task.signals.finished, timeout=20000):
-        pass
-    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    qtbot.waitUntil(lambda: bool(shown) and pane.detail.search_button.isEnabled(), timeout=20000)
     assert "no connected databases" in shown[0]
-    assert pane.detail.search_button.isEnabled()
 
 
 def test_add_from_search_with_the_demo_databases(qtbot: QtBot, pane: BreachesPane) -> None:
@@ -320,9 +317,7 @@ def test_add_from_search_with_the_demo_databases(qtbot: QtBot, pane: BreachesPan
     pane.table.selectRow(0)
     task = pane.detail.add_from_search("zoe.odegard@example.com\n")
     assert task is not None
-    with qtbot.waitSignal(task.signals.finished, timeout=30000):
-        pass
-    qtbot.waitUntil(lambda: "added" in pane.detail.message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "added" in pane.detail.message.text(), timeout=30000)
     assert pane.detail.affected.rowCount() == 1
     assert pane.detail.affected.item(0, 1).text() == "zoe.odegard@example.com"
 
@@ -340,10 +335,8 @@ def test_became_aware_is_read_in_the_organisation_zone(qtbot: QtBot, pane: Breac
 def _found(qtbot: QtBot, pane: BreachesPane, task: object) -> AffectedReviewDialog:
     """Wait for a search (or CSV read) to finish and its review dialog to open."""
     assert task is not None
-    with qtbot.waitSignal(task.signals.finished, timeout=30000):  # type: ignore[attr-defined]
-        pass
     qtbot.waitUntil(lambda: pane.detail.review_dialog is not None and pane.detail.review_dialog.isVisible(),
-                    timeout=5000)
+                    timeout=30000)
     dlg = pane.detail.review_dialog
     assert isinstance(dlg, AffectedReviewDialog)
     qtbot.addWidget(dlg)
