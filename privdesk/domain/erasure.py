@@ -188,6 +188,9 @@ class FoundRow:
 
     key: Mapping[str, Any]
     row: Mapping[str, Any]
+    #: reached only through a link from another of the subject's rows (the address a customer row
+    #: points at), not by the subject's own identifiers
+    linked_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -405,9 +408,11 @@ def _erasure_steps(inputs: PlanInputs, key: bytes, rng: random.Random) -> list[S
         else:
             decided[table] = (KEEP, {}, retention)
     _follow_legal_duty(inputs, decided)
+    links = _all_links(inputs)
+    shared = _shared_rows(inputs, links, {t for t, d in decided.items() if d[0] == DELETE})
+    found = {t: [r for r in rows if key_id(r.key) not in shared.get(t, {})] for t, rows in inputs.found.items()}
     # A row that stays may still point at a row planned for deletion: that row is masked instead,
     # or the database would refuse the deletion (or, with ON DELETE CASCADE, take the kept row along).
-    links = _all_links(inputs)
     changed = True
     while changed:
         changed = False
@@ -418,9 +423,9 @@ def _erasure_steps(inputs: PlanInputs, key: bytes, rng: random.Random) -> list[S
                 continue
             staying: list[FoundRow] = list(inputs.others.get(lk.table, ()))
             if child is not None and child[0] != DELETE and lk.table != lk.ref_table:
-                staying += inputs.found[lk.table]
+                staying += found[lk.table]
             wanted = {tuple(r.row.get(c) for c in lk.columns) for r in staying}
-            if any(tuple(r.row.get(c) for c in lk.ref_columns) in wanted for r in inputs.found[lk.ref_table]):
+            if any(tuple(r.row.get(c) for c in lk.ref_columns) in wanted for r in found[lk.ref_table]):
                 shape = inputs.shapes.get(lk.ref_table) or TableShape(lk.ref_table, ())
                 why = (f"linked to records we must keep ({lk.table})" if child is not None and child[0] != DELETE
                        else f"other people's rows in {lk.table} refer to it")
@@ -428,8 +433,13 @@ def _erasure_steps(inputs: PlanInputs, key: bytes, rng: random.Random) -> list[S
                 changed = True
     steps: list[Step] = []
     for table, (action, masks, reason) in decided.items():
-        rows = inputs.found[table]
+        rows = found[table]
         shape = inputs.shapes.get(table) or TableShape(table, ())
+        for why in dict.fromkeys(shared.get(table, {}).values()):
+            steps.append(Step(inputs.connection, table, KEEP, tuple(
+                RowChange(dict(r.key)) for r in inputs.found[table] if shared[table].get(key_id(r.key)) == why), (), why))
+        if not rows:
+            continue
         if action == MASK:
             if not masks:
                 raise PlanError(f"Table {table!r} of {inputs.connection!r} is to be masked but no column to mask "
@@ -440,6 +450,39 @@ def _erasure_steps(inputs: PlanInputs, key: bytes, rng: random.Random) -> list[S
             steps.append(Step(inputs.connection, table, action, tuple(RowChange(dict(r.key)) for r in rows),
                               (), reason))
     return steps
+
+
+def _shared_rows(inputs: PlanInputs, links: Sequence[Link], deleting: set[str]) -> dict[str, dict[str, str]]:
+    """Rows the subject shares with other people, which stay exactly as they are: table -> key id -> reason.
+
+    Such a row was reached only because one of the subject's rows points at it, it points at none
+    of the subject's rows, and other people's rows point at it the same way (Sakila: two customers
+    with one ``address``). It is theirs too: deleting it would break their rows and masking it
+    would overwrite their address. Once the subject's own row is deleted it no longer refers to
+    the subject. A row matched on the subject's identifiers, or one that points at the subject's
+    rows (their order, their review), is the subject's own and is masked instead (the loop in
+    :func:`_erasure_steps`).
+    """
+    def values(row: FoundRow, cols: Sequence[str]) -> tuple[Any, ...]:
+        return tuple(row.row.get(c) for c in cols)
+
+    def points_at_subject(table: str, row: FoundRow) -> bool:
+        return any(values(row, lk.columns) in {values(r, lk.ref_columns) for r in inputs.found.get(lk.ref_table, ())}
+                   for lk in links if lk.table == table and lk.ref_table != table)
+
+    out: dict[str, dict[str, str]] = {}
+    for lk in links:
+        if lk.table == lk.ref_table or lk.ref_table not in deleting or not inputs.others.get(lk.table):
+            continue
+        ours = {values(r, lk.columns) for r in inputs.found.get(lk.table, ())}
+        theirs = {values(r, lk.columns) for r in inputs.others[lk.table]}
+        for r in inputs.found[lk.ref_table]:
+            v = values(r, lk.ref_columns)
+            if r.linked_only and v in ours and v in theirs and not points_at_subject(lk.ref_table, r):
+                out.setdefault(lk.ref_table, {}).setdefault(
+                    key_id(r.key), f"other people's rows in {lk.table} use it too: it stays unchanged for them and "
+                                   "no longer refers to the subject once the subject's rows are deleted")
+    return out
 
 
 def _follow_legal_duty(inputs: PlanInputs, decided: dict[str, tuple[str, dict[str, Mask], str]]) -> None:

@@ -242,7 +242,7 @@ def _gather(ctx: AppContext, reference: str) -> _Inputs:
             for m in ms:
                 # context rows (a product the subject's order names) are shown, never the subject's data
                 if m.role != ownership.CONTEXT:
-                    found.setdefault(t, []).append(dom.FoundRow(m.key, m.row))
+                    found.setdefault(t, []).append(dom.FoundRow(m.key, m.row, linked_only=not m.matched_on))
         shapes = {t.name: _shape(cmap, t.name) for t in cmap.schema.tables}
         links = tuple(extra_links(ctx, conn))
         retention = {t: reason for t in found if (reason := retention_reason(ctx, conn, t))}
@@ -677,7 +677,11 @@ def _second_search(ctx: AppContext, plan: Plan, row_cap: int | None = None,
 
 def _new_rows(ctx: AppContext, plan: Plan, connections: Sequence[str] | None = None,
               ) -> tuple[tuple[str, str, int], ...]:
-    """Rows about the subject that a search now finds and the plan's search did not."""
+    """Rows about the subject that a search now finds and the plan's search did not.
+
+    Only rows the search confirms as the subject's count, as in :func:`verify`: a candidate the
+    officer left out when attaching (another person's row sharing a customer number) is found
+    again by every search and would otherwise stop every dry run."""
     if connections is not None and not connections:
         return ()
     snap, now = _second_search(ctx, plan, connections=connections)
@@ -687,7 +691,7 @@ def _new_rows(ctx: AppContext, plan: Plan, connections: Sequence[str] | None = N
     known = {(m.connection, m.table, dom.key_id(m.key)) for m in snap.matches}
     fresh: dict[tuple[str, str], int] = {}
     for m in now.matches:
-        if (m.connection, m.table, dom.key_id(m.key)) not in known:
+        if m.role == ownership.SUBJECT and (m.connection, m.table, dom.key_id(m.key)) not in known:
             fresh[(m.connection, m.table)] = fresh.get((m.connection, m.table), 0) + 1
     return tuple((c, t, n) for (c, t), n in sorted(fresh.items()))
 
