@@ -126,13 +126,26 @@ class ExportSnapshot:
                 for row in rows:
                     columns.update(dict.fromkeys(row))
                 sources.append(ExportSource(connection, table, tuple(columns), rows))
-        identifiers = tuple(f"{kind}: {value}" for kind, values in search.identifiers.items() for value in values)
+        identifiers = tuple(f"{identifier_label(kind)}: {value}"
+                            for kind, values in search.identifiers.items() for value in values)
         taken = search.taken_at
         taken_at = datetime.fromisoformat(taken) if isinstance(taken, str) else taken
         errors = tuple(f"{e.connection}: {e.message}" for e in getattr(search, "errors", ()))
         truncated = tuple(f"{c} · {t}" for c, t in getattr(search, "truncated", ()))
         return cls(sources=tuple(sources), identifiers=identifiers, taken_at=taken_at, errors=errors,
                    truncated=truncated, connections=tuple(getattr(search, "connections", ())))
+
+
+#: The search stores its identifiers under the query's field names (``SearchQuery.to_dict``); a
+#: letter names them in words.
+_IDENTIFIER_LABELS = {"emails": "E-mail address", "email": "E-mail address", "phones": "Telephone number",
+                      "phone": "Telephone number", "names": "Name", "name": "Name",
+                      "customer_ids": "Customer number", "customer_id": "Customer number"}
+
+
+def identifier_label(kind: str) -> str:
+    """``customer_ids`` -> ``Customer number``; an unknown kind in plain words (``loyalty_no`` -> ``Loyalty no``)."""
+    return _IDENTIFIER_LABELS.get(kind) or kind.replace("_", " ").strip().capitalize()
 
 
 @dataclass(frozen=True)

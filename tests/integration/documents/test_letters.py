@@ -357,10 +357,27 @@ def test_snapshot_from_a_discovery_search(request_: LetterRequest, profile: OrgP
     snap = ExportSnapshot.from_search(search)
     assert [s.title for s in snap.sources] == ["shop · customers", "shop · orders"]
     assert snap.sources[1].columns == ("id", "customer_id", "total", "note")
-    assert snap.identifiers == ("email: zoe@example.com",)
+    assert snap.identifiers == ("E-mail address: zoe@example.com",)
     assert snap.row_count == 3
     text = flat(pdf_text(render_letter("export", request_, profile, snap, today=TODAY)))
     assert "99.00" in text and "gift" in text and "3 November 2026 at 09:30 UTC" in text
+
+
+def test_the_identifiers_searched_read_as_words(request_: LetterRequest, profile: OrgProfile) -> None:
+    """Found on the Chinook sample: a real search stores its identifiers under the query's field
+    names, and the letter printed them as ``emails: ...`` and ``customer_ids: 2``."""
+    from privdesk.discovery.export import SearchSnapshot
+    from privdesk.discovery.search import Match, SearchQuery
+
+    query = SearchQuery(("leonekohler@surfeu.de",), ("+49 0711 2842222",), ("Leonie Köhler",), ("2",))
+    search = SearchSnapshot(taken_at="2026-11-03T09:30:00+00:00", identifiers=query.to_dict(), connections=("chinook",),
+                            matches=(Match("chinook", "Customer", {"CustomerId": 2}, {"CustomerId": 2}, ("Email",)),))
+    snap = ExportSnapshot.from_search(search)
+    assert snap.identifiers == ("E-mail address: leonekohler@surfeu.de", "Telephone number: +49 0711 2842222",
+                                "Name: Leonie Köhler", "Customer number: 2")
+    text = flat(pdf_text(render_letter("export", request_, profile, snap, today=TODAY)))
+    assert "Customer number: 2" in text and "E-mail address: leonekohler@surfeu.de" in text
+    assert "customer_ids" not in text and "emails:" not in text
 
 
 @pytest.mark.parametrize(("changes", "message"), [
