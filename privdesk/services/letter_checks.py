@@ -4,7 +4,8 @@ are produced.
 An acknowledgement for a request already overdue, dated today, would promise an answer by a
 date that has passed; the officer should extend (if the law allows) or answer instead. A GDPR
 letter written while Settings name no supervisory authority gives the route of Art. 77 but names no
-authority; the officer is told so before sending it.
+authority; the officer is told so before sending it, as when Settings name no organisation or
+give no contact address (the letter would read "We confirm that processes ...").
 """
 
 from __future__ import annotations
@@ -41,10 +42,21 @@ def profile_warnings(ctx: AppContext, kind: str, d: RequestDetail) -> list[str]:
     from privdesk.domain.laws import base_law_id, get_law
     from privdesk.services.settings import get_settings
 
+    settings = get_settings(ctx)
+    out: list[str] = []
+    # every letter names the organisation (its sentences and its footer) and tells the person whom to write to
+    if not settings.get("org.name", "").strip():
+        out.append("Settings give no organisation name, so the letter names nobody where it says who holds the "
+                   "data (\"We confirm that processes ...\"). Fill in the organisation name in Settings before "
+                   "you send the letter.")
+    if not (settings.get("org.email", "").strip() or settings.get("dpo.email", "").strip()):
+        out.append("Settings give no e-mail for the organisation or its data protection officer, so the letter "
+                   "gives the person no contact to write to. Fill in one of them in Settings before you send "
+                   "the letter.")
     law = get_law(d.law)
     letters_law = law.letters_as or base_law_id(d.law)  # the wording the letter uses (casefile.letter_request)
-    problem = authority_problem(load_templates(), kind, letters_law, get_settings(ctx).get("authority.name", ""))
-    return [problem] if problem else []
+    problem = authority_problem(load_templates(), kind, letters_law, settings.get("authority.name", ""))
+    return out + ([problem] if problem else [])
 
 
 def letter_warnings(ctx: AppContext, kind: str, d: RequestDetail, today: date | None = None) -> list[str]:

@@ -34,3 +34,20 @@ def test_cli_warns_before_an_overdue_acknowledgement(data_dir: Path, tmp_path: P
     err = capsys.readouterr().err
     assert "warning" in err and "already past" in err
     assert (tmp_path / "ack.pdf").exists()
+
+
+def test_a_profile_without_the_organisation_name_or_contact_is_warned(ctx: AppContext) -> None:
+    """Found on a fresh install trying the sample databases: with Settings empty the export letter
+    read "We confirm that processes personal data about you" and "write to or to our data
+    protection officer, ." and the officer was warned only about the supervisory authority."""
+    from privdesk.services.settings import set_setting
+
+    new = svc.NewRequest(type="access", law="gdpr", received=date(2026, 9, 1), name="Leonie Köhler",
+                         emails=("leonekohler@surfeu.de",))
+    d = svc.open_request(ctx, new, "dpo@example.com", today=date(2026, 9, 2)).request
+    warned = " ".join(letter_checks.profile_warnings(ctx, "export", d))
+    assert "organisation name" in warned and "contact" in warned
+    set_setting(ctx, "org.name", "Chinook Music")
+    set_setting(ctx, "org.email", "privacy@chinook.example")
+    warned = " ".join(letter_checks.profile_warnings(ctx, "export", d))
+    assert "organisation name" not in warned and "contact" not in warned

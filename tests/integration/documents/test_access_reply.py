@@ -174,6 +174,8 @@ def test_officer_is_warned_before_a_letter_names_no_authority(ctx: AppContext) -
 
     gdpr, uk = _open(ctx, "gdpr"), _open(ctx, "uk-gdpr")
     d = svc.get_request(ctx, gdpr)
+    set_setting(ctx, "org.name", "Northwind Traders")  # the organisation and its contact are warned about apart
+    set_setting(ctx, "org.email", "privacy@northwind.example")
     for kind in ("export", "denial", "extension", "completion"):
         warnings = letter_checks.profile_warnings(ctx, kind, d)
         assert len(warnings) == 1 and "Settings name no supervisory authority" in warnings[0], kind
