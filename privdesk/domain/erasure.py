@@ -481,7 +481,7 @@ def _shared_rows(inputs: PlanInputs, links: Sequence[Link], deleting: set[str]) 
             if r.linked_only and v in ours and v in theirs and not points_at_subject(lk.ref_table, r):
                 out.setdefault(lk.ref_table, {}).setdefault(
                     key_id(r.key), f"other people's rows in {lk.table} use it too: it stays unchanged for them and "
-                                   "no longer refers to the subject once the subject's rows are deleted")
+                                   "is no longer linked to the erased rows")
     return out
 
 
