@@ -60,11 +60,22 @@ class SearchSnapshot:
         return [m for m in self.matches if m.role == ownership.CONTEXT]
 
     def tables(self) -> dict[str, dict[str, list[Match]]]:
-        """The disclosed rows grouped by connection, then table, in the order found."""
+        """The disclosed rows grouped by connection, then table (in the order found), each table's
+        rows in key order: the appendix and the portability file list payments 1, 5, 11, not in
+        the order the links reached them."""
         out: dict[str, dict[str, list[Match]]] = {}
         for m in self.disclosed():
             out.setdefault(m.connection, {}).setdefault(m.table, []).append(m)
+        for tables in out.values():
+            for rows in tables.values():
+                rows.sort(key=_key_order)
         return out
+
+
+def _key_order(m: Match) -> tuple[tuple[int, Any], ...]:
+    """A row's key columns, numbers by value before text, comparable whatever the column types."""
+    return tuple((0, v) if isinstance(v, (int, float)) and not isinstance(v, bool) else (1, str(v))
+                 for v in m.key.values())
 
 
 def match_id(m: Match) -> tuple[str, str, str]:

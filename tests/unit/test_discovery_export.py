@@ -153,3 +153,20 @@ def test_csv_cells_that_spreadsheets_run_are_neutralised(tmp_path: Path) -> None
     js = tmp_path / "export.json"
     snapshot_to_json_file(snap, "DSR-1", js)
     assert json.loads(js.read_bytes())["data"]["crm"]["customers"][0] == hostile
+
+
+def test_each_tables_rows_are_in_key_order() -> None:
+    """Links reach a person's payments in any order (Sakila: 5, 1, 11); the appendix and the
+    portability file list them by key, numbers by value, and text keys after numbers."""
+    found = [Match("shop", "payment", {"payment_id": k}, {"payment_id": k, "amount": "2.99"}, (),
+                   Via("customer", {"customer_id": 1}), 1) for k in (5, 1, 11, "B-2", 2)]
+    found.append(Match("shop", "customer", {"customer_id": 1}, {"customer_id": 1}, ("email",)))
+    lines = [Match("shop", "line", {"order": o, "n": n}, {"order": o, "n": n}, (), Via("customer", {"customer_id": 1}), 1)
+             for o, n in ((2, 1), (1, 2), (1, 1))]
+    result = SearchResult(SearchQuery(emails=("mary@example.com",)), (*found, *lines), (), (), 0.1,
+                          connections=("shop",))
+    snap = snapshot_from_result(result, sources={"shop": "sqlite"}, taken_at=datetime(2026, 12, 2, tzinfo=UTC))
+    tables = snap.tables()["shop"]
+    assert [m.key["payment_id"] for m in tables["payment"]] == [1, 2, 5, 11, "B-2"]
+    assert [(m.key["order"], m.key["n"]) for m in tables["line"]] == [(1, 1), (1, 2), (2, 1)]
+    assert list(tables) == ["payment", "customer", "line"]  # tables stay in the order found
