@@ -90,7 +90,7 @@ def test_accept_reject_add_round_trip(qtbot: QtBot, ctx: AppContext, tmp_path: P
     top = next(dlg.map_tree.topLevelItem(i) for i in range(dlg.map_tree.topLevelItemCount())
                if dlg.map_tree.topLevelItem(i).text(0) == "products")
     combo = dlg.map_tree.itemWidget(top, 2)
-    assert isinstance(combo, QComboBox) and combo.itemText(0) == "(automatic: Catalogue (no personal data))"
+    assert isinstance(combo, QComboBox) and combo.itemText(0) == "(automatic: Linked or catalogue (no identifiers))"
     combo.setCurrentIndex(combo.findData("personal"))
     cmap = svc.cached_map(ctx, "shop")
     assert cmap is not None and cmap.table("products").role.role == "personal"  # type: ignore[union-attr]
