@@ -95,8 +95,11 @@ def test_filters(qtbot: QtBot, pane: BreachesPane) -> None:
 
 
 def test_detail_timeline_and_status(qtbot: QtBot, pane: BreachesPane) -> None:
+    pane.detail.show_breach(None)
+    assert not pane.detail.clocks.isVisible() and "Select a breach" in pane.detail.heading.text()
     pane.table.selectRow(1)
     d = pane.detail
+    assert d.clocks.isVisible()
     assert d.detail is not None and d.detail.title == "Amber one"
     assert "Amber one" in d.heading.text()
     clocks = [d.clocks.item(i).text() for i in range(d.clocks.count())]

@@ -162,6 +162,7 @@ class BreachDetailView(QWidget):
             self.heading.setText(self.tr("Select a breach in the register above to see its deadlines, record, "
                                          "notifications and timeline, or record a new one."))
             self.clocks.clear()
+            self.clocks.setVisible(False)  # not an empty white box under the sentence above
             self.record.setHtml(self.tr("<p style='color:#6b7280'>The breach record (what happened, the risk, "
                                         "the measures) appears here.</p>"))
             self.notifications.setRowCount(0)
@@ -175,6 +176,7 @@ class BreachDetailView(QWidget):
         self.heading.setText(f"<h3>{escape(d.reference)} · {escape(d.title)}</h3>")
         self.status_combo.setCurrentIndex(self.status_combo.findData(d.status))
         self.clocks.clear()
+        self.clocks.setVisible(True)
         for c in d.clocks:
             regime = law_name(c.regime)
             due = f" · due {format_datetime(d.local(c.due))}" if c.due else ""
