@@ -11,7 +11,6 @@ from pathlib import Path
 
 import keyring
 import pytest
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -21,6 +20,7 @@ from privdesk.services import discovery, settings
 from privdesk.services.context import AppContext
 from privdesk.ui.breaches import BreachesPane
 from privdesk.ui.breaches.review_dialog import AffectedReviewDialog
+from tests.gui.breach_pane import shown_pane
 from tests.integration.breaches.conftest import (
     ALICE,
     BOB,
@@ -43,12 +43,7 @@ def pane(qtbot: QtBot, ctx: AppContext) -> Iterator[BreachesPane]:
     settings.update_settings(ctx, PROFILE)
     svc.add_breach(ctx, breach_input(), "dpo@northwind.example", now=NOW)
     secrets.forget_session()
-    p = BreachesPane(ctx, pool=QThreadPool())
-    qtbot.addWidget(p)
-    p.resize(1100, 760)
-    p.set_now(NOW)
-    p.show()
-    qtbot.waitExposed(p)
+    p = shown_pane(qtbot, ctx, NOW)
     p.table.selectRow(0)
     yield p
     secrets.forget_session()

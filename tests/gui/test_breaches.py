@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, QDateTime, QThreadPool, QTime
+from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import QDateTimeEdit, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
@@ -21,6 +21,7 @@ from privdesk.ui.breaches import BreachesPane
 from privdesk.ui.breaches.dialogs import NewBreachDialog
 from privdesk.ui.breaches.model import COL_CLOCK, COL_REFERENCE, STATE_COLOURS, StateRole
 from privdesk.ui.breaches.review_dialog import AffectedReviewDialog
+from tests.gui.breach_pane import shown_pane
 from tests.integration.breaches.conftest import ALICE, BOB, HOUSEHOLD_PHONE, household_crm
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -48,13 +49,7 @@ def seeded(ctx: AppContext) -> AppContext:
 
 @pytest.fixture
 def pane(qtbot: QtBot, seeded: AppContext) -> BreachesPane:
-    p = BreachesPane(seeded, pool=QThreadPool())
-    qtbot.addWidget(p)
-    p.resize(1100, 760)
-    p.set_now(NOW)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
+    return shown_pane(qtbot, seeded, NOW)
 
 
 def titles(p: BreachesPane) -> list[str]:
